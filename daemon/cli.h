@@ -1,0 +1,30 @@
+/*
+ * cli — what the `lifeboat` commands share: the parsed global options, the
+ * config they load, and one entry point per command (cmd_*.c).
+ *
+ * Exit codes, for every command: 0 success, 1 the operation failed,
+ * 2 bad usage or a bad config.
+ */
+#ifndef LIFEBOAT_CLI_H
+#define LIFEBOAT_CLI_H
+
+#include "config.h"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_FAILED = 1,
+	EXIT_USAGE = 2,
+};
+
+struct cli {
+	const char *config_path;	/* -c FILE, $LIFEBOAT_CONFIG or the default */
+};
+
+/* Loads the config for a command, printing every error on failure.
+ * Returns 0 and *OUT (caller frees with config_free), or EXIT_USAGE. */
+int cli_load_config(const struct cli *cli, struct config **out);
+
+int cmd_check_config(struct cli *cli, int argc, char **argv);
+int cmd_list(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * lifeboat — the command-line tool.  It reads the config and the store itself
+ * for the commands that need no daemon (check-config, list); the formatting of
+ * everything a person reads is done here, never in the daemon.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+struct command {
+	const char *name;
+	int (*run)(struct cli *cli, int argc, char **argv);
+	const char *usage;
+};
+
+static const struct command commands[] = {
+	{ "check-config", cmd_check_config, "check-config                 validate and print the effective config" },
+	{ "list", cmd_list, "list [JOB] [--json]          backups with id, kind, age, size and result" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: lifeboat [-c FILE] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %s\n", commands[i].usage);
+	fprintf(out, "\nThe config is -c FILE, else $%s, else %s.\n"
+		"Exit status: 0 success, 1 the operation failed, 2 bad usage or config.\n",
+		CONFIG_ENV, CONFIG_DEFAULT_PATH);
+}
+
+int cli_load_config(const struct cli *cli, struct config **out)
+{
+	struct config_errors errs = { 0 };
+	int r;
+
+	r = config_load(cli->config_path, out, &errs);
+	for (size_t i = 0; i < errs.lines.n; i++)
+		fprintf(stderr, "%s\n", errs.lines.v[i]);
+	config_errors_free(&errs);
+	return r < 0 ? EXIT_USAGE : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli cli = { 0 };
+	const char *copt = NULL;
+	int c;
+
+	log_init("lifeboat", LOG_LVL_INFO);
+	/* "+": options after the command belong to the command. */
+	while ((c = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			copt = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cli.config_path = config_path_choose(copt);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[optind], commands[i].name) == 0) {
+			/* The command sees its own name as argv[0], getopt-style. */
+			optind++;
+			return commands[i].run(&cli, argc - optind + 1, argv + optind - 1);
+		}
+	}
+	fprintf(stderr, "lifeboat: unknown command '%s' (try lifeboat --help)\n", argv[optind]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,649 @@
+/*
+ * config — loads the INI file into struct config (see config.h).
+ *
+ * How a file is read: ini_parse_stream() pulls lines through line_reader(),
+ * which counts them and recognises section headers and malformed lines on its
+ * own; inih then calls on_key() for every "key = value".  Because the reader
+ * has always just returned the line that inih is handling, the current line
+ * number and section are known in on_key() without INI_HANDLER_LINENO (which
+ * Debian's libinih is not built with, and which would change the handler's
+ * ABI if we defined it).
+ *
+ * After the whole file is read, finish() checks what needs the whole picture:
+ * required keys, conflicting keys, tuning inheritance and retention that
+ * would keep nothing.  Every problem goes to the error list; nothing stops at
+ * the first.
+ */
+#include "config.h"
+#include "config_keys.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#define SECTION_MAX 160
+
+/* One [section] block as it appeared in the file. */
+struct section {
+	char name[SECTION_MAX];	/* text between the brackets */
+	int line;		/* line of the header */
+	bool global;		/* [lifeboat] */
+	bool ignore;		/* bad header: its keys are not checked one by one */
+	long job;		/* index into cfg->jobs, or -1 */
+	int *key_line;		/* per config_keys[] index: line where set, 0 = not yet */
+};
+
+struct loader {
+	const char *path;	/* for messages */
+	FILE *fp;
+	int line;		/* number of the line the reader returned last */
+	bool line_too_long;	/* the reader is skipping the rest of a long line */
+	struct config *cfg;
+	struct config_errors *errs;
+	struct section *sections;
+	size_t nsections;
+	bool seen_global;	/* a [lifeboat] section was seen */
+	int global_line;
+};
+
+static const char *const kind_names[JOB_KIND_COUNT] = {
+	[JOB_DB] = "db",
+	[JOB_FILES] = "files",
+	[JOB_LOGS] = "logs",
+};
+
+const char *job_kind_name(enum job_kind kind)
+{
+	return kind < JOB_KIND_COUNT ? kind_names[kind] : "?";
+}
+
+static void add_error(struct loader *ld, int line, const char *section, const char *key,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void add_error(struct loader *ld, int line, const char *section, const char *key,
+		      const char *fmt, ...)
+{
+	char msg[512], full[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (section && key)
+		snprintf(full, sizeof(full), "%s:%d: [%s] %s: %s", ld->path, line, section, key, msg);
+	else if (section)
+		snprintf(full, sizeof(full), "%s:%d: [%s]: %s", ld->path, line, section, msg);
+	else if (key)
+		snprintf(full, sizeof(full), "%s:%d: %s: %s", ld->path, line, key, msg);
+	else if (line)
+		snprintf(full, sizeof(full), "%s:%d: %s", ld->path, line, msg);
+	else
+		snprintf(full, sizeof(full), "%s: %s", ld->path, msg);
+	strlist_append(&ld->errs->lines, full);
+}
+
+static bool job_name_valid(const char *name)
+{
+	if (!*name || strlen(name) > JOB_NAME_MAX)
+		return false;
+	if (!islower((unsigned char)name[0]) && !isdigit((unsigned char)name[0]))
+		return false;
+	for (const char *p = name; *p; p++) {
+		if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p) && *p != '_' && *p != '-')
+			return false;
+	}
+	return true;
+}
+
+static bool key_applies(const struct config_key *k, const struct section *sec,
+			const struct config *cfg)
+{
+	if (sec->global)
+		return k->place == KP_GLOBAL || k->place == KP_TUNING;
+	if (k->place == KP_GLOBAL)
+		return false;
+	return (k->kinds & (1u << cfg->jobs[sec->job].kind)) != 0;
+}
+
+/* Where key K's value lives for section SEC. */
+static void *key_field(const struct config_key *k, const struct section *sec, struct config *cfg)
+{
+	switch (k->place) {
+	case KP_GLOBAL:
+		return (char *)cfg + k->offset;
+	case KP_TUNING:
+		if (sec->global)
+			return (char *)&cfg->tuning + k->offset;
+		return (char *)&cfg->jobs[sec->job].tuning + k->offset;
+	case KP_JOB:
+		return (char *)&cfg->jobs[sec->job] + k->offset;
+	}
+	return NULL;
+}
+
+/* Gives every key of SEC that applies and has a default its default value. */
+static void apply_defaults(struct loader *ld, struct section *sec)
+{
+	char err[256];
+
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		/* Jobs inherit tuning from [lifeboat] in finish(), not from the table. */
+		if (!k->def || !key_applies(k, sec, ld->cfg) || (k->place == KP_TUNING && !sec->global))
+			continue;
+		if (config_key_parse(k, k->def, key_field(k, sec, ld->cfg), err, sizeof(err)) < 0)
+			add_error(ld, 0, NULL, k->name, "internal error: bad default '%s': %s", k->def, err);
+	}
+}
+
+static struct section *new_section(struct loader *ld, const char *name)
+{
+	struct section *v, *sec;
+
+	v = realloc(ld->sections, (ld->nsections + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	ld->sections = v;
+	sec = &v[ld->nsections];
+	memset(sec, 0, sizeof(*sec));
+	sec->key_line = calloc(config_nkeys, sizeof(int));
+	if (!sec->key_line)
+		return NULL;
+	ld->nsections++;
+	snprintf(sec->name, sizeof(sec->name), "%s", name);
+	sec->line = ld->line;
+	sec->job = -1;
+	return sec;
+}
+
+static struct job *new_job(struct loader *ld, struct section *sec, enum job_kind kind, const char *name)
+{
+	struct job *v, *job;
+
+	v = realloc(ld->cfg->jobs, (ld->cfg->njobs + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	ld->cfg->jobs = v;
+	job = &v[ld->cfg->njobs];
+	memset(job, 0, sizeof(*job));
+	job->name = strdup(name);
+	if (!job->name)
+		return NULL;
+	job->kind = kind;
+	job->line = ld->line;
+	sec->job = (long)ld->cfg->njobs++;
+	apply_defaults(ld, sec);
+	return job;
+}
+
+/* The header "[NAME]" on the current line: decide what the section is. */
+static void open_section(struct loader *ld, const char *name)
+{
+	struct section *sec;
+	const char *colon;
+	char kind[32];
+	size_t klen;
+	int k;
+
+	sec = new_section(ld, name);
+	if (!sec) {
+		add_error(ld, ld->line, name, NULL, "out of memory");
+		return;
+	}
+	if (strcmp(name, "lifeboat") == 0) {
+		if (ld->seen_global) {
+			add_error(ld, ld->line, name, NULL, "section repeated (first on line %d)",
+				  ld->global_line);
+			sec->ignore = true;
+			return;
+		}
+		ld->seen_global = true;
+		ld->global_line = ld->line;
+		sec->global = true;
+		return;
+	}
+	sec->ignore = true;
+	colon = strchr(name, ':');
+	if (!colon) {
+		add_error(ld, ld->line, name, NULL,
+			  "unknown section (expected [lifeboat], [db:NAME], [files:NAME] or [logs:NAME])");
+		return;
+	}
+	klen = (size_t)(colon - name);
+	snprintf(kind, sizeof(kind), "%.*s", (int)(klen < sizeof(kind) ? klen : sizeof(kind) - 1), name);
+	for (k = 0; k < JOB_KIND_COUNT; k++) {
+		if (strcmp(kind, kind_names[k]) == 0)
+			break;
+	}
+	if (k == JOB_KIND_COUNT) {
+		if (strcmp(kind, "watch") == 0 || strcmp(kind, "drill") == 0)
+			add_error(ld, ld->line, name, NULL, "%s jobs are not available in this version", kind);
+		else
+			add_error(ld, ld->line, name, NULL,
+				  "unknown job kind '%s' (expected db, files or logs)", kind);
+		return;
+	}
+	if (!job_name_valid(colon + 1)) {
+		add_error(ld, ld->line, name, NULL,
+			  "job name '%s' is not valid: use a-z, 0-9, '_' and '-', starting with a letter or digit, at most %d characters",
+			  colon + 1, JOB_NAME_MAX);
+		return;
+	}
+	for (size_t j = 0; j < ld->cfg->njobs; j++) {
+		if (strcmp(ld->cfg->jobs[j].name, colon + 1) == 0) {
+			add_error(ld, ld->line, name, NULL, "duplicate job name '%s' (first on line %d)",
+				  colon + 1, ld->cfg->jobs[j].line);
+			return;
+		}
+	}
+	if (!new_job(ld, sec, (enum job_kind)k, colon + 1)) {
+		add_error(ld, ld->line, name, NULL, "out of memory");
+		return;
+	}
+	sec->ignore = false;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* Looks at a raw line before inih does: headers and malformed lines. */
+static void inspect_line(struct loader *ld, const char *raw)
+{
+	char buf[1024], *s, *close;
+
+	snprintf(buf, sizeof(buf), "%s", raw);
+	s = trim(buf);
+	if (!*s || *s == ';' || *s == '#')
+		return;
+	if (*s == '[') {
+		close = strchr(s, ']');
+		if (!close) {
+			struct section *sec;
+
+			add_error(ld, ld->line, NULL, NULL, "section header without ']'");
+			/* Keys that follow must not be taken for the previous section's. */
+			sec = new_section(ld, s);
+			if (sec)
+				sec->ignore = true;
+			return;
+		}
+		*close = '\0';
+		open_section(ld, trim(s + 1));
+		return;
+	}
+	if (!strchr(s, '=') && !strchr(s, ':'))
+		add_error(ld, ld->line, ld->nsections ? ld->sections[ld->nsections - 1].name : NULL,
+			  NULL, "expected 'key = value', found '%s'", s);
+}
+
+/* ini_reader: fgets() that counts lines and inspects each one. */
+static char *line_reader(char *str, int num, void *stream)
+{
+	struct loader *ld = stream;
+	size_t len;
+
+	for (;;) {
+		if (!fgets(str, num, ld->fp))
+			return NULL;
+		len = strlen(str);
+		if (ld->line_too_long) {
+			/* The tail of a line already reported: drop it. */
+			if (len && str[len - 1] == '\n')
+				ld->line_too_long = false;
+			continue;
+		}
+		ld->line++;
+		if (len + 1 == (size_t)num && str[len - 1] != '\n' && !feof(ld->fp)) {
+			add_error(ld, ld->line, NULL, NULL,
+				  "line is longer than %d characters (a long list can go on over several 'key = ...' lines)",
+				  num - 2);
+			ld->line_too_long = true;
+			str[0] = '\0';	/* hand inih an empty line */
+			return str;
+		}
+		/* Indented lines would be continuations of the previous value for
+		 * inih; in a config file people indent for looks, so drop it. */
+		if (isspace((unsigned char)str[0]) && str[0] != '\n') {
+			size_t skip = strspn(str, " \t\r\f\v");
+
+			memmove(str, str + skip, len - skip + 1);
+		}
+		inspect_line(ld, str);
+		return str;
+	}
+}
+
+static const struct config_key *find_key(const char *name, const struct section *sec,
+					 const struct config *cfg, bool *elsewhere)
+{
+	*elsewhere = false;
+	for (size_t i = 0; i < config_nkeys; i++) {
+		if (strcmp(config_keys[i].name, name) != 0)
+			continue;
+		if (key_applies(&config_keys[i], sec, cfg))
+			return &config_keys[i];
+		*elsewhere = true;
+	}
+	return NULL;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct loader *ld = user;
+	const struct config_key *k;
+	struct section *sec;
+	char err[256];
+	bool elsewhere;
+	size_t idx;
+
+	if (ld->nsections == 0) {
+		add_error(ld, ld->line, NULL, name, "key outside of any section");
+		return 1;
+	}
+	sec = &ld->sections[ld->nsections - 1];
+	if (sec->ignore)
+		return 1;
+	(void)section;
+	k = find_key(name, sec, ld->cfg, &elsewhere);
+	if (!k) {
+		if (elsewhere && sec->global)
+			add_error(ld, ld->line, sec->name, name, "not valid in [lifeboat] (it belongs in a job section)");
+		else if (elsewhere && sec->job >= 0)
+			add_error(ld, ld->line, sec->name, name, "not valid for %s jobs",
+				  job_kind_name(ld->cfg->jobs[sec->job].kind));
+		else
+			add_error(ld, ld->line, sec->name, name, "unknown key");
+		return 1;
+	}
+	idx = (size_t)(k - config_keys);
+	if (sec->key_line[idx] && k->type == KT_LIST) {
+		/* A list too long for one line (inih's limit) continues on the
+		 * next "key = ..." line. */
+		if (config_key_append(k, value, key_field(k, sec, ld->cfg), err, sizeof(err)) < 0)
+			add_error(ld, ld->line, sec->name, name, "%s (got '%s')", err, value);
+		return 1;
+	}
+	if (sec->key_line[idx]) {
+		add_error(ld, ld->line, sec->name, name, "set twice (first on line %d)", sec->key_line[idx]);
+		return 1;
+	}
+	sec->key_line[idx] = ld->line;
+	if (config_key_parse(k, value, key_field(k, sec, ld->cfg), err, sizeof(err)) < 0) {
+		add_error(ld, ld->line, sec->name, name, "%s (got '%s')", err, value);
+		return 1;
+	}
+	if (k->place == KP_TUNING && !sec->global)
+		ld->cfg->jobs[sec->job].tuning.set |= 1ull << idx;
+	return 1;
+}
+
+/* The tuning keys a job did not set come from [lifeboat]. */
+static void inherit_tuning(struct config *cfg, struct job *job)
+{
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (k->place != KP_TUNING || (job->tuning.set & (1ull << i)))
+			continue;
+		memcpy((char *)&job->tuning + k->offset, (char *)&cfg->tuning + k->offset, k->size);
+	}
+}
+
+static int line_of(const struct section *sec, const char *key)
+{
+	for (size_t i = 0; i < config_nkeys; i++) {
+		if (strcmp(config_keys[i].name, key) == 0 && sec->key_line[i])
+			return sec->key_line[i];
+	}
+	return sec->line;
+}
+
+static void check_db_job(struct loader *ld, const struct section *sec, struct job *job)
+{
+	struct db_job *db = &job->db;
+
+	if (db->host && db->socket)
+		add_error(ld, line_of(sec, "socket"), sec->name, "socket",
+			  "set either host or socket, not both (host on line %d)", line_of(sec, "host"));
+	if (!db->host && !db->socket) {
+		db->host = strdup("localhost");
+		if (!db->host)
+			add_error(ld, sec->line, sec->name, "host", "out of memory");
+	}
+	if (db->password_file && db->defaults_file)
+		add_error(ld, line_of(sec, "defaults_file"), sec->name, "defaults_file",
+			  "set either password_file or defaults_file, not both (password_file on line %d)",
+			  line_of(sec, "password_file"));
+	if (!db->user && !db->defaults_file)
+		add_error(ld, sec->line, sec->name, "user",
+			  "missing (required unless defaults_file names the account)");
+	for (size_t i = 0; i < db->databases.n; i++) {
+		if (strcmp(db->databases.v[i], "*") == 0 && db->databases.n > 1)
+			add_error(ld, line_of(sec, "databases"), sec->name, "databases",
+				  "'*' (all databases) cannot be combined with names");
+	}
+	for (size_t i = 0; i < db->exclude_tables.n; i++) {
+		if (!strchr(db->exclude_tables.v[i], '.'))
+			add_error(ld, line_of(sec, "exclude_tables"), sec->name, "exclude_tables",
+				  "'%s' is not of the form db.table", db->exclude_tables.v[i]);
+	}
+}
+
+static void check_required(struct loader *ld, const struct section *sec, const struct job *job)
+{
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (k->required && (k->kinds & (1u << job->kind)) && !sec->key_line[i])
+			add_error(ld, sec->line, sec->name, k->name, "missing (required for %s jobs)",
+				  job_kind_name(job->kind));
+	}
+}
+
+static void check_retention(struct loader *ld, const struct section *sec, const struct job *job)
+{
+	const struct retention *r = &job->keep;
+
+	if (!r->keep_last && !r->keep_hourly && !r->keep_daily && !r->keep_weekly &&
+	    !r->keep_monthly && !r->keep_yearly && !r->keep_within)
+		add_error(ld, sec->line, sec->name, "keep_*",
+			  "this retention policy keeps no backup at all; set at least one keep_ key above 0");
+}
+
+static void finish(struct loader *ld)
+{
+	for (size_t i = 0; i < ld->nsections; i++) {
+		const struct section *sec = &ld->sections[i];
+		struct job *job;
+
+		if (sec->ignore || sec->job < 0)
+			continue;
+		job = &ld->cfg->jobs[sec->job];
+		check_required(ld, sec, job);
+		check_retention(ld, sec, job);
+		inherit_tuning(ld->cfg, job);
+		if (job->kind == JOB_DB)
+			check_db_job(ld, sec, job);
+	}
+}
+
+static void loader_free(struct loader *ld)
+{
+	for (size_t i = 0; i < ld->nsections; i++)
+		free(ld->sections[i].key_line);
+	free(ld->sections);
+}
+
+int config_load(const char *path, struct config **out, struct config_errors *errs)
+{
+	struct loader ld = { .path = path, .errs = errs };
+	struct section global = { .global = true, .job = -1 };
+	int r;
+
+	*out = NULL;
+	ld.cfg = calloc(1, sizeof(*ld.cfg));
+	if (!ld.cfg)
+		return -ENOMEM;
+	ld.cfg->path = strdup(path);
+	/* [lifeboat] may be absent or come last: its defaults go in first. */
+	apply_defaults(&ld, &global);
+
+	ld.fp = fopen(path, "re");
+	if (!ld.fp) {
+		r = -errno;
+		add_error(&ld, 0, NULL, NULL, "cannot open: %s", strerror(errno));
+		config_free(ld.cfg);
+		return r;
+	}
+	r = ini_parse_stream(line_reader, &ld, on_key, &ld);
+	if (r < 0)
+		add_error(&ld, 0, NULL, NULL, "cannot read (inih error %d)", r);
+	else if (ferror(ld.fp))
+		add_error(&ld, 0, NULL, NULL, "read error");
+	fclose(ld.fp);
+	if (r > 0 && errs->lines.n == 0)
+		add_error(&ld, r, NULL, NULL, "syntax error");
+	finish(&ld);
+	loader_free(&ld);
+
+	if (errs->lines.n) {
+		config_free(ld.cfg);
+		return -EINVAL;
+	}
+	*out = ld.cfg;
+	return 0;
+}
+
+void config_free(struct config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (k->place == KP_GLOBAL)
+			config_key_release(k, (char *)cfg + k->offset);
+		else if (k->place == KP_JOB) {
+			for (size_t j = 0; j < cfg->njobs; j++)
+				config_key_release(k, (char *)&cfg->jobs[j] + k->offset);
+		}
+	}
+	for (size_t j = 0; j < cfg->njobs; j++)
+		free(cfg->jobs[j].name);
+	free(cfg->jobs);
+	free(cfg->path);
+	free(cfg);
+}
+
+void config_errors_free(struct config_errors *errs)
+{
+	strlist_free(&errs->lines);
+}
+
+const struct job *config_job(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->njobs; i++) {
+		if (strcmp(cfg->jobs[i].name, name) == 0)
+			return &cfg->jobs[i];
+	}
+	return NULL;
+}
+
+const char *config_path_choose(const char *opt)
+{
+	const char *env;
+
+	if (opt)
+		return opt;
+	env = getenv(CONFIG_ENV);
+	if (env && *env)
+		return env;
+	return CONFIG_DEFAULT_PATH;
+}
+
+/* A list is printed over as many "key = ..." lines as inih's line limit needs,
+ * so that check-config's output always loads again. */
+static void print_list(const char *name, const struct strlist *l, FILE *out)
+{
+	size_t width = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		size_t item = strlen(l->v[i]);
+
+		if (i == 0 || width + item + 2 > 180) {
+			fprintf(out, "%s%-20s= %s", i ? "\n" : "", name, l->v[i]);
+			width = 22 + item;
+		} else {
+			fprintf(out, ", %s", l->v[i]);
+			width += item + 2;
+		}
+	}
+	fputc('\n', out);
+}
+
+static void print_key(const struct config_key *k, const void *field, FILE *out)
+{
+	char *value = NULL;
+	size_t len = 0;
+	FILE *mem;
+	bool set;
+
+	if (k->type == KT_LIST && ((const struct strlist *)field)->n) {
+		print_list(k->name, field, out);
+		return;
+	}
+	mem = open_memstream(&value, &len);
+	if (!mem)
+		return;
+	set = config_key_print(k, field, mem);
+	fclose(mem);
+	/* Unset optional keys are shown commented out, so the list is complete. */
+	if (set)
+		fprintf(out, "%-20s= %s\n", k->name, value);
+	else
+		fprintf(out, "; %-18s(not set)\n", k->name);
+	free(value);
+}
+
+void config_print(const struct config *cfg, FILE *out)
+{
+	fprintf(out, "; effective configuration of %s\n", cfg->path);
+	fprintf(out, "[lifeboat]\n");
+	for (size_t i = 0; i < config_nkeys; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (k->place == KP_GLOBAL)
+			print_key(k, (const char *)cfg + k->offset, out);
+		else if (k->place == KP_TUNING)
+			print_key(k, (const char *)&cfg->tuning + k->offset, out);
+	}
+	for (size_t j = 0; j < cfg->njobs; j++) {
+		const struct job *job = &cfg->jobs[j];
+
+		fprintf(out, "\n[%s:%s]\n", job_kind_name(job->kind), job->name);
+		for (size_t i = 0; i < config_nkeys; i++) {
+			const struct config_key *k = &config_keys[i];
+
+			if (k->place == KP_GLOBAL || !(k->kinds & (1u << job->kind)))
+				continue;
+			if (k->place == KP_TUNING)
+				print_key(k, (const char *)&job->tuning + k->offset, out);
+			else
+				print_key(k, (const char *)job + k->offset, out);
+		}
+	}
+}

@@ -1,0 +1,178 @@
+/*
+ * config — the one INI file, parsed into one typed struct.
+ *
+ * The file is read with inih through ini_parse_stream(), whose reader counts
+ * lines (Debian's libinih is built without line numbers in the handler) and
+ * notices section headers itself, so that even an empty or repeated section
+ * is seen.  Every key is described once, in the key table of config_keys.c:
+ * its sections, its type and where it lands in the struct.  The loader, the
+ * validator and the printer of the effective config all walk that table.
+ *
+ * Errors have the form "FILE:LINE: [section] key: what is wrong" and the
+ * loader collects all of them before failing, so one edit fixes them all.
+ *
+ * Tuning keys (throttling, compression) may be set in [lifeboat] for every job
+ * and overridden in a job's own section; after loading, each job's `tuning`
+ * holds its effective values.
+ *
+ * A config is loaded into a fresh struct and is immutable afterwards: the
+ * daemon swaps a whole new one in on SIGHUP, or keeps the old one if the new
+ * one has errors.  This module does not read password files or touch the store.
+ */
+#ifndef LIFEBOAT_CONFIG_H
+#define LIFEBOAT_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "schedule.h"
+#include "units.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/lifeboat/lifeboat.ini"
+#define CONFIG_ENV "LIFEBOAT_CONFIG"
+#define JOB_NAME_MAX 64
+
+enum job_kind {
+	JOB_DB,
+	JOB_FILES,
+	JOB_LOGS,
+	JOB_KIND_COUNT,
+};
+
+enum ionice_class {
+	IONICE_IDLE,		/* the idle I/O class: only when the disk is otherwise idle */
+	IONICE_BEST_EFFORT,	/* best-effort class at `level` */
+	IONICE_NONE,		/* leave the I/O priority alone */
+};
+
+enum db_lock {
+	DB_LOCK_AUTO,		/* FLUSH TABLES WITH READ LOCK only if a chosen db has MyISAM/Aria tables */
+	DB_LOCK_NONE,		/* never lock: non-transactional tables may be inconsistent */
+	DB_LOCK_ALL,		/* always take the global read lock while the snapshot starts */
+};
+
+struct ionice {
+	enum ionice_class cls;
+	long level;			/* 0 (highest) .. 7, for the best-effort class */
+};
+
+/* Throttling and compression: settable globally and per job. */
+struct job_tuning {
+	double max_load;		/* 1-min load average per CPU to wait/pause above; 0 = off */
+	int64_t max_wait;		/* seconds to wait at the gate before starting anyway */
+	uint64_t io_limit;		/* bytes per second read+written; 0 = unlimited */
+	long nice;			/* nice value of the job process, -20..19 */
+	struct ionice ionice;		/* I/O scheduling class of the job process */
+	long max_threads_running;	/* db: server Threads_running to wait/pause above; 0 = off */
+	double max_io_pressure;		/* % of /proc/pressure/io "some avg10"; 0 = off */
+	long compress_level;		/* zstd level 1..19 */
+	long compress_threads;		/* zstd worker threads; 0 = compress in the job's thread */
+	bool exclusive;			/* files/logs never run during a db dump of the same host */
+	uint64_t set;			/* bit i: config key i was set in this section */
+};
+
+/* Retention (restic's meaning); 0 = that rule is off. */
+struct retention {
+	long keep_last;
+	long keep_hourly;
+	long keep_daily;
+	long keep_weekly;		/* ISO weeks */
+	long keep_monthly;
+	long keep_yearly;
+	int64_t keep_within;		/* seconds: keep everything newer than this */
+};
+
+struct job_schedule {
+	char *text;			/* as written, for printing */
+	struct schedule when;		/* parsed */
+};
+
+struct db_job {
+	char *host;			/* NULL when `socket` is used */
+	long port;			/* 0 = the client library's default (3306) */
+	char *socket;			/* Unix socket path, or NULL */
+	char *user;			/* account name; NULL = from defaults_file */
+	char *password_file;		/* file holding the password, or NULL */
+	char *defaults_file;		/* a my.cnf-style file with a [client] group, or NULL */
+	struct strlist databases;	/* names, or the single item "*" (all but system schemas) */
+	struct strlist exclude_tables;	/* "db.table" globs */
+	enum db_lock lock;
+	uint64_t chunk_rows;		/* rows per primary-key range read */
+	int64_t max_dump_time;		/* seconds after which throttling stops pausing the dump */
+	char *restore_host;		/* server `restore --database` writes to; NULL = same */
+};
+
+struct files_job {
+	char *path;			/* absolute root of the tree */
+	struct strlist exclude;		/* globs relative to path */
+	bool one_file_system;		/* stay on path's filesystem */
+	int64_t full_every;		/* seconds between full snapshots */
+	long max_chain;			/* longest chain of incrementals on one full */
+};
+
+struct logs_job {
+	struct strlist paths;		/* absolute globs */
+	int64_t verify_every;		/* seconds between full re-hashes of archived prefixes */
+};
+
+struct job {
+	char *name;			/* [a-z0-9][a-z0-9_-]*, unique across kinds */
+	enum job_kind kind;
+	int line;			/* line of the section header, for messages */
+	struct job_schedule schedule;
+	int64_t jitter;			/* seconds of random delay added to each fire */
+	struct retention keep;
+	struct job_tuning tuning;	/* effective values (global, then this section) */
+	struct db_job db;		/* kind == JOB_DB */
+	struct files_job files;		/* kind == JOB_FILES */
+	struct logs_job logs;		/* kind == JOB_LOGS */
+};
+
+struct min_free {
+	bool is_percent;		/* true: `percent` of the store's filesystem */
+	double percent;
+	uint64_t bytes;
+};
+
+struct config {
+	char *path;			/* the file it was read from */
+	char *store;			/* root of the backup store */
+	char *state_dir;		/* daemon state, locks, alerts */
+	char *socket;			/* control socket path */
+	char *socket_group;		/* group allowed to use the control socket */
+	struct min_free min_free;
+	long parallel_jobs;		/* job processes that may run at once */
+	int64_t stop_timeout;		/* seconds to wait for children on SIGTERM */
+	struct job_tuning tuning;	/* defaults for every job */
+	struct job *jobs;		/* in file order */
+	size_t njobs;
+};
+
+/* Collected error lines, each "FILE:LINE: [section] key: what is wrong". */
+struct config_errors {
+	struct strlist lines;
+};
+
+/*
+ * Loads PATH.  On success returns 0 and *OUT, owned by the caller (config_free).
+ * On failure returns -EINVAL (bad config, every problem in ERRS) or a negative
+ * errno (cannot read the file, in ERRS too); *OUT is left NULL.
+ * ERRS must be zero-initialised; the caller frees it with config_errors_free.
+ */
+int config_load(const char *path, struct config **out, struct config_errors *errs);
+void config_free(struct config *cfg);
+void config_errors_free(struct config_errors *errs);
+
+/* The job named NAME, or NULL. */
+const struct job *config_job(const struct config *cfg, const char *name);
+const char *job_kind_name(enum job_kind kind);
+
+/* Writes the effective config as INI (defaults filled in) to OUT.
+ * Nothing secret is printed: config holds only the paths of secrets. */
+void config_print(const struct config *cfg, FILE *out);
+
+/* Which config file the commands use: -c FILE, else $LIFEBOAT_CONFIG, else the default. */
+const char *config_path_choose(const char *opt);
+
+#endif

@@ -1,0 +1,404 @@
+/*
+ * config_keys — the table of every config key, and how each type of value is
+ * parsed, printed and freed.  Adding a key is one line here (and a field in
+ * config.h); the loader, the defaults and check-config follow from it.
+ */
+#include "config_keys.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define G(field)  KP_GLOBAL, 0, offsetof(struct config, field), sizeof(((struct config *)0)->field)
+#define T(kinds, field) KP_TUNING, kinds, offsetof(struct job_tuning, field), \
+		sizeof(((struct job_tuning *)0)->field)
+#define J(kinds, field) KP_JOB, kinds, offsetof(struct job, field), sizeof(((struct job *)0)->field)
+
+const struct config_key config_keys[] = {
+	/* [lifeboat] only */
+	{ "store", KT_PATH, G(store), 0, 0, "/var/backups/lifeboat", false,
+	  "root of the backup store" },
+	{ "state_dir", KT_PATH, G(state_dir), 0, 0, "/var/lib/lifeboat", false,
+	  "daemon state: last runs, locks, alerts" },
+	{ "socket", KT_PATH, G(socket), 0, 0, "/run/lifeboat/lifeboatd.sock", false,
+	  "control socket of lifeboatd" },
+	{ "socket_group", KT_STRING, G(socket_group), 0, 0, "lifeboat", false,
+	  "group whose members may use the control socket" },
+	{ "min_free", KT_MINFREE, G(min_free), 0, 0, "5%", false,
+	  "refuse to start a backup that would leave less free space (size or %)" },
+	{ "parallel_jobs", KT_INT, G(parallel_jobs), 1, 64, "1", false,
+	  "job processes that may run at once" },
+	{ "stop_timeout", KT_DURATION, G(stop_timeout), 0, 0, "60s", false,
+	  "how long SIGTERM waits for running jobs" },
+
+	/* tuning: [lifeboat] for every job, overridable in a job */
+	{ "max_load", KT_DECIMAL, T(KK_ALL, max_load), 0, 0, "0.8", false,
+	  "1-minute load average per CPU above which jobs wait and pause; 0 = off" },
+	{ "max_wait", KT_DURATION, T(KK_ALL, max_wait), 0, 0, "2h", false,
+	  "longest wait at the gate before a job starts anyway" },
+	{ "io_limit", KT_SIZE, T(KK_ALL, io_limit), 0, 0, "40M", false,
+	  "bytes per second a job may read and write; 0 = unlimited" },
+	{ "nice", KT_INT, T(KK_ALL, nice), -20, 19, "10", false,
+	  "CPU niceness of job processes" },
+	{ "ionice", KT_IONICE, T(KK_ALL, ionice), 0, 0, "idle", false,
+	  "I/O class of job processes: idle, best-effort[:0-7] or none" },
+	{ "max_threads_running", KT_INT, T(KK_DB, max_threads_running), 0, 100000, "16", false,
+	  "db: server Threads_running above which a dump waits and pauses; 0 = off" },
+	{ "max_io_pressure", KT_PERCENT, T(KK_ALL, max_io_pressure), 0, 0, "0%", false,
+	  "I/O pressure (PSI some avg10) above which jobs wait and pause; 0% = off" },
+	{ "compress_level", KT_INT, T(KK_ALL, compress_level), 1, 19, "3", false,
+	  "zstd compression level" },
+	{ "compress_threads", KT_INT, T(KK_ALL, compress_threads), 0, 64, "0", false,
+	  "zstd worker threads; 0 = compress in the job's own thread" },
+	{ "exclusive", KT_BOOL, T(KK_FILES | KK_LOGS, exclusive), 0, 0, "yes", false,
+	  "never run while a db dump of this host runs" },
+
+	/* every job */
+	{ "schedule", KT_SCHEDULE, J(KK_ALL, schedule), 0, 0, NULL, true,
+	  "cron expression, @hourly/@daily/@weekly/@monthly, or every DURATION" },
+	{ "jitter", KT_DURATION, J(KK_ALL, jitter), 0, 0, "0", false,
+	  "random delay added to each scheduled start" },
+	{ "keep_last", KT_INT, J(KK_ALL, keep.keep_last), 0, 1000000, "3", false, NULL },
+	{ "keep_hourly", KT_INT, J(KK_ALL, keep.keep_hourly), 0, 1000000, "0", false, NULL },
+	{ "keep_daily", KT_INT, J(KK_ALL, keep.keep_daily), 0, 1000000, "7", false, NULL },
+	{ "keep_weekly", KT_INT, J(KK_ALL, keep.keep_weekly), 0, 1000000, "4", false, NULL },
+	{ "keep_monthly", KT_INT, J(KK_ALL, keep.keep_monthly), 0, 1000000, "12", false, NULL },
+	{ "keep_yearly", KT_INT, J(KK_ALL, keep.keep_yearly), 0, 1000000, "0", false, NULL },
+	{ "keep_within", KT_DURATION, J(KK_ALL, keep.keep_within), 0, 0, "0", false, NULL },
+
+	/* db */
+	{ "host", KT_STRING, J(KK_DB, db.host), 0, 0, NULL, false,
+	  "server host name or address (or use socket)" },
+	{ "port", KT_INT, J(KK_DB, db.port), 1, 65535, "3306", false, NULL },
+	{ "socket", KT_PATH, J(KK_DB, db.socket), 0, 0, NULL, false,
+	  "server Unix socket (instead of host)" },
+	{ "user", KT_STRING, J(KK_DB, db.user), 0, 0, NULL, false, NULL },
+	{ "password_file", KT_PATH, J(KK_DB, db.password_file), 0, 0, NULL, false,
+	  "file holding the password, mode 0600" },
+	{ "defaults_file", KT_PATH, J(KK_DB, db.defaults_file), 0, 0, NULL, false,
+	  "my.cnf-style file with a [client] group (instead of user/password_file)" },
+	{ "databases", KT_LIST, J(KK_DB, db.databases), 0, 0, "*", false,
+	  "databases to dump; * = all but the system schemas" },
+	{ "exclude_tables", KT_LIST, J(KK_DB, db.exclude_tables), 0, 0, NULL, false,
+	  "db.table globs not to dump" },
+	{ "lock", KT_DBLOCK, J(KK_DB, db.lock), 0, 0, "auto", false,
+	  "global read lock: auto (only for MyISAM/Aria tables), none or all" },
+	{ "chunk_rows", KT_COUNT, J(KK_DB, db.chunk_rows), 100, 100000000, "10000", false,
+	  "rows read per primary-key range" },
+	{ "max_dump_time", KT_DURATION, J(KK_DB, db.max_dump_time), 0, 0, "1h", false,
+	  "after this long a dump stops pausing for load" },
+	{ "restore_host", KT_STRING, J(KK_DB, db.restore_host), 0, 0, NULL, false,
+	  "server that restore --database writes to (default: the same)" },
+
+	/* files */
+	{ "path", KT_PATH, J(KK_FILES, files.path), 0, 0, NULL, true,
+	  "root of the tree to snapshot" },
+	{ "exclude", KT_LIST, J(KK_FILES, files.exclude), 0, 0, NULL, false,
+	  "globs, relative to path, not to back up" },
+	{ "one_file_system", KT_BOOL, J(KK_FILES, files.one_file_system), 0, 0, "yes", false, NULL },
+	{ "full_every", KT_DURATION, J(KK_FILES, files.full_every), 0, 0, "7d", false,
+	  "time between full snapshots" },
+	{ "max_chain", KT_INT, J(KK_FILES, files.max_chain), 0, 1000, "14", false,
+	  "most incrementals on one full" },
+
+	/* logs */
+	{ "paths", KT_LIST, J(KK_LOGS, logs.paths), 0, 0, NULL, true,
+	  "log files (absolute globs)" },
+	{ "verify_every", KT_DURATION, J(KK_LOGS, logs.verify_every), 0, 0, "24h", false,
+	  "time between full re-hashes of the archived prefix of each log" },
+};
+
+const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
+
+/* struct job_tuning.set has one bit per key. */
+_Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= 64, "too many config keys for job_tuning.set");
+
+static int bad(char *err, size_t errlen, const char *why)
+{
+	snprintf(err, errlen, "%s", why);
+	return -EINVAL;
+}
+
+static int parse_string(const char *v, char **field, bool absolute, char *err, size_t errlen)
+{
+	char *copy;
+
+	if (!*v)
+		return bad(err, errlen, "empty value");
+	if (absolute && v[0] != '/')
+		return bad(err, errlen, "must be an absolute path");
+	copy = strdup(v);
+	if (!copy)
+		return bad(err, errlen, "out of memory");
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int parse_ionice(const char *v, struct ionice *io, char *err, size_t errlen)
+{
+	static const char be[] = "best-effort";
+	long level = 4;
+
+	if (strcmp(v, "idle") == 0) {
+		io->cls = IONICE_IDLE;
+		io->level = 0;
+		return 0;
+	}
+	if (strcmp(v, "none") == 0) {
+		io->cls = IONICE_NONE;
+		io->level = 0;
+		return 0;
+	}
+	if (strncmp(v, be, sizeof(be) - 1) == 0) {
+		const char *rest = v + sizeof(be) - 1;
+
+		if (*rest == ':') {
+			if (rest[1] < '0' || rest[1] > '7' || rest[2])
+				return bad(err, errlen, "best-effort level must be 0 to 7");
+			level = rest[1] - '0';
+		} else if (*rest) {
+			return bad(err, errlen, "expected idle, best-effort[:0-7] or none");
+		}
+		io->cls = IONICE_BEST_EFFORT;
+		io->level = level;
+		return 0;
+	}
+	return bad(err, errlen, "expected idle, best-effort[:0-7] or none");
+}
+
+static int parse_dblock(const char *v, enum db_lock *lock, char *err, size_t errlen)
+{
+	if (strcmp(v, "auto") == 0)
+		*lock = DB_LOCK_AUTO;
+	else if (strcmp(v, "none") == 0)
+		*lock = DB_LOCK_NONE;
+	else if (strcmp(v, "all") == 0)
+		*lock = DB_LOCK_ALL;
+	else
+		return bad(err, errlen, "expected auto, none or all");
+	return 0;
+}
+
+static int parse_minfree(const char *v, struct min_free *mf, char *err, size_t errlen)
+{
+	if (strchr(v, '%')) {
+		mf->is_percent = true;
+		mf->bytes = 0;
+		return units_parse_percent(v, &mf->percent, err, errlen);
+	}
+	mf->is_percent = false;
+	mf->percent = 0;
+	if (units_parse_size(v, &mf->bytes, err, errlen) < 0)
+		return bad(err, errlen, "expected a size like 10G or a percentage like 5%");
+	return 0;
+}
+
+static int parse_schedule(const char *v, struct job_schedule *js, char *err, size_t errlen)
+{
+	struct schedule s;
+	char *copy;
+
+	if (schedule_parse(v, &s, err, errlen) < 0)
+		return -EINVAL;
+	copy = strdup(v);
+	if (!copy)
+		return bad(err, errlen, "out of memory");
+	free(js->text);
+	js->text = copy;
+	js->when = s;
+	return 0;
+}
+
+int config_key_parse(const struct config_key *k, const char *v, void *field,
+		     char *err, size_t errlen)
+{
+	long l;
+	int r;
+
+	switch (k->type) {
+	case KT_STRING:
+		return parse_string(v, field, false, err, errlen);
+	case KT_PATH:
+		return parse_string(v, field, true, err, errlen);
+	case KT_INT:
+		r = units_parse_int(v, k->min, k->max, &l, err, errlen);
+		if (r == 0)
+			*(long *)field = l;
+		return r;
+	case KT_COUNT: {
+		uint64_t n;
+
+		if (units_parse_size(v, &n, err, errlen) < 0)
+			return bad(err, errlen, "expected a whole number");
+		if (n < (uint64_t)k->min || n > (uint64_t)k->max) {
+			snprintf(err, errlen, "%" PRIu64 " is out of range %ld to %ld",
+				 n, k->min, k->max);
+			return -EINVAL;
+		}
+		*(uint64_t *)field = n;
+		return 0;
+	}
+	case KT_SIZE:
+		return units_parse_size(v, field, err, errlen);
+	case KT_DURATION:
+		return units_parse_duration(v, field, err, errlen);
+	case KT_DECIMAL:
+		return units_parse_decimal(v, field, err, errlen);
+	case KT_PERCENT:
+		return units_parse_percent(v, field, err, errlen);
+	case KT_BOOL:
+		return units_parse_bool(v, field, err, errlen);
+	case KT_LIST: {
+		struct strlist fresh = { 0 };
+
+		r = units_parse_list(v, &fresh, err, errlen);
+		if (r < 0) {
+			strlist_free(&fresh);
+			return r;
+		}
+		strlist_free(field);
+		*(struct strlist *)field = fresh;
+		return 0;
+	}
+	case KT_SCHEDULE:
+		return parse_schedule(v, field, err, errlen);
+	case KT_IONICE:
+		return parse_ionice(v, field, err, errlen);
+	case KT_DBLOCK:
+		return parse_dblock(v, field, err, errlen);
+	case KT_MINFREE:
+		return parse_minfree(v, field, err, errlen);
+	}
+	return bad(err, errlen, "internal error: unknown key type");
+}
+
+int config_key_append(const struct config_key *k, const char *value, void *field,
+		      char *err, size_t errlen)
+{
+	if (k->type != KT_LIST)
+		return bad(err, errlen, "internal error: not a list");
+	return units_parse_list(value, field, err, errlen);
+}
+
+/* Trailing zeros of a decimal are noise ("0.800000"). */
+static void print_decimal(double d, FILE *out)
+{
+	char buf[64];
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%.6f", d);
+	n = strlen(buf);
+	while (n > 1 && buf[n - 1] == '0')
+		buf[--n] = '\0';
+	if (n > 1 && buf[n - 1] == '.')
+		buf[--n] = '\0';
+	fputs(buf, out);
+}
+
+bool config_key_print(const struct config_key *k, const void *field, FILE *out)
+{
+	static const char *const locks[] = { "auto", "none", "all" };
+	char buf[64];
+
+	switch (k->type) {
+	case KT_STRING:
+	case KT_PATH: {
+		const char *s = *(char *const *)field;
+
+		if (!s)
+			return false;
+		fputs(s, out);
+		return true;
+	}
+	case KT_INT:
+		fprintf(out, "%ld", *(const long *)field);
+		return true;
+	case KT_COUNT:
+		fprintf(out, "%" PRIu64, *(const uint64_t *)field);
+		return true;
+	case KT_SIZE:
+		units_format_size(*(const uint64_t *)field, buf, sizeof(buf));
+		fputs(buf, out);
+		return true;
+	case KT_DURATION:
+		units_format_duration(*(const int64_t *)field, buf, sizeof(buf));
+		fputs(buf, out);
+		return true;
+	case KT_DECIMAL:
+		print_decimal(*(const double *)field, out);
+		return true;
+	case KT_PERCENT:
+		print_decimal(*(const double *)field, out);
+		fputc('%', out);
+		return true;
+	case KT_BOOL:
+		fputs(*(const bool *)field ? "yes" : "no", out);
+		return true;
+	case KT_LIST: {
+		const struct strlist *l = field;
+
+		if (l->n == 0)
+			return false;
+		for (size_t i = 0; i < l->n; i++)
+			fprintf(out, "%s%s", i ? ", " : "", l->v[i]);
+		return true;
+	}
+	case KT_SCHEDULE: {
+		const struct job_schedule *js = field;
+
+		if (!js->text)
+			return false;
+		fputs(js->text, out);
+		return true;
+	}
+	case KT_IONICE: {
+		const struct ionice *io = field;
+
+		if (io->cls == IONICE_IDLE)
+			fputs("idle", out);
+		else if (io->cls == IONICE_NONE)
+			fputs("none", out);
+		else
+			fprintf(out, "best-effort:%ld", io->level);
+		return true;
+	}
+	case KT_DBLOCK:
+		fputs(locks[*(const enum db_lock *)field], out);
+		return true;
+	case KT_MINFREE: {
+		const struct min_free *mf = field;
+
+		if (mf->is_percent) {
+			print_decimal(mf->percent, out);
+			fputc('%', out);
+		} else {
+			units_format_size(mf->bytes, buf, sizeof(buf));
+			fputs(buf, out);
+		}
+		return true;
+	}
+	}
+	return false;
+}
+
+void config_key_release(const struct config_key *k, void *field)
+{
+	switch (k->type) {
+	case KT_STRING:
+	case KT_PATH:
+		free(*(char **)field);
+		*(char **)field = NULL;
+		break;
+	case KT_LIST:
+		strlist_free(field);
+		break;
+	case KT_SCHEDULE:
+		free(((struct job_schedule *)field)->text);
+		((struct job_schedule *)field)->text = NULL;
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,73 @@
+/*
+ * log — see log.h.  Deliberately tiny: no files, no syslog.  Under systemd
+ * stderr goes to the journal, which adds time and unit; a terminal user
+ * wants neither.
+ */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *prog = "lifeboat";
+static enum log_level max_lvl = LOG_LVL_INFO;
+
+static const char *const level_names[] = {
+	[LOG_LVL_ERROR] = "error",
+	[LOG_LVL_WARN] = "warning",
+	[LOG_LVL_INFO] = "info",
+	[LOG_LVL_DEBUG] = "debug",
+};
+
+void log_init(const char *progname, enum log_level max_level)
+{
+	const char *slash = strrchr(progname, '/');
+
+	prog = slash ? slash + 1 : progname;
+	max_lvl = max_level;
+}
+
+void log_set_level(enum log_level max_level)
+{
+	max_lvl = max_level;
+}
+
+const char *log_progname(void)
+{
+	return prog;
+}
+
+static void log_v(enum log_level lvl, int err, const char *fmt, va_list ap)
+{
+	char buf[2048];
+	int n;
+
+	if (lvl > max_lvl)
+		return;
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n < 0)
+		return;
+	/* One fprintf so that concurrent writers (daemon children) do not interleave. */
+	if (err)
+		fprintf(stderr, "%s: %s: %s: %s\n", prog, level_names[lvl], buf, strerror(err));
+	else
+		fprintf(stderr, "%s: %s: %s\n", prog, level_names[lvl], buf);
+}
+
+void log_msg(enum log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_v(lvl, 0, fmt, ap);
+	va_end(ap);
+}
+
+void log_err(enum log_level lvl, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_v(lvl, err, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Installs, from Debian 12's packages, everything Lifeboat's build, tests and
+# demo need.  Idempotent: packages already present are not fetched again.
+set -eu
+
+PKGS="build-essential pkg-config meson ninja-build
+      libuv1-dev libarchive-dev libzstd-dev default-libmysqlclient-dev
+      libinih-dev libssl-dev libjansson-dev libcmocka-dev
+      mariadb-server mariadb-client zstd faketime python3"
+
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "install-deps: need root to install:$missing" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    # mariadb-server's postinst would start a system server; we never use it.
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod 755 /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+    apt-get install -y -q --no-install-recommends $missing
+fi
