@@ -26,5 +26,7 @@ int cli_load_config(const struct cli *cli, struct config **out);
 
 int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
+int cmd_run(struct cli *cli, int argc, char **argv);
+int cmd_restore(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -12,7 +12,7 @@ int cmd_check_config(struct cli *cli, int argc, char **argv)
 	struct config *cfg;
 	int r;
 
-	optind = 1;
+	optind = 0;	/* 0: glibc re-initialises, permutation included */
 	if (getopt(argc, argv, "") != -1 || optind != argc) {
 		fprintf(stderr, "usage: lifeboat [-c FILE] check-config\n");
 		return EXIT_USAGE;

@@ -123,7 +123,7 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	struct stat sb;
 	int c, r;
 
-	optind = 1;
+	optind = 0;	/* 0: glibc re-initialises, permutation included */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'j') {
 			fprintf(stderr, "usage: lifeboat [-c FILE] list [JOB] [--json]\n");

@@ -19,7 +19,10 @@ struct command {
 
 static const struct command commands[] = {
 	{ "check-config", cmd_check_config, "check-config                 validate and print the effective config" },
+	{ "run", cmd_run, "run JOB --here               run a job now, in this process" },
 	{ "list", cmd_list, "list [JOB] [--json]          backups with id, kind, age, size and result" },
+	{ "restore", cmd_restore, "restore JOB ID --database NAME [--force]\n"
+	  "                               db: restore a dump into a new database" },
 };
 
 static void usage(FILE *out)

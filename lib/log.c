@@ -11,6 +11,7 @@
 
 static const char *prog = "lifeboat";
 static enum log_level max_lvl = LOG_LVL_INFO;
+static char last_error[2300];
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERROR] = "error",
@@ -42,10 +43,17 @@ static void log_v(enum log_level lvl, int err, const char *fmt, va_list ap)
 	char buf[2048];
 	int n;
 
-	if (lvl > max_lvl)
-		return;
+	/* Truncation of a very long message is fine; the compiler is told so. */
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (n < 0)
+		return;
+	if (lvl == LOG_LVL_ERROR) {
+		if (err)
+			snprintf(last_error, sizeof(last_error), "%.2000s: %.200s", buf, strerror(err));
+		else
+			snprintf(last_error, sizeof(last_error), "%.2000s", buf);
+	}
+	if (lvl > max_lvl)
 		return;
 	/* One fprintf so that concurrent writers (daemon children) do not interleave. */
 	if (err)
@@ -70,4 +78,14 @@ void log_err(enum log_level lvl, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_v(lvl, err, fmt, ap);
 	va_end(ap);
+}
+
+const char *log_last_error(void)
+{
+	return last_error;
+}
+
+void log_clear_last_error(void)
+{
+	last_error[0] = '\0';
 }

@@ -27,6 +27,11 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 void log_err(enum log_level lvl, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The text of the last error logged (without program name and level), or "".
+ * A job records it as the reason of a failed run. */
+const char *log_last_error(void);
+void log_clear_last_error(void);
+
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_LVL_INFO, __VA_ARGS__)

@@ -1,0 +1,130 @@
+/*
+ * lifeboat restore — puts a backup back, never over the original:
+ *   db jobs:    restore JOB ID --database NAME [--force]   (a new database)
+ * ID is a backup id or `latest` (the newest good backup).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "dbconn.h"
+#include "dbrestore.h"
+#include "log.h"
+#include "store.h"
+#include "units.h"
+
+static const char usage_text[] =
+	"usage: lifeboat [-c FILE] restore JOB ID --database NAME [--force]\n";
+
+static int restore_db(const struct config *cfg, const struct job *job, struct store *st,
+		      const struct store_entry *e, const char *to_db, bool force)
+{
+	const json_t *artifact = json_array_get(json_object_get(e->record, "artifacts"), 0);
+	struct dbrestore_opts o = {
+		.job = job->name, .id = e->id, .to_db = to_db, .force = force,
+		.facts = json_object_get(e->record, "db"),
+		.sha256 = json_string_value(json_object_get(artifact, "sha256")),
+	};
+	struct dbrestore_stats stats;
+	struct timespec t0, t1;
+	char path[4096], where[512], size[32];
+	MYSQL *my;
+	int r;
+
+	(void)cfg;
+	if (!o.facts || !o.sha256 || store_path(st, job->name, &e->parts, "sql.zst", path, sizeof(path)) < 0) {
+		fprintf(stderr, "lifeboat: %s %s: the record does not describe a db dump\n", job->name, e->id);
+		return EXIT_FAILED;
+	}
+	o.artifact = path;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (dbconn_open(job, job->db.restore_host, &my) < 0)
+		return EXIT_FAILED;
+	r = dbrestore_run(my, &o, &stats);
+	mysql_close(my);
+	if (r < 0)
+		return EXIT_FAILED;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	dbconn_describe(job, job->db.restore_host, where, sizeof(where));
+	units_format_size_human(stats.bytes, size, sizeof(size));
+	printf("restored %s %s into database %s (%s): %" PRIu64 " tables, %" PRIu64 " rows, %s of SQL in %.1f s\n",
+	       job->name, e->id, to_db, where, stats.tables, stats.rows, size,
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return EXIT_OK;
+}
+
+int cmd_restore(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "database", required_argument, NULL, 'd' },
+		{ "to", required_argument, NULL, 't' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *to_db = NULL, *to_dir = NULL;
+	struct store_entry e;
+	struct store *st = NULL;
+	const struct job *job;
+	struct config *cfg;
+	bool force = false;
+	int c, r;
+
+	optind = 0;	/* 0: glibc re-initialises, permutation included */
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': to_db = optarg; break;
+		case 't': to_dir = optarg; break;
+		case 'f': force = true; break;
+		default:
+			fputs(usage_text, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 2 || (!to_db && !to_dir) || (to_db && to_dir)) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (to_db && (!*to_db || strlen(to_db) > 64)) {
+		fprintf(stderr, "lifeboat: restore: --database needs a name of 1 to 64 characters\n");
+		return EXIT_USAGE;
+	}
+	r = cli_load_config(cli, &cfg);
+	if (r)
+		return r;
+	job = config_job(cfg, argv[optind]);
+	if (!job) {
+		fprintf(stderr, "lifeboat: no job named '%s' in %s (restore needs its connection settings)\n",
+			argv[optind], cfg->path);
+		config_free(cfg);
+		return EXIT_USAGE;
+	}
+	if (to_dir || job->kind != JOB_DB) {
+		fprintf(stderr, "lifeboat: restore: %s\n", job->kind != JOB_DB ?
+			"only db jobs can be restored in this version" :
+			"--to DIR is for files jobs; a db job restores with --database NAME");
+		config_free(cfg);
+		return EXIT_USAGE;
+	}
+	if (store_open(cfg->store, &st) < 0) {
+		config_free(cfg);
+		return EXIT_FAILED;
+	}
+	r = store_get(st, job->name, argv[optind + 1], &e);
+	if (r < 0) {
+		if (r == -ENOENT)
+			fprintf(stderr, "lifeboat: job %s has no backup '%s' in %s\n", job->name,
+				argv[optind + 1], cfg->store);
+		store_close(st);
+		config_free(cfg);
+		return EXIT_FAILED;
+	}
+	r = restore_db(cfg, job, st, &e, to_db, force);
+	store_entry_free(&e);
+	store_close(st);
+	config_free(cfg);
+	return r;
+}

@@ -1,0 +1,57 @@
+/*
+ * dbdump — a consistent, restorable SQL dump of a MySQL/MariaDB server,
+ * over libmysqlclient (no mysqldump).
+ *
+ * See dbdump.c for the design.  The caller owns the connection and the
+ * output: dbdump only turns the server's state into SQL text, handed to
+ * opts->write in pieces of at most a few hundred KiB (one huge row aside).
+ */
+#ifndef LIFEBOAT_DBDUMP_H
+#define LIFEBOAT_DBDUMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <mysql.h>
+
+#include "config.h"
+
+/* Where a running dump is, for progress displays. */
+struct dbdump_progress {
+	const char *database;		/* current database, or NULL between objects */
+	const char *table;		/* current table, or NULL */
+	uint64_t table_rows;		/* rows of the current table dumped so far */
+	uint64_t rows;			/* rows dumped in all */
+	uint64_t bytes;			/* SQL bytes produced so far */
+	uint64_t estimated_bytes;	/* data+index size of everything chosen (from information_schema) */
+};
+
+struct dbdump_opts {
+	const struct job *job;		/* the db job: databases, excludes, lock, chunk_rows */
+	/* Receives the SQL text; returns 0 or a negative errno (stops the dump). */
+	int (*write)(void *ctx, const void *buf, size_t len);
+	void *write_ctx;
+	/* Optional: called after every chunk of rows and every object. */
+	void (*progress)(void *ctx, const struct dbdump_progress *p);
+	void *progress_ctx;
+	/* Optional: called between chunks, where the dump may pause (throttling);
+	 * a negative return stops the dump with that error. */
+	int (*between_chunks)(void *ctx);
+	void *between_ctx;
+};
+
+/*
+ * Dumps the job's databases over MY, which must be a fresh connection.
+ * On success returns 0 and sets *FACTS to a new JSON object (caller owns it)
+ * for the record's "db" member: server_version, binlog, lock, databases,
+ * tables (engine, rows, bytes, checksum) and counts of the other objects.
+ * On failure returns a negative errno, having logged one line that names the
+ * database, table or statement at fault.
+ */
+int dbdump_run(MYSQL *my, const struct dbdump_opts *opts, json_t **facts);
+
+/* The first bytes of the dump's last line: a dump without it is truncated. */
+#define DBDUMP_TRAILER "-- Lifeboat dump completed"
+
+#endif

@@ -1,0 +1,46 @@
+/*
+ * dbrestore — streams a db job's dump into a new database.
+ *
+ * Before the server is touched the artifact is read once: its SHA-256 must
+ * match the record and its last line must be the dump's trailer, so a
+ * corrupt or truncated dump is refused rather than half-restored.  Then it
+ * is decompressed, cut into statements (sqlsplit) and executed one by one.
+ * A single-database dump is renamed on the way: its CREATE DATABASE and USE
+ * name the new database, and so do the `old`. qualifiers that the server
+ * writes into view definitions.  After the restore, every table's row count
+ * is checked against the record.
+ *
+ * It refuses a target database that already holds tables unless told to
+ * force, and it never drops a database.
+ */
+#ifndef LIFEBOAT_DBRESTORE_H
+#define LIFEBOAT_DBRESTORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <mysql.h>
+
+struct dbrestore_opts {
+	const char *job;		/* for messages */
+	const char *id;			/* backup id, for messages */
+	const char *artifact;		/* path of the .sql.zst */
+	const char *sha256;		/* its hash from the record */
+	const json_t *facts;		/* the record's "db" object */
+	const char *to_db;		/* the database to restore into */
+	bool force;			/* restore into a database that has tables */
+};
+
+struct dbrestore_stats {
+	uint64_t statements;
+	uint64_t bytes;			/* SQL bytes executed */
+	uint64_t tables;		/* tables checked against the record */
+	uint64_t rows;			/* their rows */
+};
+
+/* Returns 0, or a negative errno after logging one line naming the backup,
+ * the database and, for a failed statement, its beginning. */
+int dbrestore_run(MYSQL *my, const struct dbrestore_opts *o, struct dbrestore_stats *stats);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * jobstate — what the state dir remembers about each job between runs.
+ *
+ *   <state_dir>/jobs/<job>.json    last run (result, times, id or error),
+ *                                  last good run, consecutive failures
+ *   <state_dir>/locks/<job>.lock   flock held while the job runs, with its pid
+ *
+ * The lock is what keeps a job from overlapping itself, whether it was
+ * started by the daemon or by `lifeboat run --here`.  The state file is
+ * replaced atomically; a failed run is remembered here (it leaves nothing in
+ * the store), so `status` can show it.
+ */
+#ifndef LIFEBOAT_JOBSTATE_H
+#define LIFEBOAT_JOBSTATE_H
+
+#include <jansson.h>
+
+/* Takes JOB's run lock.  Returns 0 and *FD (release with jobstate_unlock), or
+ * -EBUSY when another process runs the job (logged with its pid), or a
+ * negative errno (logged). */
+int jobstate_lock(const char *state_dir, const char *job, int *fd);
+void jobstate_unlock(int fd);
+
+/* Records a finished run: RUN holds result, started, finished and id or error.
+ * Updates last_run, last_good (when result is "ok") and failures.  Returns 0
+ * or a negative errno (logged). */
+int jobstate_record_run(const char *state_dir, const char *job, json_t *run);
+
+/* Reads JOB's state into *OUT (an empty object when there is none yet). */
+int jobstate_load(const char *state_dir, const char *job, json_t **out);
+
+#endif

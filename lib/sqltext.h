@@ -1,0 +1,42 @@
+/*
+ * sqltext — building SQL text: a growable byte buffer, and the quoting of
+ * identifiers and values so that the plain mysql/mariadb client reads back
+ * exactly the bytes the server gave us.
+ *
+ * Strings are escaped byte by byte (\0 \n \r \\ \' \" and Ctrl-Z), which is
+ * safe for utf8mb4 because no byte of a multi-byte UTF-8 sequence is below
+ * 0x80; the dump sets SQL_MODE without NO_BACKSLASH_ESCAPES so the escapes
+ * mean what they say.  Binary values are written as hex literals and BIT
+ * values as b'...' so no character set conversion can touch them.
+ */
+#ifndef LIFEBOAT_SQLTEXT_H
+#define LIFEBOAT_SQLTEXT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct sbuf {
+	char *data;		/* owned, NUL-terminated when len < cap */
+	size_t len;		/* bytes used */
+	size_t cap;		/* bytes allocated */
+	int err;		/* first allocation failure (-ENOMEM), sticky */
+};
+
+void sbuf_free(struct sbuf *b);
+void sbuf_reset(struct sbuf *b);
+void sbuf_add(struct sbuf *b, const void *data, size_t len);
+void sbuf_adds(struct sbuf *b, const char *s);
+void sbuf_addf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The buffer as a C string ("" when empty). */
+const char *sbuf_str(struct sbuf *b);
+
+/* `name` with backticks doubled. */
+void sql_add_ident(struct sbuf *b, const char *name);
+/* 'value' with escapes; LEN bytes (may hold NUL). */
+void sql_add_string(struct sbuf *b, const char *value, size_t len);
+/* 0xHEX, or '' when LEN is 0. */
+void sql_add_hex(struct sbuf *b, const unsigned char *value, size_t len);
+/* b'0101...' of the LEN big-endian bytes of a BIT value. */
+void sql_add_bits(struct sbuf *b, const unsigned char *value, size_t len);
+
+#endif
