@@ -12,6 +12,8 @@
 
 #include "log.h"
 
+#define JOB_SIZE (2 << 20)	/* bytes of input per zstd worker job */
+
 struct zwriter {
 	ZSTD_CCtx *cctx;	/* owned */
 	void *out;		/* output buffer of ZSTD_CStreamOutSize() bytes, owned */
@@ -45,6 +47,10 @@ int zwriter_open(int level, int threads, zsink_fn sink, void *ctx, struct zwrite
 		r = ZSTD_CCtx_setParameter(zw->cctx, ZSTD_c_checksumFlag, 1);
 	if (!ZSTD_isError(r) && threads > 0) {
 		r = ZSTD_CCtx_setParameter(zw->cctx, ZSTD_c_nbWorkers, threads);
+		/* zstd's default job size at low levels buffers tens of MiB per
+		 * worker; 2 MiB jobs keep a job process small at the same speed. */
+		if (!ZSTD_isError(r))
+			r = ZSTD_CCtx_setParameter(zw->cctx, ZSTD_c_jobSize, JOB_SIZE);
 		if (ZSTD_isError(r)) {
 			/* A libzstd built without threads: compress in this thread. */
 			log_warn("zstd: worker threads not available (%s); compressing in one thread",

@@ -49,8 +49,8 @@ const struct config_key config_keys[] = {
 	  "I/O pressure (PSI some avg10) above which jobs wait and pause; 0% = off" },
 	{ "compress_level", KT_INT, T(KK_ALL, compress_level), 1, 19, "3", false,
 	  "zstd compression level" },
-	{ "compress_threads", KT_INT, T(KK_ALL, compress_threads), 0, 64, "0", false,
-	  "zstd worker threads; 0 = compress in the job's own thread" },
+	{ "compress_threads", KT_INT, T(KK_ALL, compress_threads), 0, 64, "1", false,
+	  "zstd worker threads (1 overlaps compression with reading); 0 = none" },
 	{ "exclusive", KT_BOOL, T(KK_FILES | KK_LOGS, exclusive), 0, 0, "yes", false,
 	  "never run while a db dump of this host runs" },
 

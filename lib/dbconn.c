@@ -32,7 +32,8 @@ static int read_password(const struct job *job, char *pw, size_t pwlen)
 	ssize_t n;
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a FIFO planted as the password file must not hang the job. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		log_err(LOG_LVL_ERROR, errno, "job %s: password_file %s", job->name, path);
 		return -EACCES;

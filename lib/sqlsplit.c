@@ -36,6 +36,7 @@ static void reset(struct sqlsplit *s)
 	sbuf_reset(&s->stmt);
 	s->has_content = false;
 	s->content = 0;
+	s->cend = 0;
 }
 
 static int deliver(struct sqlsplit *s, size_t end, sqlsplit_fn fn, void *ctx)
@@ -51,7 +52,9 @@ static int deliver(struct sqlsplit *s, size_t end, sqlsplit_fn fn, void *ctx)
 		while (len && isspace((unsigned char)p[len - 1]))
 			len--;
 		p[len] = '\0';
-		r = fn(ctx, p, len);
+		/* A delimiter after nothing but blanks and comments is no statement. */
+		if (len)
+			r = fn(ctx, p, len);
 	}
 	reset(s);
 	return r;
@@ -68,10 +71,13 @@ static void mark_content(struct sqlsplit *s, size_t at)
 /* At the end of a line: "DELIMITER x" alone in a statement changes the delimiter. */
 static bool delimiter_command(struct sqlsplit *s)
 {
-	const char *p = s->stmt.data + s->content;
+	const char *p;
 	size_t n;
 
-	if (!s->has_content || strncasecmp(p, "DELIMITER", 9) != 0 || !isspace((unsigned char)p[9]))
+	if (!s->has_content)
+		return false;
+	p = s->stmt.data + s->content;
+	if (strncasecmp(p, "DELIMITER", 9) != 0 || !isspace((unsigned char)p[9]))
 		return false;
 	p += 9;
 	while (*p == ' ' || *p == '\t')
@@ -89,10 +95,12 @@ static bool delimiter_command(struct sqlsplit *s)
 /* The statement so far is a "DELIMITER x" client command (ends at the newline). */
 static bool in_delimiter_command(const struct sqlsplit *s)
 {
-	const char *p = s->stmt.data + s->content;
+	const char *p;
 
-	return s->has_content && s->stmt.len - s->content >= 10 &&
-	       strncasecmp(p, "DELIMITER", 9) == 0 && (p[9] == ' ' || p[9] == '\t');
+	if (!s->has_content || s->stmt.len - s->content < 10)
+		return false;
+	p = s->stmt.data + s->content;
+	return strncasecmp(p, "DELIMITER", 9) == 0 && (p[9] == ' ' || p[9] == '\t');
 }
 
 int sqlsplit_feed(struct sqlsplit *s, const char *buf, size_t len, sqlsplit_fn fn, void *ctx)
@@ -128,10 +136,13 @@ int sqlsplit_feed(struct sqlsplit *s, const char *buf, size_t len, sqlsplit_fn f
 			continue;
 		case ST_BLOCK_COMMENT:
 			/* Executable comments (slash-star-bang, slash-star-M-bang) are statement text. */
-			if (at == s->cstart + 2 && (c == '!' || c == 'M'))
+			if ((at == s->cstart + 2 && c == '!') ||
+			    (at == s->cstart + 3 && c == '!' && d[at - 1] == 'M')) {
 				mark_content(s, s->cstart);
-			else if (c == '/' && at >= s->cstart + 3 && d[at - 1] == '*')
+			} else if (c == '/' && at >= s->cstart + 3 && d[at - 1] == '*') {
 				s->state = ST_NORMAL;
+				s->cend = at;
+			}
 			continue;
 		}
 
@@ -151,7 +162,7 @@ int sqlsplit_feed(struct sqlsplit *s, const char *buf, size_t len, sqlsplit_fn f
 			s->state = ST_LINE_COMMENT;
 			continue;
 		}
-		if (c == '*' && at > 0 && d[at - 1] == '/') {
+		if (c == '*' && at > 0 && d[at - 1] == '/' && !(s->cend && s->cend == at - 1)) {
 			s->state = ST_BLOCK_COMMENT;
 			s->cstart = at - 1;
 			if (s->has_content && s->content == at - 1)
@@ -179,5 +190,8 @@ int sqlsplit_feed(struct sqlsplit *s, const char *buf, size_t len, sqlsplit_fn f
 
 int sqlsplit_finish(struct sqlsplit *s, sqlsplit_fn fn, void *ctx)
 {
+	/* A last "DELIMITER x" line without its newline is still a command. */
+	if (s->state == ST_NORMAL && delimiter_command(s))
+		return 0;
 	return deliver(s, s->stmt.len, fn, ctx);
 }

@@ -27,6 +27,7 @@ struct sqlsplit {
 	int state;		/* lexical state, private */
 	bool escape;		/* the previous byte was a backslash inside a string */
 	size_t cstart;		/* offset of the current block comment's slash */
+	size_t cend;		/* offset of the last comment's closing slash, 0 = none */
 	char delim[16];		/* current delimiter */
 	size_t dlen;
 };

@@ -4,8 +4,8 @@
 # Installs what it needs, builds, starts a private MariaDB holding a small
 # sample shop database and a sample web root (all under ./demo-run, never the
 # system server), writes a demo config for them and shows what Lifeboat does
-# with it.  It grows with each job kind; today it shows the config check and
-# the store listing.  Everything it starts is stopped when it ends.
+# with it: the config check, db backups, the store, listing and a restore.
+# It grows with each job kind.  Everything it starts is stopped when it ends.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -83,12 +83,37 @@ step "lifeboatd -n: the daemon's config check"
 step "lifeboat check-config: the effective config, defaults filled in"
 "$lifeboat" -c "$demo/lifeboat.ini" check-config
 
+step "lifeboat run shop --here: a consistent dump of the shop database"
+"$lifeboat" -c "$demo/lifeboat.ini" run shop --here
+"$lifeboat" -c "$demo/lifeboat.ini" run shop --here
+
+step "The store: artifact, checksums and record, readable without Lifeboat"
+month=$(ls -d "$demo"/store/shop/*/* | tail -1)
+ls -l "$month"
+(cd "$month" && sha256sum -c backup-*-02.sha256)
+zstd -dc "$month"/backup-*-02.sql.zst | head -12
+echo "..."
+zstd -dc "$month"/backup-*-02.sql.zst | tail -1
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); d=r["db"]; print("record:", r["id"], r["result"], "binlog", d["binlog"], "tables", [(t["table"], t["rows"]) for t in d["tables"]])' "$month"/backup-*-02.json
+
 step "lifeboat list: the backups in the store"
 "$lifeboat" -c "$demo/lifeboat.ini" list
 
+step "lifeboat restore shop latest --database shop_restored: a clean copy beside the original"
+"$lifeboat" -c "$demo/lifeboat.ini" restore shop latest --database shop_restored
+mariadb --no-defaults --socket="$LIFEBOAT_TEST_MYSQL_SOCKET" -uroot -t \
+	-e 'CHECKSUM TABLE shop.customers, shop_restored.customers, shop.orders, shop_restored.orders'
+
+step "A failed run leaves nothing behind (wrong password)"
+printf 'wrong\n' > "$demo/wrong.password"
+chmod 600 "$demo/wrong.password"
+sed "s|password_file = $demo/shop.password|password_file = $demo/wrong.password|" \
+	"$demo/lifeboat.ini" > "$demo/wrong.ini"
+"$lifeboat" -c "$demo/wrong.ini" run shop --here || echo "(exit status $?)"
+"$lifeboat" -c "$demo/lifeboat.ini" list shop
+
 cat <<'TXT'
 
-This build has the foundation: config, store and listing.  Taking db, files
-and logs backups, the daemon and `lifeboat status` arrive with the next
-issues, and this demo will run them.
+Files and logs jobs, retention, throttling, the daemon and `lifeboat status`
+arrive with the next issues, and this demo will run them too.
 TXT

@@ -68,10 +68,17 @@ while [ $# -gt 0 ]; do
         *) echo "$PROG: unknown argument: $1" >&2; usage ;;
     esac
 done
-is_uint "$SIZE_MB" && [ "$SIZE_MB" -ge 1 ] || { echo "$PROG: --size-mb wants a positive integer" >&2; exit 2; }
-is_uint "$REPEAT" && [ "$REPEAT" -ge 1 ] || { echo "$PROG: --repeat wants a positive integer" >&2; exit 2; }
+# positive NAME VALUE: exit 2 unless VALUE is a positive integer.
+positive() {
+    if ! is_uint "$2" || [ "$2" -lt 1 ]; then
+        echo "$PROG: $1 wants a positive integer" >&2
+        exit 2
+    fi
+}
+positive --size-mb "$SIZE_MB"
+positive --repeat "$REPEAT"
 if [ -n "$TABLES" ]; then
-    is_uint "$TABLES" && [ "$TABLES" -ge 1 ] || { echo "$PROG: --tables wants a positive integer" >&2; exit 2; }
+    positive --tables "$TABLES"
 else
     TABLES=$((SIZE_MB / 125))
     [ "$TABLES" -ge 1 ] || TABLES=1
@@ -137,6 +144,7 @@ OUT=$WORK/out
 mkdir -p "$OUT" && chmod 0700 "$OUT"
 SERVER_STARTED=0
 
+# shellcheck disable=SC2317  # invoked by the traps
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM HUP
@@ -212,9 +220,10 @@ sql "SET GLOBAL innodb_max_dirty_pages_pct = $OLD_PCT; SET GLOBAL innodb_max_dir
 
 TABLE_LIST=$(sql "SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME) FROM information_schema.TABLES
                   WHERE TABLE_SCHEMA = 'sbtest'")
-sql "ANALYZE TABLE $(echo "$TABLE_LIST" | sed 's/\([^,]*\)/sbtest.\1/g')" > /dev/null ||
+QTABLES="sbtest.${TABLE_LIST//,/,sbtest.}"
+sql "ANALYZE TABLE $QTABLES" > /dev/null ||
     die "ANALYZE TABLE failed"
-read -r DATA_BYTES INDEX_BYTES NROWS < <(sql "SELECT SUM(DATA_LENGTH), SUM(INDEX_LENGTH), SUM(TABLE_ROWS)
+read -r DATA_BYTES INDEX_BYTES < <(sql "SELECT SUM(DATA_LENGTH), SUM(INDEX_LENGTH)
                                FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'sbtest'")
 EXACT_ROWS=$((ROWS * TABLES))
 DATA_MB=$(awk -v b="$DATA_BYTES" 'BEGIN { printf "%.1f", b / 1e6 }')
@@ -223,7 +232,7 @@ BUFFER_POOL=$(sql "SELECT @@innodb_buffer_pool_size DIV 1048576")
 SERVER_VERSION=$(sql "SELECT VERSION()")
 
 log "warm-up: CHECKSUM TABLE of every table"
-sql "CHECKSUM TABLE $(echo "$TABLE_LIST" | sed 's/\([^,]*\)/sbtest.\1/g')" > "$WORK/checksums.txt" ||
+sql "CHECKSUM TABLE $QTABLES" > "$WORK/checksums.txt" ||
     die "warm-up CHECKSUM TABLE failed"
 
 # ---------------------------------------------------------------- timing helpers
@@ -275,7 +284,7 @@ time_fields() {
 
 # run_dump NAME COMPRESSOR-ARGV...: mysqldump | COMPRESSOR > file, timed.
 run_dump() {
-    local n=$1 ext t0 t1 wall st d_wall d_rss d_cpu c_wall c_rss c_cpu f s
+    local n=$1 ext t0 t1 wall st d_rss d_cpu c_rss c_cpu f s
     shift
     ext=${1}
     s=$(slug "$n")
@@ -298,8 +307,8 @@ run_dump() {
         return 1
     fi
     wall=$(elapsed "$t0" "$t1")
-    read -r d_wall d_rss d_cpu < <(time_fields "$OUT/$s.dump.time")
-    read -r c_wall c_rss c_cpu < <(time_fields "$OUT/$s.comp.time")
+    read -r _ d_rss d_cpu < <(time_fields "$OUT/$s.dump.time")
+    read -r _ c_rss c_cpu < <(time_fields "$OUT/$s.comp.time")
     keep_best "$n" "$wall" "$(awk -v a="$d_cpu" -v b="$c_cpu" 'BEGIN { printf "%.2f", a + b }')" \
         "$d_rss" "$c_rss" "$(stat -c %s "$f")"
     log "  $n: ${wall}s"
@@ -398,7 +407,7 @@ if [ -z "${FAIL[$ZS]:-}" ]; then
         fail "$ZS" "output has no '-- Dump completed' trailer"
 fi
 for n in "$LB1" "$LB2"; do
-    [ -n "${SQL_OF[$n]:-}" ] && [ -n "$SQL_BYTES" ] || continue
+    if [ -z "${SQL_OF[$n]:-}" ] || [ -z "$SQL_BYTES" ]; then continue; fi
     if awk -v a="${SQL_OF[$n]}" -v b="$SQL_BYTES" 'BEGIN { exit !(a < b / 2) }'; then
         fail "$n" "its artifact holds only $(mb "${SQL_OF[$n]}") MB of SQL, mysqldump's $(mb "$SQL_BYTES") MB: incomplete?"
     fi
@@ -427,11 +436,14 @@ def walk(o, path):
     if isinstance(o, dict):
         for k, v in o.items():
             p = path + "." + k if path else k
-            if isinstance(v, (int, float)) and not isinstance(v, bool) and "raw" in k.lower():
-                found.append("%s=%s (%.1f MB)" % (p, v, v / 1e6))
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                if "raw" in k.lower():
+                    found.append("%s=%s (%.1f MB)" % (p, v, v / 1e6))
+                elif p.startswith("throttle."):
+                    found.append("%s=%s" % (p, v))
             walk(v, p)
 walk(rec, "")
-print(", ".join(found) if found else "no *raw* size field in the record")
+print(", ".join(found) if found else "no *raw* size or throttle field in the record")
 EOF
 )
     echo "lifeboat:  record $(basename "$LB_RECORD"): $raw"

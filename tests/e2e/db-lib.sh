@@ -16,6 +16,7 @@
 #   job_dir NAME, artifact_of NAME ID, record_of NAME ID, state_of NAME
 #   json_get FILE EXPR    prints EXPR (python, over the parsed FILE as j)
 #   expect_failed_run NAME GOOD_IDS REASON...   (see below)
+#   gate_table DB TABLE SECONDS, release_gate   make a dump wait at a table
 #   drop_db_later DB, drop_user_later USER, kill_later PID, umount_later DIR
 
 # shellcheck source=tests/e2e/lib.sh
@@ -64,8 +65,10 @@ kill_tree() {
 db_cleanup() {
 	local p d u m
 	set +e
+	[ -z "${GATE_TAG:-}" ] || release_gate
+	# Only while still this shell's child (never a reused pid).
 	for p in "${DB_CLEAN_PIDS[@]}"; do
-		kill -0 "$p" 2>/dev/null && kill_tree "$p"
+		[ "$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')" = "$$" ] && kill_tree "$p"
 	done
 	for p in "${DB_CLEAN_PIDS[@]}"; do
 		wait "$p" 2>/dev/null
@@ -103,6 +106,34 @@ load_fixture() {
 # db_exists DB
 db_exists() {
 	[ -n "$(db_q -e "SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '$1'")" ]
+}
+
+# gate_table DB TABLE SECONDS: a background root session holds a WRITE lock
+# on DB.TABLE for SECONDS, so that a dump reaching that table waits there
+# (connected, in the middle of its work); returns once the lock is held.
+# release_gate ends it early.
+gate_table() {
+	GATE_TAG=gate_$$_$RANDOM
+	db_q -e "LOCK TABLES \`$1\`.\`$2\` WRITE; SELECT SLEEP($3) AS $GATE_TAG; UNLOCK TABLES" >/dev/null 2>&1 &
+	GATE_PID=$!
+	kill_later "$GATE_PID"
+	for _ in $(seq 100); do
+		[ -n "$(gate_session)" ] && return 0
+		sleep 0.05
+	done
+	fail "could not lock $1.$2"
+}
+
+gate_session() {
+	db_q -e "SELECT ID FROM information_schema.PROCESSLIST
+		WHERE INFO LIKE 'SELECT SLEEP(%) AS $GATE_TAG' AND ID <> CONNECTION_ID() LIMIT 1"
+}
+
+release_gate() {
+	local id
+	id=$(gate_session)
+	[ -z "$id" ] || db_q -e "KILL CONNECTION $id" 2>/dev/null || true
+	wait "$GATE_PID" 2>/dev/null || true
 }
 
 # ------------------------------------------------------------------ config
@@ -208,11 +239,13 @@ store_files() {
 # line on stderr starting "lifeboat: " and containing every REASON (a
 # REASON of the form ~a|b|c matches any of the alternatives, case-blind);
 # nothing new in the store (exactly the files of GOOD_IDs), those backups
-# intact and still the only ones listed; the state file says it failed.
+# intact and still the only ones listed; the state file says it failed; the
+# lifeboat account's password shows nowhere.  Leaves OUT/ERR of the run.
 expect_failed_run() {
 	local name=$1 good=$2 reason alt alts ok want got id lower
 	shift 2
 	expect_rc 1 lb run "$name" --here
+	local run_out=$OUT run_err=$ERR
 	equals "$(printf '%s\n' "$ERR" | grep -c .)" "1" "lines on stderr (stderr: $ERR)"
 	case "$ERR" in
 	"lifeboat: "*) ;;
@@ -233,6 +266,7 @@ expect_failed_run() {
 			contains "$ERR" "$reason" "stderr"
 		fi
 	done
+	not_contains "$ERR" "$(cat "$PWFILE")" "stderr (the lifeboat account's password)"
 	# Exactly the committed backups' files: no artifact, record, checksum
 	# or temporary file of the failed run.
 	want=""
@@ -259,6 +293,9 @@ expect_failed_run() {
 	got=$(json_get "$st" 'j["last_run"].get("error", "")')
 	[ -n "$got" ] || fail "no last_run.error in $st"
 	CHECKS=$((CHECKS + 1))
+	not_contains "$(cat "$st")" "$(cat "$PWFILE")" "state file (the lifeboat account's password)"
+	# Leave the failed run's output for the caller's own checks.
+	OUT=$run_out ERR=$run_err RC=1
 }
 
 # ---------------------------------------------------------------- snapshot
