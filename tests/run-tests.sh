@@ -30,7 +30,8 @@ fi
 opts=(-Dtests=true --buildtype=debugoptimized -Dwerror=true)
 if [ $sanitize = yes ]; then
 	opts+=(-Db_sanitize=address,undefined -Db_lundef=false)
-	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+	# verify_asan_link_order=0: faketime (db-names) is an LD_PRELOAD library.
+	export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:verify_asan_link_order=0
 	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 fi
 if [ -d "$builddir/meson-private" ]; then
