@@ -57,7 +57,7 @@ static void row_from_entry(const struct store_entry *e, time_t now, struct row *
 	row->size = 0;
 	json_array_foreach(json_object_get(rec, "artifacts"), i, artifact)
 		row->size += (uint64_t)json_integer_value(json_object_get(artifact, "size"));
-	row->pinned = json_is_true(json_object_get(rec, "pinned"));
+	row->pinned = e->pin != NULL;
 }
 
 static void print_table(const struct store_list *l, time_t now)

@@ -21,6 +21,10 @@ static const struct command commands[] = {
 	{ "check-config", cmd_check_config, "check-config                 validate and print the effective config" },
 	{ "run", cmd_run, "run JOB --here               run a job now, in this process" },
 	{ "list", cmd_list, "list [JOB] [--json]          backups with id, kind, age, size and result" },
+	{ "prune", cmd_prune, "prune [JOB] [--dry-run] [--json]\n"
+	  "                               apply retention, explaining each decision" },
+	{ "pin", cmd_pin, "pin JOB ID [--reason TEXT]   keep a backup forever" },
+	{ "unpin", cmd_unpin, "unpin JOB ID                 let retention decide again" },
 	{ "restore", cmd_restore, "restore JOB ID --database NAME [--force]\n"
 	  "                               db: restore a dump into a new database" },
 };

@@ -16,6 +16,7 @@
  */
 #include "config.h"
 #include "config_keys.h"
+#include "retention.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -456,10 +457,7 @@ static void check_required(struct loader *ld, const struct section *sec, const s
 
 static void check_retention(struct loader *ld, const struct section *sec, const struct job *job)
 {
-	const struct retention *r = &job->keep;
-
-	if (!r->keep_last && !r->keep_hourly && !r->keep_daily && !r->keep_weekly &&
-	    !r->keep_monthly && !r->keep_yearly && !r->keep_within)
+	if (retention_keeps_nothing(&job->keep))
 		add_error(ld, sec->line, sec->name, "keep_*",
 			  "this retention policy keeps no backup at all; set at least one keep_ key above 0");
 }

@@ -1410,6 +1410,22 @@ static int dump_all(struct dump *d)
 	return r;
 }
 
+static void dump_free(struct dump *d)
+{
+	json_decref(d->facts);
+	json_decref(d->jtables);
+	for (size_t i = 0; i < d->ntables; i++) {
+		free(d->tables[i].db);
+		free(d->tables[i].name);
+		free(d->tables[i].engine);
+	}
+	free(d->tables);
+	strlist_free(&d->dbs);
+	sbuf_free(&d->out);
+	sbuf_free(&d->q);
+	sbuf_free(&d->row);
+}
+
 int dbdump_run(MYSQL *my, const struct dbdump_opts *opts, json_t **facts)
 {
 	struct dump d = { .my = my, .o = opts, .job = opts->job->name };
@@ -1445,20 +1461,27 @@ int dbdump_run(MYSQL *my, const struct dbdump_opts *opts, json_t **facts)
 		json_object_set_new(d.facts, "routines", json_integer(d.nroutines));
 		json_object_set_new(d.facts, "events", json_integer(d.nevents));
 		json_object_set_new(d.facts, "rows", json_integer((json_int_t)d.prog.rows));
+		/* Table space on disk, so the next run can estimate its size. */
+		json_object_set_new(d.facts, "estimated_bytes", json_integer((json_int_t)d.prog.estimated_bytes));
 		*facts = d.facts;
 		d.facts = NULL;
 	}
-	json_decref(d.facts);
-	json_decref(d.jtables);
-	for (size_t i = 0; i < d.ntables; i++) {
-		free(d.tables[i].db);
-		free(d.tables[i].name);
-		free(d.tables[i].engine);
-	}
-	free(d.tables);
-	strlist_free(&d.dbs);
-	sbuf_free(&d.out);
-	sbuf_free(&d.q);
-	sbuf_free(&d.row);
+	dump_free(&d);
+	return r;
+}
+
+int dbdump_estimate(MYSQL *my, const struct job *job, uint64_t *bytes)
+{
+	struct dbdump_opts o = { .job = job };
+	struct dump d = { .my = my, .o = &o, .job = job->name };
+	int r;
+
+	*bytes = 0;
+	r = choose_databases(&d);
+	if (r == 0)
+		r = choose_tables(&d);
+	if (r == 0)
+		*bytes = d.prog.estimated_bytes;
+	dump_free(&d);
 	return r;
 }

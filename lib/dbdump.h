@@ -51,6 +51,11 @@ struct dbdump_opts {
  */
 int dbdump_run(MYSQL *my, const struct dbdump_opts *opts, json_t **facts);
 
+/* The space the job's chosen tables take on the server (data + index, from
+ * information_schema), for estimating a run's size.  Returns 0 or a negative
+ * errno (logged). */
+int dbdump_estimate(MYSQL *my, const struct job *job, uint64_t *bytes);
+
 /* The first bytes of the dump's last line: a dump without it is truncated. */
 #define DBDUMP_TRAILER "-- Lifeboat dump completed"
 

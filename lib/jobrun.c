@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "compress.h"
@@ -16,7 +17,9 @@
 #include "dbdump.h"
 #include "jobstate.h"
 #include "log.h"
+#include "prune.h"
 #include "timefmt.h"
+#include "units.h"
 
 /* Shared by the pieces of one run. */
 struct run {
@@ -146,6 +149,97 @@ static int run_db(struct run *run, json_t *record)
 	return r;
 }
 
+/* The size this db run will take in the store: the tables' space on the
+ * server times the ratio stored/space of the last good run (1 for a first run:
+ * better to refuse early than to fill the disk). */
+static int estimate_db(const struct job *job, struct store *st, uint64_t *bytes)
+{
+	struct store_entry e;
+	uint64_t space;
+	double ratio = 1.0;
+	MYSQL *my;
+	int r;
+
+	r = dbconn_open(job, NULL, &my);
+	if (r < 0)
+		return r;
+	r = dbdump_estimate(my, job, &space);
+	mysql_close(my);
+	if (r < 0)
+		return r;
+	if (store_get(st, job->name, "latest", &e) == 0) {
+		json_int_t stored = json_integer_value(json_object_get(e.record, "size_stored"));
+		json_int_t before = json_integer_value(json_object_get(json_object_get(e.record, "db"),
+								       "estimated_bytes"));
+
+		if (stored > 0 && before > 0)
+			ratio = (double)stored / (double)before;
+		store_entry_free(&e);
+	}
+	*bytes = (uint64_t)((double)space * ratio);
+	return 0;
+}
+
+/* Refuses a run that would leave less than min_free on the store's
+ * filesystem: before anything is written, and without deleting anything. */
+static int space_guard(const struct config *cfg, const struct job *job, struct store *st)
+{
+	char avail_s[32], need_s[32], keep_s[32], keep_desc[64];
+	uint64_t estimate = 0, avail, total, keep;
+	struct statvfs sv;
+	int r;
+
+	switch (job->kind) {
+	case JOB_DB:
+		r = estimate_db(job, st, &estimate);
+		break;
+	default:
+		r = 0;
+		break;
+	}
+	if (r < 0)
+		return r;
+	if (statvfs(cfg->store, &sv) < 0) {
+		r = -errno;
+		log_err(LOG_LVL_ERROR, errno, "job %s: %s: cannot read the free space", job->name, cfg->store);
+		return r;
+	}
+	avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+	total = (uint64_t)sv.f_blocks * sv.f_frsize;
+	keep = cfg->min_free.is_percent ? (uint64_t)((double)total * cfg->min_free.percent / 100.0)
+					: cfg->min_free.bytes;
+	if (avail >= estimate && avail - estimate >= keep)
+		return 0;
+	units_format_size_human(avail, avail_s, sizeof(avail_s));
+	units_format_size_human(estimate, need_s, sizeof(need_s));
+	units_format_size_human(keep, keep_s, sizeof(keep_s));
+	if (cfg->min_free.is_percent)
+		snprintf(keep_desc, sizeof(keep_desc), "%g%% (%s)", cfg->min_free.percent, keep_s);
+	else
+		snprintf(keep_desc, sizeof(keep_desc), "%s", keep_s);
+	log_error("job %s: not enough space in %s: %s free, this run needs about %s and min_free keeps %s free; nothing was written",
+		  job->name, cfg->store, avail_s, need_s, keep_desc);
+	return -ENOSPC;
+}
+
+/* Retention after a good backup.  A failure here does not undo the backup. */
+static void auto_prune(struct store *st, const struct job *job)
+{
+	struct prune_plan plan;
+	int r;
+
+	if (prune_plan(st, job, time(NULL), &plan) < 0) {
+		log_warn("job %s: the backup is good, but retention could not be planned", job->name);
+		return;
+	}
+	if (plan.nremove) {
+		r = prune_apply(st, job->name, &plan);
+		if (r < 0)
+			log_warn("job %s: the backup is good, but pruning old ones failed", job->name);
+	}
+	prune_plan_free(&plan);
+}
+
 /* ---- the run around the kinds ------------------------------------------- */
 
 static json_t *run_summary(const char *result, const char *started, const char *id, const char *error)
@@ -176,6 +270,8 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	if (r < 0)
 		return r;	/* not a failed run: the other one is running */
 	r = store_open(cfg->store, &st);
+	if (r == 0)
+		r = space_guard(cfg, job, st);
 	if (r == 0)
 		r = store_begin(st, job->name, job_kind_name(job->kind), now, &run.txn);
 	if (r == 0) {
@@ -209,6 +305,8 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 		res->bytes_out = run.stored;
 		r = store_commit(run.txn, record);
 		run.txn = NULL;
+		if (r == 0)
+			auto_prune(st, job);
 	}
 	zwriter_free(run.zw);
 	if (run.txn)

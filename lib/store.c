@@ -1005,6 +1005,30 @@ static int load_record(const char *path, json_t **out)
 	return 0;
 }
 
+/* The pin beside record path REC_PATH ("….json" → "….pin"), or NULL. */
+static json_t *load_pin(const char *rec_path)
+{
+	char path[STORE_PATH_MAX];
+	size_t len = strlen(rec_path);
+	json_error_t err;
+	json_t *pin;
+
+	if (len < 5 || len >= sizeof(path))
+		return NULL;
+	memcpy(path, rec_path, len - 5);
+	strcpy(path + len - 5, ".pin");
+	if (access(path, F_OK) < 0)
+		return NULL;
+	pin = json_load_file(path, 0, &err);
+	if (!pin || !json_is_object(pin)) {
+		/* A damaged pin still pins: losing evidence is worse than keeping a backup. */
+		log_warn("%s: unreadable pin (%s); the backup stays pinned", path, pin ? "not an object" : err.text);
+		json_decref(pin);
+		pin = json_pack("{s:s}", "reason", "(unreadable pin file)");
+	}
+	return pin;
+}
+
 struct list_builder {
 	struct store_entry *v;	/* entries, grown by doubling */
 	size_t n;		/* entries used */
@@ -1081,6 +1105,7 @@ static int list_month(const char *dir, const char *job, int year, int month,
 			log_error("%s: cannot list: out of memory", dir);
 			break;
 		}
+		b->v[b->n - 1].pin = load_pin(path);
 	}
 	if (rc == 0 && errno) {
 		rc = -errno;
@@ -1195,8 +1220,10 @@ void store_list_free(struct store_list *l)
 
 	if (!l)
 		return;
-	for (i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++) {
 		json_decref(l->v[i].record);
+		json_decref(l->v[i].pin);
+	}
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
@@ -1257,7 +1284,122 @@ int store_get(struct store *st, const char *job, const char *id, struct store_en
 	store_id_format(&parts, out->id);
 	out->parts = parts;
 	out->record = rec;
+	out->pin = load_pin(path);
 	return 0;
+}
+
+int store_pin(struct store *st, const char *job, const char *id, const char *reason,
+	      time_t now, char id_out[STORE_ID_MAX])
+{
+	char path[STORE_PATH_MAX], when[32];
+	struct store_entry e;
+	struct tm tm;
+	char *text;
+	json_t *pin;
+	int rc;
+
+	rc = store_get(st, job, id, &e);
+	if (rc < 0)
+		return rc;
+	if (id_out)
+		snprintf(id_out, STORE_ID_MAX, "%s", e.id);
+	rc = store_path(st, job, &e.parts, "pin", path, sizeof(path));
+	store_entry_free(&e);
+	if (rc < 0)
+		return rc;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	pin = json_pack("{s:s, s:s?}", "pinned_at", when, "reason", reason);
+	text = pin ? json_dumps(pin, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+	json_decref(pin);
+	if (!text)
+		return -ENOMEM;
+	rc = fs_write_atomic(path, text, strlen(text), 0600);
+	free(text);
+	if (rc < 0)
+		log_err(LOG_LVL_ERROR, -rc, "%s: cannot write", path);
+	return rc;
+}
+
+int store_unpin(struct store *st, const char *job, const char *id, char id_out[STORE_ID_MAX])
+{
+	char path[STORE_PATH_MAX], dir[STORE_PATH_MAX];
+	struct store_entry e;
+	int rc;
+
+	rc = store_get(st, job, id, &e);
+	if (rc < 0)
+		return rc;
+	if (id_out)
+		snprintf(id_out, STORE_ID_MAX, "%s", e.id);
+	rc = store_path(st, job, &e.parts, "pin", path, sizeof(path));
+	store_entry_free(&e);
+	if (rc < 0)
+		return rc;
+	if (unlink(path) < 0) {
+		rc = -errno;
+		if (rc != -ENOENT)
+			log_err(LOG_LVL_ERROR, errno, "%s: cannot remove", path);
+		return rc;
+	}
+	if (fs_dirname(path, dir, sizeof(dir)) == 0 && fs_fsync_dir(dir) < 0)
+		log_warn("%s: cannot fsync", dir);
+	return 0;
+}
+
+int store_remove(struct store *st, const char *job, const char *id)
+{
+	char rec[STORE_PATH_MAX], dir[STORE_PATH_MAX], stem[STORE_STEM_MAX];
+	struct store_entry e;
+	struct dirent *de;
+	size_t stemlen;
+	DIR *d;
+	int rc;
+
+	rc = store_get(st, job, id, &e);
+	if (rc < 0)
+		return rc;
+	if (e.pin) {
+		log_error("%s/%s: pinned; unpin it before it can be removed", job, e.id);
+		store_entry_free(&e);
+		return -EPERM;
+	}
+	rc = store_path(st, job, &e.parts, "json", rec, sizeof(rec));
+	format_stem(e.parts.day, e.parts.seq, stem);
+	store_entry_free(&e);
+	if (rc < 0 || (rc = fs_dirname(rec, dir, sizeof(dir))) < 0)
+		return rc;
+
+	/* The record first: from here on the backup does not exist. */
+	if (unlink(rec) < 0) {
+		rc = -errno;
+		log_err(LOG_LVL_ERROR, errno, "%s: cannot remove", rec);
+		return rc;
+	}
+	rc = fs_fsync_dir(dir);
+	if (rc < 0) {
+		log_err(LOG_LVL_ERROR, -rc, "%s: cannot fsync", dir);
+		return rc;
+	}
+	d = opendir(dir);
+	if (!d) {
+		rc = -errno;
+		log_err(LOG_LVL_ERROR, errno, "%s: cannot read", dir);
+		return rc;
+	}
+	stemlen = strlen(stem);
+	while ((de = readdir(d))) {
+		if (strncmp(de->d_name, stem, stemlen) != 0 || de->d_name[stemlen] != '.')
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT) {
+			rc = -errno;
+			log_err(LOG_LVL_ERROR, errno, "%s/%s: cannot remove", dir, de->d_name);
+		}
+	}
+	closedir(d);
+	if (fs_fsync_dir(dir) < 0)
+		log_warn("%s: cannot fsync", dir);
+	return rc;
 }
 
 void store_entry_free(struct store_entry *e)
@@ -1266,6 +1408,8 @@ void store_entry_free(struct store_entry *e)
 		return;
 	json_decref(e->record);
 	e->record = NULL;
+	json_decref(e->pin);
+	e->pin = NULL;
 }
 
 /* --- cleaning ---------------------------------------------------------------------- */

@@ -114,6 +114,7 @@ struct store_entry {
 	char id[STORE_ID_MAX];
 	struct store_id parts;
 	json_t *record;		/* the parsed record, owned by the entry */
+	json_t *pin;		/* the .pin file ({"reason", "pinned_at"}), or NULL; owned */
 };
 
 struct store_list {
@@ -143,6 +144,26 @@ void store_entry_free(struct store_entry *e);
  * record.  Never touches a live transaction's files.  Returns the number of
  * files removed, or a negative errno. */
 int store_clean(struct store *st, const char *job);
+
+/* --- pins and removal -------------------------------------------------------- */
+
+/* Pins JOB's backup ID ("latest" allowed): it is then kept by every retention
+ * policy.  The pin is a file beside the record, "backup-DD-NN.pin", holding
+ * REASON (may be NULL) and the time; the record itself is never rewritten.
+ * Returns 0, -ENOENT (no such backup; not logged) or a negative errno (logged).
+ * The id pinned is written to ID_OUT when not NULL. */
+int store_pin(struct store *st, const char *job, const char *id, const char *reason,
+	      time_t now, char id_out[STORE_ID_MAX]);
+/* Removes the pin.  Returns 0, -ENOENT when the backup is not pinned or does
+ * not exist (not logged), or a negative errno (logged). */
+int store_unpin(struct store *st, const char *job, const char *id, char id_out[STORE_ID_MAX]);
+
+/* Deletes a committed backup: the record first (from then on the backup no
+ * longer exists), then its other files, each step made durable with a
+ * directory fsync.  Interrupted, it leaves only record-less files, which
+ * store_clean() removes.  A pinned backup is refused with -EPERM.  The caller
+ * holds the job's run lock, so no run of the job writes meanwhile. */
+int store_remove(struct store *st, const char *job, const char *id);
 
 /* Full path of a file of a committed backup: DIR/backup-DD-NN.SUFFIX. */
 int store_path(const struct store *st, const char *job, const struct store_id *id,

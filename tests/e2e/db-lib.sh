@@ -144,8 +144,9 @@ release_gate() {
 make_config() {
 	local name=$1 dbs=$2 arg key val i found
 	shift 2
-	local keys=(schedule socket user password_file databases chunk_rows max_threads_running)
-	local vals=("@daily" "$SOCK" "$LBUSER" "$PWFILE" "$dbs" 100 0)
+	# keep_last = 1000: retention stays out of the way unless a test is about it.
+	local keys=(schedule socket user password_file databases chunk_rows max_threads_running keep_last)
+	local vals=("@daily" "$SOCK" "$LBUSER" "$PWFILE" "$dbs" 100 0 1000)
 	for arg in "$@"; do
 		if [ "${arg#-}" != "$arg" ]; then
 			key=${arg#-}

@@ -1147,35 +1147,6 @@ static void test_within_format(void **state)
 	hist_free(&h);
 }
 
-/* 8760 backups under every rule: well under 50 ms. */
-static void test_speed(void **state)
-{
-	struct retention policy = {
-		.keep_last = 3, .keep_hourly = 24, .keep_daily = 7, .keep_weekly = 4,
-		.keep_monthly = 12, .keep_yearly = 2, .keep_within = 2 * DAY,
-	};
-	struct hist h;
-	double best = 1e9;
-
-	(void)state;
-	set_tz("Europe/Berlin");
-	hist_series(&h, local_time(2026, 1, 1, 0, 0, -1), YEAR_HOURS, HOUR);
-	for (int run = 0; run < 3; run++) {
-		struct timespec a, b;
-		double ms;
-
-		clock_gettime(CLOCK_MONOTONIC, &a);
-		plan(&h, &policy);
-		clock_gettime(CLOCK_MONOTONIC, &b);
-		ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
-		if (ms < best)
-			best = ms;
-	}
-	print_message("retention_plan, %d backups, every rule: %.2f ms\n", YEAR_HOURS, best);
-	assert_true(best < 50.0);
-	hist_free(&h);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1201,7 +1172,6 @@ int main(void)
 		cmocka_unit_test(test_ties),
 		cmocka_unit_test(test_now_ignored),
 		cmocka_unit_test(test_within_format),
-		cmocka_unit_test(test_speed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
