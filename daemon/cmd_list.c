@@ -30,6 +30,7 @@ struct row {
 	int64_t age;		/* seconds since it finished; -1 if unknown */
 	uint64_t size;		/* bytes of all artifacts in the store */
 	bool pinned;
+	const char *pin_reason;	/* or NULL */
 };
 
 static const char *str_or(const json_t *obj, const char *key, const char *dflt)
@@ -58,6 +59,7 @@ static void row_from_entry(const struct store_entry *e, time_t now, struct row *
 	json_array_foreach(json_object_get(rec, "artifacts"), i, artifact)
 		row->size += (uint64_t)json_integer_value(json_object_get(artifact, "size"));
 	row->pinned = e->pin != NULL;
+	row->pin_reason = json_string_value(json_object_get(e->pin, "reason"));
 }
 
 static void print_table(const struct store_list *l, time_t now)
@@ -95,11 +97,12 @@ static int print_json(const struct store_list *l, time_t now)
 		json_t *o;
 
 		row_from_entry(&l->v[i], now, &row);
-		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:I, s:b}",
+		o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:o, s:I, s:b, s:s?}",
 			      "job", row.job, "id", row.id, "kind", row.kind, "type", row.type,
 			      "result", row.result, "finished", row.finished,
 			      "age_seconds", row.age >= 0 ? json_integer(row.age) : json_null(),
-			      "size", (json_int_t)row.size, "pinned", row.pinned);
+			      "size", (json_int_t)row.size, "pinned", row.pinned,
+			      "pin_reason", row.pin_reason);
 		if (!o || json_array_append_new(arr, o) < 0)
 			r = -ENOMEM;
 	}

@@ -424,6 +424,16 @@ static int record_binlog(struct dump *d)
 	return 0;
 }
 
+/* Appends "SCHEMA_COL = 'db' AND TABLE_COL = 'name'" for T to an information_schema query. */
+static void add_table_filter(struct sbuf *q, const char *schema_col, const char *table_col,
+			     const struct table *t)
+{
+	sbuf_addf(q, "%s = ", schema_col);
+	sql_add_string(q, t->db, strlen(t->db));
+	sbuf_addf(q, " AND %s = ", table_col);
+	sql_add_string(q, t->name, strlen(t->name));
+}
+
 /* ---- values ------------------------------------------------------------------ */
 
 static enum vkind value_kind(const MYSQL_FIELD *f)
@@ -509,10 +519,8 @@ static int load_columns(struct dump *d, const struct table *t, struct tabledump 
 	snprintf(what, sizeof(what), "table %s.%s: reading its columns", t->db, t->name);
 	sbuf_reset(&d->q);
 	sbuf_adds(&d->q, "SELECT COLUMN_NAME, DATA_TYPE, EXTRA FROM information_schema.COLUMNS "
-		  "WHERE TABLE_SCHEMA = ");
-	sql_add_string(&d->q, t->db, strlen(t->db));
-	sbuf_adds(&d->q, " AND TABLE_NAME = ");
-	sql_add_string(&d->q, t->name, strlen(t->name));
+		  "WHERE ");
+	add_table_filter(&d->q, "TABLE_SCHEMA", "TABLE_NAME", t);
 	sbuf_adds(&d->q, " ORDER BY ORDINAL_POSITION");
 	if (query_store(d, what, &res) < 0)
 		return -EIO;
@@ -556,10 +564,8 @@ static int load_key(struct dump *d, const struct table *t, struct tabledump *td)
 	snprintf(what, sizeof(what), "table %s.%s: reading its keys", t->db, t->name);
 	sbuf_reset(&d->q);
 	sbuf_adds(&d->q, "SELECT INDEX_NAME, COLUMN_NAME, NULLABLE, SUB_PART FROM information_schema.STATISTICS "
-		  "WHERE NON_UNIQUE = 0 AND TABLE_SCHEMA = ");
-	sql_add_string(&d->q, t->db, strlen(t->db));
-	sbuf_adds(&d->q, " AND TABLE_NAME = ");
-	sql_add_string(&d->q, t->name, strlen(t->name));
+		  "WHERE NON_UNIQUE = 0 AND ");
+	add_table_filter(&d->q, "TABLE_SCHEMA", "TABLE_NAME", t);
 	sbuf_adds(&d->q, " ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX");
 	if (query_store(d, what, &res) < 0)
 		return -EIO;
@@ -961,10 +967,8 @@ static int dump_triggers(struct dump *d, const struct table *t)
 
 	snprintf(what, sizeof(what), "table %s.%s: listing triggers", t->db, t->name);
 	sbuf_reset(&d->q);
-	sbuf_adds(&d->q, "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = ");
-	sql_add_string(&d->q, t->db, strlen(t->db));
-	sbuf_adds(&d->q, " AND EVENT_OBJECT_TABLE = ");
-	sql_add_string(&d->q, t->name, strlen(t->name));
+	sbuf_adds(&d->q, "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE ");
+	add_table_filter(&d->q, "EVENT_OBJECT_SCHEMA", "EVENT_OBJECT_TABLE", t);
 	sbuf_adds(&d->q, " ORDER BY ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER");
 	if (query_store(d, what, &list) < 0)
 		return -EIO;
@@ -1056,10 +1060,8 @@ static int dump_view_placeholder(struct dump *d, const struct table *t)
 
 	snprintf(what, sizeof(what), "view %s.%s: reading its columns", t->db, t->name);
 	sbuf_reset(&d->q);
-	sbuf_adds(&d->q, "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ");
-	sql_add_string(&d->q, t->db, strlen(t->db));
-	sbuf_adds(&d->q, " AND TABLE_NAME = ");
-	sql_add_string(&d->q, t->name, strlen(t->name));
+	sbuf_adds(&d->q, "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE ");
+	add_table_filter(&d->q, "TABLE_SCHEMA", "TABLE_NAME", t);
 	sbuf_adds(&d->q, " ORDER BY ORDINAL_POSITION");
 	if (query_store(d, what, &res) < 0)
 		return -EIO;

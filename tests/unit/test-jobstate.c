@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,31 +32,6 @@
 
 static char dir[PATH_MAX];
 
-/* Removes PATH and everything below it. */
-static void rm_rf(const char *path)
-{
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
-
-	if (lstat(path, &sb) < 0)
-		return;
-	if (S_ISDIR(sb.st_mode) && (d = opendir(path))) {
-		while ((de = readdir(d))) {
-			char sub[PATH_MAX];
-
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
 static int setup(void **state)
 {
 	(void)state;
@@ -68,7 +45,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	rm_rf(dir);
+	test_rm_rf(dir);
 	return 0;
 }
 

@@ -14,6 +14,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -42,31 +44,6 @@ struct fixture {
 	struct store *st;	/* the store opened on DIR */
 };
 
-/* Removes PATH and everything below it. */
-static void rm_rf(const char *path)
-{
-	struct dirent *de;
-	struct stat sb;
-	DIR *d;
-
-	if (lstat(path, &sb) < 0)
-		return;
-	if (S_ISDIR(sb.st_mode) && (d = opendir(path))) {
-		while ((de = readdir(d))) {
-			char sub[PATH_MAX];
-
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-			rm_rf(sub);
-		}
-		closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
 /* snprintf for paths and commands; a test must never run on a cut-off name. */
 static void pathf(char *buf, size_t buflen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -90,7 +67,7 @@ static int setup(void **state)
 		return -1;
 	snprintf(f->dir, sizeof(f->dir), "/tmp/test-store-XXXXXX");
 	if (!mkdtemp(f->dir) || store_open(f->dir, &f->st) < 0) {
-		rm_rf(f->dir);
+		test_rm_rf(f->dir);
 		free(f);
 		return -1;
 	}
@@ -103,7 +80,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	store_close(f->st);
-	rm_rf(f->dir);
+	test_rm_rf(f->dir);
 	free(f);
 	return 0;
 }
