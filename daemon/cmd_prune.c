@@ -63,9 +63,13 @@ static int prune_job(const struct config *cfg, struct store *st, const struct jo
 	/* A run of the job must not write while its backups are removed. */
 	if (jobstate_lock(cfg->state_dir, job->name, &lockfd) < 0)
 		return EXIT_FAILED;
-	r = store_clean(st, job->name);
-	if (r > 0)
-		log_info("job %s: removed %d leftover file(s) of interrupted runs or prunes", job->name, r);
+	/* A dry run changes nothing on disk, leftovers included. */
+	if (!dry) {
+		r = store_clean(st, job->name);
+		if (r > 0)
+			log_info("job %s: removed %d leftover file(s) of interrupted runs or prunes",
+				 job->name, r);
+	}
 	r = prune_plan(st, job, time(NULL), &plan);
 	if (r < 0) {
 		jobstate_unlock(lockfd);
