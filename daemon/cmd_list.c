@@ -138,8 +138,13 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "usage: lifeboat [-c FILE] list [JOB] [--json]\n");
 		return EXIT_USAGE;
 	}
-	if (optind < argc)
+	if (optind < argc) {
 		job = argv[optind];
+		if (!config_job_name_valid(job)) {
+			fprintf(stderr, "lifeboat: '%s' is not a job name\n", job);
+			return EXIT_USAGE;
+		}
+	}
 	r = cli_load_config(cli, &cfg);
 	if (r)
 		return r;

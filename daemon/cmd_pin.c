@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "jobstate.h"
 #include "store.h"
 
 static int pin_or_unpin(struct cli *cli, int argc, char **argv, bool pin)
@@ -21,7 +22,7 @@ static int pin_or_unpin(struct cli *cli, int argc, char **argv, bool pin)
 	char id[STORE_ID_MAX] = "";
 	struct config *cfg;
 	struct store *st;
-	int c, r;
+	int c, r, lockfd = -1;
 
 	optind = 0;	/* 0: glibc re-initialises, permutation included */
 	while ((c = getopt_long(argc, argv, "", pin ? opts : opts + 1, NULL)) != -1) {
@@ -31,6 +32,10 @@ static int pin_or_unpin(struct cli *cli, int argc, char **argv, bool pin)
 	}
 	if (argc - optind != 2)
 		goto usage;
+	if (!config_job_name_valid(argv[optind])) {
+		fprintf(stderr, "lifeboat: '%s' is not a job name\n", argv[optind]);
+		return EXIT_USAGE;
+	}
 	r = cli_load_config(cli, &cfg);
 	if (r)
 		return r;
@@ -38,10 +43,13 @@ static int pin_or_unpin(struct cli *cli, int argc, char **argv, bool pin)
 		config_free(cfg);
 		return EXIT_FAILED;
 	}
-	if (pin)
+	/* Never while a prune of the job chooses what to remove. */
+	r = jobstate_lock_retention(cfg->state_dir, argv[optind], &lockfd);
+	if (r == 0 && pin)
 		r = store_pin(st, argv[optind], argv[optind + 1], reason, time(NULL), id);
-	else
+	else if (r == 0)
 		r = store_unpin(st, argv[optind], argv[optind + 1], id);
+	jobstate_unlock(lockfd);
 	if (r == -ENOENT)
 		fprintf(stderr, "lifeboat: job %s: %s\n", argv[optind],
 			pin || !*id ? "no such backup in the store" : "that backup is not pinned");
@@ -50,6 +58,8 @@ static int pin_or_unpin(struct cli *cli, int argc, char **argv, bool pin)
 		       reason ? " (" : "", reason ? reason : "", reason ? ")" : "");
 	store_close(st);
 	config_free(cfg);
+	if (r == -EINVAL)
+		return EXIT_USAGE;	/* a malformed id or job name, already said */
 	return r < 0 ? EXIT_FAILED : EXIT_OK;
 usage:
 	fprintf(stderr, "usage: lifeboat [-c FILE] %s JOB ID%s\n", pin ? "pin" : "unpin",

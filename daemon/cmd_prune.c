@@ -58,11 +58,16 @@ static int prune_job(const struct config *cfg, struct store *st, const struct jo
 		     json_t *json_out)
 {
 	struct prune_plan plan;
-	int lockfd, r;
+	int runfd, lockfd, r;
 
-	/* A run of the job must not write while its backups are removed. */
-	if (jobstate_lock(cfg->state_dir, job->name, &lockfd) < 0)
+	/* A run of the job must not write while its backups are removed, nor a
+	 * pin be added while they are chosen. */
+	if (jobstate_lock(cfg->state_dir, job->name, &runfd) < 0)
 		return EXIT_FAILED;
+	if (jobstate_lock_retention(cfg->state_dir, job->name, &lockfd) < 0) {
+		jobstate_unlock(runfd);
+		return EXIT_FAILED;
+	}
 	/* A dry run changes nothing on disk, leftovers included. */
 	if (!dry) {
 		r = store_clean(st, job->name);
@@ -73,6 +78,7 @@ static int prune_job(const struct config *cfg, struct store *st, const struct jo
 	r = prune_plan(st, job, time(NULL), &plan);
 	if (r < 0) {
 		jobstate_unlock(lockfd);
+		jobstate_unlock(runfd);
 		return EXIT_FAILED;
 	}
 	if (json_out) {
@@ -87,6 +93,7 @@ static int prune_job(const struct config *cfg, struct store *st, const struct jo
 		if (r < 0) {
 			prune_plan_free(&plan);
 			jobstate_unlock(lockfd);
+			jobstate_unlock(runfd);
 			return EXIT_FAILED;
 		}
 	}
@@ -95,6 +102,7 @@ static int prune_job(const struct config *cfg, struct store *st, const struct jo
 			plan.n - plan.nremove, plan.nremove, dry ? "would be removed (dry run)" : "removed");
 	prune_plan_free(&plan);
 	jobstate_unlock(lockfd);
+	jobstate_unlock(runfd);
 	return EXIT_OK;
 }
 

@@ -54,6 +54,9 @@ static int restore_db(const struct config *cfg, const struct job *job, struct st
 	printf("restored %s %s into database %s (%s): %" PRIu64 " tables, %" PRIu64 " rows, %s of SQL in %.1f s\n",
 	       job->name, e->id, to_db, where, stats.tables, stats.rows, size,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (stats.events_disabled)
+		printf("%" PRIu64 " event(s) restored disabled, so the copy does not run the original's schedule\n",
+		       stats.events_disabled);
 	return EXIT_OK;
 }
 

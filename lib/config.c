@@ -36,6 +36,7 @@ struct section {
 	bool ignore;		/* bad header: its keys are not checked one by one */
 	long job;		/* index into cfg->jobs, or -1 */
 	int *key_line;		/* per config_keys[] index: line where set, 0 = not yet */
+	long last_key;		/* config_keys[] index of the section's previous key, or -1 */
 };
 
 struct loader {
@@ -87,7 +88,7 @@ static void add_error(struct loader *ld, int line, const char *section, const ch
 	strlist_append(&ld->errs->lines, full);
 }
 
-static bool job_name_valid(const char *name)
+bool config_job_name_valid(const char *name)
 {
 	if (!*name || strlen(name) > JOB_NAME_MAX)
 		return false;
@@ -159,6 +160,7 @@ static struct section *new_section(struct loader *ld, const char *name)
 	snprintf(sec->name, sizeof(sec->name), "%s", name);
 	sec->line = ld->line;
 	sec->job = -1;
+	sec->last_key = -1;
 	return sec;
 }
 
@@ -229,7 +231,7 @@ static void open_section(struct loader *ld, const char *name)
 				  "unknown job kind '%s' (expected db, files or logs)", kind);
 		return;
 	}
-	if (!job_name_valid(colon + 1)) {
+	if (!config_job_name_valid(colon + 1)) {
 		add_error(ld, ld->line, name, NULL,
 			  "job name '%s' is not valid: use a-z, 0-9, '_' and '-', starting with a letter or digit, at most %d characters",
 			  colon + 1, JOB_NAME_MAX);
@@ -371,13 +373,14 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return 1;
 	}
 	idx = (size_t)(k - config_keys);
-	if (sec->key_line[idx] && k->type == KT_LIST) {
+	if (sec->key_line[idx] && k->type == KT_LIST && sec->last_key == (long)idx) {
 		/* A list too long for one line (inih's limit) continues on the
-		 * next "key = ..." line. */
+		 * very next "key = ..." line; the same key again later is an error. */
 		if (config_key_append(k, value, key_field(k, sec, ld->cfg), err, sizeof(err)) < 0)
 			add_error(ld, ld->line, sec->name, name, "%s (got '%s')", err, value);
 		return 1;
 	}
+	sec->last_key = (long)idx;
 	if (sec->key_line[idx]) {
 		add_error(ld, ld->line, sec->name, name, "set twice (first on line %d)", sec->key_line[idx]);
 		return 1;

@@ -164,6 +164,9 @@ int config_load(const char *path, struct config **out, struct config_errors *err
 void config_free(struct config *cfg);
 void config_errors_free(struct config_errors *errs);
 
+/* NAME is a valid job name: [a-z0-9][a-z0-9_-]*, at most JOB_NAME_MAX. */
+bool config_job_name_valid(const char *name);
+
 /* The job named NAME, or NULL. */
 const struct job *config_job(const struct config *cfg, const char *name);
 const char *job_kind_name(enum job_kind kind);

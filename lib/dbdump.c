@@ -53,6 +53,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "log.h"
@@ -89,6 +90,7 @@ enum vkind { VK_NUMBER, VK_BITS, VK_HEX, VK_STRING };
 struct column {
 	char *name;
 	bool is_float;			/* FLOAT: read as DOUBLE */
+	bool is_enum_set;		/* ENUM or SET: sorts by index, compares as text */
 	bool generated;			/* not inserted */
 };
 
@@ -232,7 +234,7 @@ static bool engine_is_nontx(const char *engine)
 static bool excluded(const struct dump *d, const char *db, const char *table)
 {
 	const struct strlist *ex = &d->o->job->db.exclude_tables;
-	char full[512];
+	char full[1024];
 
 	snprintf(full, sizeof(full), "%s.%s", db, table);
 	for (size_t i = 0; i < ex->n; i++) {
@@ -538,6 +540,7 @@ static int load_columns(struct dump *d, const struct table *t, struct tabledump 
 			return -ENOMEM;
 		}
 		td->cols[i].is_float = strcasecmp(row[1], "float") == 0;
+		td->cols[i].is_enum_set = strcasecmp(row[1], "enum") == 0 || strcasecmp(row[1], "set") == 0;
 		td->cols[i].generated = row[2] && strstr(row[2], "GENERATED") != NULL;
 		if (!td->cols[i].generated)
 			td->dumped[td->ndumped++] = i;
@@ -588,6 +591,15 @@ static int load_key(struct dump *d, const struct table *t, struct tabledump *td)
 		chosen = true;
 	mysql_free_result(res);
 	free(current);
+	/* Keyset paging needs ORDER BY and ">" to agree; on an ENUM or SET
+	 * column they do not (index order versus text order), so such a table
+	 * is streamed rather than chunked wrongly. */
+	for (size_t k = 0; chosen && k < cols.n; k++) {
+		for (size_t i = 0; i < td->ncols; i++) {
+			if (td->cols[i].is_enum_set && strcmp(td->cols[i].name, cols.v[k]) == 0)
+				chosen = false;
+		}
+	}
 	if (chosen) {
 		td->key = cols.v;
 		td->nkey = cols.n;
@@ -787,6 +799,11 @@ static int dump_result(struct dump *d, const struct table *t, struct tabledump *
 			  d->job, t->db, t->name, ts->rows, mysql_error(d->my));
 		r = -EIO;
 	}
+	/* Freeing an unfinished mysql_use_result() reads the rest of it first:
+	 * for a streamed table, the whole table.  A run that stops here (cancel,
+	 * disk full) must stop now, so the connection is cut instead. */
+	if (r < 0 && row)
+		shutdown(mysql_get_socket(d->my), SHUT_RDWR);
 	free(kinds);
 	mysql_free_result(res);
 	return r;

@@ -32,7 +32,8 @@ struct restore {
 };
 
 /* Calls FN on the decompressed content of PATH, and hashes the compressed bytes. */
-static int read_artifact(const struct dbrestore_opts *o, int (*fn)(void *, const char *, size_t),
+/* Reads the artifact open at FD from its start. */
+static int read_artifact(const struct dbrestore_opts *o, int fd, int (*fn)(void *, const char *, size_t),
 			 void *ctx, char hex[SHA256_HEX_LEN + 1])
 {
 	size_t inlen = ZSTD_DStreamInSize(), outlen = ZSTD_DStreamOutSize(), last = 0;
@@ -40,7 +41,7 @@ static int read_artifact(const struct dbrestore_opts *o, int (*fn)(void *, const
 	ZSTD_DStream *ds = ZSTD_createDStream();
 	struct sha256 h;
 	ssize_t n;
-	int fd = -1, r = 0;
+	int r = 0;
 
 	if (!in || !out || !ds || sha256_init(&h) < 0) {
 		free(in);
@@ -48,8 +49,7 @@ static int read_artifact(const struct dbrestore_opts *o, int (*fn)(void *, const
 		ZSTD_freeDStream(ds);
 		return -ENOMEM;
 	}
-	fd = open(o->artifact, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	if (lseek(fd, 0, SEEK_SET) < 0) {
 		r = -errno;
 		log_err(LOG_LVL_ERROR, errno, "%s", o->artifact);
 	}
@@ -79,8 +79,6 @@ static int read_artifact(const struct dbrestore_opts *o, int (*fn)(void *, const
 		log_error("%s: the zstd stream is truncated", o->artifact);
 		r = -EBADMSG;
 	}
-	if (fd >= 0)
-		close(fd);
 	if (r == 0)
 		sha256_final_hex(&h, hex);
 	else
@@ -117,14 +115,14 @@ static int keep_tail(void *ctx, const char *data, size_t len)
 }
 
 /* The artifact is whole: right hash, and a trailer as its last line. */
-static int check_artifact(const struct dbrestore_opts *o)
+static int check_artifact(const struct dbrestore_opts *o, int fd)
 {
 	char hex[SHA256_HEX_LEN + 1];
 	struct tail t = { .len = 0 };
 	char *line;
 	int r;
 
-	r = read_artifact(o, keep_tail, &t, hex);
+	r = read_artifact(o, fd, keep_tail, &t, hex);
 	if (r < 0)
 		return r;
 	if (strcmp(hex, o->sha256) != 0) {
@@ -170,7 +168,7 @@ static void replace_all(struct sbuf *out, const char *s, size_t len, const char 
 /* The statement as it must run in the new database. */
 static void rename_statement(struct restore *rs, const char **stmt, size_t *len)
 {
-	const char *s = *stmt;
+	const char *s = *stmt, *p;
 	struct sbuf from = { 0 }, to = { 0 };
 
 	sql_add_ident(&from, rs->from_db);
@@ -180,6 +178,14 @@ static void rename_statement(struct restore *rs, const char **stmt, size_t *len)
 		replace_all(&rs->rewrite, s, *len < 200 ? *len : 200, sbuf_str(&from), sbuf_str(&to));
 		if (*len > 200)
 			sbuf_add(&rs->rewrite, s + 200, *len - 200);
+	} else if (starts_with(s, "CREATE ") && strstr(s, " EVENT ") && (p = strstr(s, " PRESERVE ENABLE "))) {
+		/* A check copy must not start doing the original's scheduled work
+		 * (ALTER EVENT afterwards would make us its definer). */
+		sbuf_reset(&rs->rewrite);
+		sbuf_add(&rs->rewrite, s, (size_t)(p - s));
+		sbuf_adds(&rs->rewrite, " PRESERVE DISABLE ");
+		sbuf_add(&rs->rewrite, p + 17, *len - (size_t)(p + 17 - s));
+		rs->stats->events_disabled++;
 	} else if (starts_with(s, "CREATE ") && strstr(s, " VIEW ") && !starts_with(s, "CREATE VIEW ")) {
 		/* A real view definition: the server qualified its tables. */
 		sbuf_adds(&from, ".");
@@ -201,6 +207,10 @@ static int run_statement(void *ctx, const char *stmt, size_t len)
 	struct restore *rs = ctx;
 	MYSQL_RES *res;
 
+	/* Routines and triggers are created in their own sql_mode, which the
+	 * splitter must follow for what a backslash means in their bodies. */
+	if (starts_with(stmt, "SET sql_mode = "))
+		rs->split.no_backslash_escapes = strstr(stmt, "NO_BACKSLASH_ESCAPES") != NULL;
 	if (rs->from_db && strcmp(rs->from_db, rs->o->to_db) != 0)
 		rename_statement(rs, &stmt, &len);
 	if (rs->rewrite.err)
@@ -287,13 +297,27 @@ static int verify_counts(struct restore *rs)
 	return 0;
 }
 
+/* After a failed restore into a database that did not exist before, the
+ * half-restored database goes: it holds nothing anyone had. */
+static void drop_partial(struct restore *rs)
+{
+	sbuf_reset(&rs->q);
+	sbuf_adds(&rs->q, "DROP DATABASE IF EXISTS ");
+	sql_add_ident(&rs->q, rs->o->to_db);
+	if (mysql_real_query(rs->my, rs->q.data, rs->q.len) != 0)
+		log_warn("job %s: the half-restored database %s could not be dropped: %s",
+			 rs->o->job, rs->o->to_db, mysql_error(rs->my));
+	else
+		log_info("job %s: dropped the half-restored database %s", rs->o->job, rs->o->to_db);
+}
+
 int dbrestore_run(MYSQL *my, const struct dbrestore_opts *o, struct dbrestore_stats *stats)
 {
 	struct restore rs = { .my = my, .o = o, .stats = stats };
 	const json_t *dbs = json_object_get(o->facts, "databases");
 	char hex[SHA256_HEX_LEN + 1];
 	long ntables;
-	int r;
+	int fd, r;
 
 	memset(stats, 0, sizeof(*stats));
 	if (json_array_size(dbs) != 1) {
@@ -303,24 +327,33 @@ int dbrestore_run(MYSQL *my, const struct dbrestore_opts *o, struct dbrestore_st
 	}
 	rs.from_db = json_string_value(json_array_get(dbs, 0));
 
-	r = check_artifact(o);
-	if (r < 0)
+	/* One descriptor for the check and the restore: what was checked is
+	 * what is restored, even if a prune removes the file meanwhile. */
+	fd = open(o->artifact, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		log_err(LOG_LVL_ERROR, errno, "job %s: backup %s: %s", o->job, o->id, o->artifact);
 		return r;
-	r = count_tables(&rs, &ntables);
+	}
+	r = check_artifact(o, fd);
+	if (r == 0)
+		r = count_tables(&rs, &ntables);
 	if (r == 0 && ntables > 0 && !o->force) {
 		log_error("job %s: database %s already exists and holds %ld table(s); restore into a new database, or add --force",
 			  o->job, o->to_db, ntables);
 		r = -EEXIST;
-	}
-	if (r == 0) {
+	} else if (r == 0) {
 		sqlsplit_init(&rs.split);
-		r = read_artifact(o, split_chunk, &rs, hex);
+		r = read_artifact(o, fd, split_chunk, &rs, hex);
 		if (r == 0)
 			r = sqlsplit_finish(&rs.split, run_statement, &rs);
 		sqlsplit_free(&rs.split);
+		if (r == 0)
+			r = verify_counts(&rs);
+		if (r < 0 && ntables < 0)
+			drop_partial(&rs);
 	}
-	if (r == 0)
-		r = verify_counts(&rs);
+	close(fd);
 	sbuf_free(&rs.rewrite);
 	sbuf_free(&rs.q);
 	return r;

@@ -11,7 +11,10 @@
  * is checked against the record.
  *
  * It refuses a target database that already holds tables unless told to
- * force, and it never drops a database.
+ * force.  A restore that fails into a database that did not exist before
+ * drops that half-restored database; an existing one is never dropped.  The
+ * events of a renamed copy are disabled, so a check copy does not start doing
+ * the original's scheduled work.
  */
 #ifndef LIFEBOAT_DBRESTORE_H
 #define LIFEBOAT_DBRESTORE_H
@@ -37,6 +40,7 @@ struct dbrestore_stats {
 	uint64_t bytes;			/* SQL bytes executed */
 	uint64_t tables;		/* tables checked against the record */
 	uint64_t rows;			/* their rows */
+	uint64_t events_disabled;	/* events of a renamed copy, disabled */
 };
 
 /* Returns 0, or a negative errno after logging one line naming the backup,

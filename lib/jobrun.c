@@ -223,13 +223,16 @@ static int space_guard(const struct config *cfg, const struct job *job, struct s
 }
 
 /* Retention after a good backup.  A failure here does not undo the backup. */
-static void auto_prune(struct store *st, const struct job *job)
+static void auto_prune(const struct config *cfg, struct store *st, const struct job *job)
 {
 	struct prune_plan plan;
-	int r;
+	int lockfd, r;
 
+	if (jobstate_lock_retention(cfg->state_dir, job->name, &lockfd) < 0)
+		return;
 	if (prune_plan(st, job, time(NULL), &plan) < 0) {
 		log_warn("job %s: the backup is good, but retention could not be planned", job->name);
+		jobstate_unlock(lockfd);
 		return;
 	}
 	if (plan.nremove) {
@@ -238,6 +241,7 @@ static void auto_prune(struct store *st, const struct job *job)
 			log_warn("job %s: the backup is good, but pruning old ones failed", job->name);
 	}
 	prune_plan_free(&plan);
+	jobstate_unlock(lockfd);
 }
 
 /* ---- the run around the kinds ------------------------------------------- */
@@ -306,15 +310,16 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 		r = store_commit(run.txn, record);
 		run.txn = NULL;
 		if (r == 0)
-			auto_prune(st, job);
+			auto_prune(cfg, st, job);
 	}
+	report(&run, true);
 	zwriter_free(run.zw);
+	run.zw = NULL;
 	if (run.txn)
 		store_abort(run.txn);
 	store_close(st);
 	json_decref(record);
 	res->seconds = since(&run.t0);
-	report(&run, true);
 
 	if (r == 0)
 		summary = run_summary("ok", started, res->id, NULL);

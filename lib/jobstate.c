@@ -63,6 +63,35 @@ int jobstate_lock(const char *state_dir, const char *job, int *fd_out)
 	return 0;
 }
 
+int jobstate_lock_retention(const char *state_dir, const char *job, int *fd_out)
+{
+	char dir[4096], path[4200];
+	int fd, r;
+
+	*fd_out = -1;
+	r = subdir(state_dir, "locks", dir, sizeof(dir));
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/%s.retention", dir, job);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		r = -errno;
+		log_err(LOG_LVL_ERROR, errno, "%s: cannot open", path);
+		return r;
+	}
+	/* Prunes are short: waiting is better than failing a pin. */
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno == EINTR)
+			continue;
+		r = -errno;
+		log_err(LOG_LVL_ERROR, errno, "%s: cannot lock", path);
+		close(fd);
+		return r;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
 void jobstate_unlock(int fd)
 {
 	if (fd >= 0)

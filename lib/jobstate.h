@@ -4,6 +4,7 @@
  *   <state_dir>/jobs/<job>.json    last run (result, times, id or error),
  *                                  last good run, consecutive failures
  *   <state_dir>/locks/<job>.lock   flock held while the job runs, with its pid
+ *   <state_dir>/locks/<job>.retention  flock held while its backups are pruned or pinned
  *
  * The lock is what keeps a job from overlapping itself, whether it was
  * started by the daemon or by `lifeboat run --here`.  The state file is
@@ -20,6 +21,12 @@
  * negative errno (logged). */
 int jobstate_lock(const char *state_dir, const char *job, int *fd);
 void jobstate_unlock(int fd);
+
+/* Takes JOB's retention lock, waiting for it: held by prune (of a run or of
+ * `lifeboat prune`) while it decides and removes, and by pin/unpin, so that
+ * a backup is never removed while it is being pinned.  Released with
+ * jobstate_unlock().  Returns 0 or a negative errno (logged). */
+int jobstate_lock_retention(const char *state_dir, const char *job, int *fd);
 
 /* Records a finished run: RUN holds result, started, finished and id or error.
  * Updates last_run, last_good (when result is "ok") and failures.  Returns 0

@@ -121,7 +121,7 @@ int sqlsplit_feed(struct sqlsplit *s, const char *buf, size_t len, sqlsplit_fn f
 		case ST_DQUOTE:
 			if (s->escape)
 				s->escape = false;
-			else if (c == '\\')
+			else if (c == '\\' && !s->no_backslash_escapes)
 				s->escape = true;
 			else if (c == (s->state == ST_SQUOTE ? '\'' : '"'))
 				s->state = ST_NORMAL;

@@ -28,6 +28,7 @@ struct sqlsplit {
 	bool escape;		/* the previous byte was a backslash inside a string */
 	size_t cstart;		/* offset of the current block comment's slash */
 	size_t cend;		/* offset of the last comment's closing slash, 0 = none */
+	bool no_backslash_escapes;	/* sql_mode NO_BACKSLASH_ESCAPES: '\\' is a plain byte */
 	char delim[16];		/* current delimiter */
 	size_t dlen;
 };

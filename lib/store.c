@@ -1260,6 +1260,7 @@ int store_get(struct store *st, const char *job, const char *id, struct store_en
 				/* Move the entry out so that freeing the list keeps it. */
 				*out = l.v[i];
 				l.v[i].record = NULL;
+				l.v[i].pin = NULL;
 				rc = 0;
 				break;
 			}

@@ -309,6 +309,8 @@ static const struct broken broken[] = {
 	{ "bad ionice", "[lifeboat]\nionice = realtime\n", "2: [lifeboat] ionice: expected idle, best-effort[:0-7] or none" },
 	{ "bad lock", "[db:a]\nschedule = @daily\nuser = u\nlock = some\n", "4: [db:a] lock: expected auto, none or all" },
 	{ "key set twice", "[lifeboat]\nnice = 1\nnice = 2\n", "3: [lifeboat] nice: set twice (first on line 2)" },
+	{ "list set again later", "[files:a]\nschedule = @daily\nexclude = a\npath = /x\nexclude = b\n",
+	  "5: [files:a] exclude: set twice (first on line 3)" },
 	{ "host and socket", "[db:a]\nschedule = @daily\nuser = u\nhost = h\nsocket = /s\n",
 	  "5: [db:a] socket: set either host or socket, not both (host on line 4)" },
 	{ "password_file and defaults_file",
