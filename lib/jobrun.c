@@ -18,6 +18,7 @@
 #include "jobstate.h"
 #include "log.h"
 #include "prune.h"
+#include "throttle.h"
 #include "timefmt.h"
 #include "units.h"
 
@@ -32,6 +33,7 @@ struct run {
 	struct timespec t0;			/* start, monotonic */
 	struct timespec last_progress;		/* when progress was last reported */
 	uint64_t stored;			/* bytes written to the artifact */
+	struct throttle throttle;		/* gate, pauses, io_limit */
 	const char *what;			/* current object, for progress */
 	uint64_t estimated;
 };
@@ -73,6 +75,7 @@ static int artifact_sink(void *ctx, const void *buf, size_t len)
 	struct run *run = ctx;
 
 	run->stored += len;
+	throttle_io(&run->throttle, len);
 	return store_artifact_write(run->artifact, buf, len);
 }
 
@@ -86,6 +89,8 @@ static int db_write(void *ctx, const void *buf, size_t len)
 		log_error("job %s: cancelled", run->job->name);
 		return -ECANCELED;
 	}
+	/* The SQL text stands for what was read from the server. */
+	throttle_io(&run->throttle, len);
 	return zwriter_write(run->zw, buf, len);
 }
 
@@ -107,7 +112,7 @@ static int db_between_chunks(void *ctx)
 {
 	struct run *run = ctx;
 
-	if (cancelled(run)) {
+	if (throttle_between_chunks(&run->throttle) < 0 || cancelled(run)) {
 		log_error("job %s: cancelled", run->job->name);
 		return -ECANCELED;
 	}
@@ -222,6 +227,18 @@ static int space_guard(const struct config *cfg, const struct job *job, struct s
 	return -ENOSPC;
 }
 
+/* The record's "throttle": the throttle's facts, plus the wait for a run slot
+ * counted in the time the job waited to start. */
+static void throttle_facts_set(const struct throttle *t, json_t *record, double slot_waited)
+{
+	json_t *facts = throttle_facts(t);
+
+	json_object_set_new(facts, "slot_waited_seconds", json_real(slot_waited));
+	json_object_set_new(facts, "waited_seconds",
+			    json_real(json_real_value(json_object_get(facts, "waited_seconds")) + slot_waited));
+	json_object_set_new(record, "throttle", facts);
+}
+
 /* Retention after a good backup.  A failure here does not undo the backup. */
 static void auto_prune(const struct config *cfg, struct store *st, const struct job *job)
 {
@@ -263,7 +280,8 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	struct store *st = NULL;
 	json_t *record = NULL, *summary;
 	time_t now = time(NULL);
-	int lockfd = -1, r;
+	int lockfd = -1, slotfd = -1, r;
+	double slot_waited = 0;
 
 	memset(res, 0, sizeof(*res));
 	log_clear_last_error();
@@ -273,7 +291,17 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	r = jobstate_lock(cfg->state_dir, job->name, &lockfd);
 	if (r < 0)
 		return r;	/* not a failed run: the other one is running */
-	r = store_open(cfg->store, &st);
+	throttle_apply_priority(job);
+	r = jobstate_take_slot(cfg->state_dir, cfg->parallel_jobs, opts ? opts->cancel : NULL,
+			       &slotfd, &slot_waited);
+	if (r == 0)
+		r = throttle_init(&run.throttle, job, NULL, opts ? opts->cancel : NULL);
+	if (r == 0)
+		r = throttle_gate(&run.throttle);
+	if (r == -ECANCELED)
+		log_error("job %s: cancelled before it started", job->name);
+	if (r == 0)
+		r = store_open(cfg->store, &st);
 	if (r == 0)
 		r = space_guard(cfg, job, st);
 	if (r == 0)
@@ -301,9 +329,7 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 		json_object_set_new(record, "finished", json_string(finished));
 		json_object_set_new(record, "result", json_string("ok"));
 		json_object_set_new(record, "duration_seconds", json_real(since(&run.t0)));
-		/* Throttling arrives with its own module; a run today is never held back. */
-		json_object_set_new(record, "throttle",
-				    json_pack("{s:f, s:f}", "waited_seconds", 0.0, "paused_seconds", 0.0));
+		throttle_facts_set(&run.throttle, record, slot_waited);
 		snprintf(res->id, sizeof(res->id), "%s", store_txn_id(run.txn));
 		res->bytes_in = (uint64_t)json_integer_value(json_object_get(record, "size_raw"));
 		res->bytes_out = run.stored;
@@ -330,6 +356,8 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 		jobstate_record_run(cfg->state_dir, job->name, summary);
 		json_decref(summary);
 	}
+	throttle_close(&run.throttle);
+	jobstate_unlock(slotfd);
 	jobstate_unlock(lockfd);
 	return r;
 }

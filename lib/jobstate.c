@@ -7,8 +7,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -90,6 +92,50 @@ int jobstate_lock_retention(const char *state_dir, const char *job, int *fd_out)
 	}
 	*fd_out = fd;
 	return 0;
+}
+
+int jobstate_take_slot(const char *state_dir, long parallel, volatile sig_atomic_t *cancel,
+		       int *fd_out, double *waited)
+{
+	struct timespec t0, t1, step = { 0, 500000000 };
+	char dir[4096], path[4200];
+	bool told = false;
+	int r;
+
+	*fd_out = -1;
+	*waited = 0;
+	r = subdir(state_dir, "locks", dir, sizeof(dir));
+	if (r < 0)
+		return r;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		for (long i = 0; i < parallel; i++) {
+			int fd;
+
+			snprintf(path, sizeof(path), "%s/slot-%ld", dir, i);
+			fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+			if (fd < 0) {
+				r = -errno;
+				log_err(LOG_LVL_ERROR, errno, "%s: cannot open", path);
+				return r;
+			}
+			if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+				clock_gettime(CLOCK_MONOTONIC, &t1);
+				*waited = (double)(t1.tv_sec - t0.tv_sec) +
+					  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+				*fd_out = fd;
+				return 0;
+			}
+			close(fd);
+		}
+		if (!told) {
+			log_info("waiting for a run slot: parallel_jobs = %ld job(s) already running", parallel);
+			told = true;
+		}
+		if (cancel && *cancel)
+			return -ECANCELED;
+		nanosleep(&step, NULL);
+	}
 }
 
 void jobstate_unlock(int fd)

@@ -14,6 +14,8 @@
 #ifndef LIFEBOAT_JOBSTATE_H
 #define LIFEBOAT_JOBSTATE_H
 
+#include <signal.h>
+
 #include <jansson.h>
 
 /* Takes JOB's run lock.  Returns 0 and *FD (release with jobstate_unlock), or
@@ -27,6 +29,13 @@ void jobstate_unlock(int fd);
  * a backup is never removed while it is being pinned.  Released with
  * jobstate_unlock().  Returns 0 or a negative errno (logged). */
 int jobstate_lock_retention(const char *state_dir, const char *job, int *fd);
+
+/* Takes one of the PARALLEL run slots (locks/slot-N), waiting while all are
+ * taken: only that many jobs run at once.  *WAITED gets the seconds waited.
+ * Returns 0 and *FD, -ECANCELED when *CANCEL was set meanwhile, or a
+ * negative errno (logged). */
+int jobstate_take_slot(const char *state_dir, long parallel, volatile sig_atomic_t *cancel,
+		       int *fd, double *waited);
 
 /* Records a finished run: RUN holds result, started, finished and id or error.
  * Updates last_run, last_good (when result is "ok") and failures.  Returns 0

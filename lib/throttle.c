@@ -1,0 +1,380 @@
+/*
+ * throttle — see throttle.h for what and why.
+ */
+#include "throttle.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dbconn.h"
+#include "log.h"
+
+#define DB_PROBE_EVERY	0.25	/* seconds between Threads_running queries */
+#define GATE_STEP	1.0	/* seconds between gate checks */
+#define PAUSE_STEP	0.5	/* seconds between checks while paused */
+#define RESUME_BELOW	0.9	/* a pause ends below this fraction of the limit */
+#define LOADAVG_TAU	60.0	/* seconds: the 1-minute load average's time constant */
+
+/* I/O priority, from linux/ioprio.h (not in glibc). */
+#define IOPRIO_CLASS_SHIFT	13
+#define IOPRIO_CLASS_BE		2
+#define IOPRIO_CLASS_IDLE	3
+#define IOPRIO_WHO_PROCESS	1
+
+static const char *const probe_names[PROBE_COUNT] = {
+	[PROBE_LOAD] = "load",
+	[PROBE_IO_PRESSURE] = "io_pressure",
+	[PROBE_THREADS_RUNNING] = "threads_running",
+};
+
+/* ---- the real clock ------------------------------------------------------ */
+
+static double real_now(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void real_sleep(void *ctx, double s)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	if (s <= 0)
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	/* A signal (Ctrl-C) cuts the sleep short; the caller checks cancel. */
+	nanosleep(&ts, NULL);
+}
+
+static const struct throttle_clock real_clock = { real_now, real_sleep, NULL };
+
+/* ---- token bucket ------------------------------------------------------------ */
+
+void tbucket_init(struct tbucket *b, double rate, const struct throttle_clock *clock)
+{
+	b->clock = clock ? clock : &real_clock;
+	b->rate = rate;
+	/* A quarter second of burst: smooth, yet not a syscall per write. */
+	b->burst = rate / 4 > 65536 ? rate / 4 : 65536;
+	b->tokens = b->burst;
+	b->last = b->clock->now(b->clock->ctx);
+}
+
+double tbucket_take(struct tbucket *b, uint64_t n)
+{
+	double now, wait;
+
+	if (b->rate <= 0)
+		return 0;
+	now = b->clock->now(b->clock->ctx);
+	b->tokens += (now - b->last) * b->rate;
+	if (b->tokens > b->burst)
+		b->tokens = b->burst;
+	b->last = now;
+	b->tokens -= (double)n;
+	if (b->tokens >= 0)
+		return 0;
+	wait = -b->tokens / b->rate;
+	b->clock->sleep(b->clock->ctx, wait);
+	return wait;
+}
+
+/* ---- probes -------------------------------------------------------------------- */
+
+static double now_of(const struct throttle *t)
+{
+	return t->clock->now(t->clock->ctx);
+}
+
+static bool cancelled(const struct throttle *t)
+{
+	return t->cancel && *t->cancel;
+}
+
+static int read_proc(const struct throttle *t, const char *name, char *buf, size_t len)
+{
+	char path[512];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", t->proc, name);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return 0;
+}
+
+static double own_cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Load average per CPU, less what this process itself contributes. */
+static double probe_load(struct throttle *t)
+{
+	double load, now = now_of(t), cpu = own_cpu_seconds(), dt;
+	char buf[256];
+
+	if (read_proc(t, "loadavg", buf, sizeof(buf)) < 0 || sscanf(buf, "%lf", &load) != 1)
+		return 0;
+	dt = now - t->own_cpu_at;
+	if (dt > 0.05) {
+		double rate = (cpu - t->own_cpu_last) / dt, k = exp(-dt / LOADAVG_TAU);
+
+		t->own_cpu_ema = t->own_cpu_ema * k + rate * (1 - k);
+		t->own_cpu_last = cpu;
+		t->own_cpu_at = now;
+	}
+	load -= t->own_cpu_ema;
+	return load > 0 ? load / t->ncpu : 0;
+}
+
+/* PSI "some avg10" of I/O, in percent; 0 where the kernel has no PSI. */
+static double probe_io_pressure(struct throttle *t)
+{
+	char buf[512], *p;
+
+	if (read_proc(t, "pressure/io", buf, sizeof(buf)) < 0)
+		return 0;
+	p = strstr(buf, "some avg10=");
+	return p ? strtod(p + 11, NULL) : 0;
+}
+
+static double probe_threads_running(struct throttle *t)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	double now = now_of(t);
+
+	if (!t->db)
+		return 0;
+	if (now - t->last_db_probe < DB_PROBE_EVERY)
+		return (double)t->threads_running;
+	t->last_db_probe = now;
+	if (mysql_query(t->db, "SHOW GLOBAL STATUS LIKE 'Threads_running'") != 0 ||
+	    !(res = mysql_store_result(t->db))) {
+		/* A probe that cannot ask does not hold the backup back. */
+		log_warn("job %s: Threads_running probe failed: %s", t->job->name, mysql_error(t->db));
+		t->threads_running = 0;
+		return 0;
+	}
+	row = mysql_fetch_row(res);
+	/* The probe's own query is running while it asks: not counted. */
+	t->threads_running = row && row[1] ? strtol(row[1], NULL, 10) - 1 : 0;
+	mysql_free_result(res);
+	return (double)t->threads_running;
+}
+
+double throttle_probe(struct throttle *t, enum throttle_probe p, double *limit)
+{
+	const struct job_tuning *tu = &t->job->tuning;
+
+	switch (p) {
+	case PROBE_LOAD:
+		*limit = tu->max_load;
+		return *limit > 0 ? probe_load(t) : 0;
+	case PROBE_IO_PRESSURE:
+		*limit = tu->max_io_pressure;
+		return *limit > 0 ? probe_io_pressure(t) : 0;
+	case PROBE_THREADS_RUNNING:
+		*limit = t->job->kind == JOB_DB ? (double)tu->max_threads_running : 0;
+		return *limit > 0 ? probe_threads_running(t) : 0;
+	default:
+		*limit = 0;
+		return 0;
+	}
+}
+
+/* The first probe above FRACTION of its limit, or -1; its value in *VALUE. */
+static int probe_over(struct throttle *t, double fraction, double *value, double *limit)
+{
+	for (int p = 0; p < PROBE_COUNT; p++) {
+		double v = throttle_probe(t, (enum throttle_probe)p, limit);
+
+		if (*limit > 0 && v > *limit * fraction) {
+			*value = v;
+			return p;
+		}
+	}
+	return -1;
+}
+
+/* ---- life cycle ------------------------------------------------------------------ */
+
+int throttle_init(struct throttle *t, const struct job *job, const struct throttle_clock *clock,
+		  volatile sig_atomic_t *cancel)
+{
+	long n;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	t->job = job;
+	t->clock = clock ? clock : &real_clock;
+	t->cancel = cancel;
+	t->proc = "/proc";
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	t->ncpu = n > 0 ? (int)n : 1;
+	tbucket_init(&t->io, (double)job->tuning.io_limit, t->clock);
+	t->start = now_of(t);
+	t->own_cpu_at = t->start;
+	t->own_cpu_last = own_cpu_seconds();
+	if (job->kind == JOB_DB && job->db.max_dump_time > 0)
+		t->budget_at = t->start + (double)job->db.max_dump_time;
+	if (job->kind == JOB_DB && job->tuning.max_threads_running > 0) {
+		r = dbconn_open(job, NULL, &t->db);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void throttle_close(struct throttle *t)
+{
+	if (t->db)
+		mysql_close(t->db);
+	t->db = NULL;
+}
+
+int throttle_apply_priority(const struct job *job)
+{
+	const struct ionice *io = &job->tuning.ionice;
+	int prio = -1, r = 0;
+
+	if (setpriority(PRIO_PROCESS, 0, (int)job->tuning.nice) < 0) {
+		r = -errno;
+		log_err(LOG_LVL_WARN, errno, "job %s: cannot set nice %ld", job->name, job->tuning.nice);
+	}
+	if (io->cls == IONICE_IDLE)
+		prio = IOPRIO_CLASS_IDLE << IOPRIO_CLASS_SHIFT;
+	else if (io->cls == IONICE_BEST_EFFORT)
+		prio = (IOPRIO_CLASS_BE << IOPRIO_CLASS_SHIFT) | (int)io->level;
+	if (prio >= 0 && syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, prio) < 0) {
+		r = -errno;
+		log_err(LOG_LVL_WARN, errno, "job %s: cannot set the I/O class", job->name);
+	}
+	return r;
+}
+
+/* ---- gate and pauses ---------------------------------------------------------------- */
+
+int throttle_gate(struct throttle *t)
+{
+	double t0 = now_of(t), value, limit;
+	int p;
+
+	for (;;) {
+		if (cancelled(t))
+			return -ECANCELED;
+		p = probe_over(t, 1.0, &value, &limit);
+		if (p < 0)
+			break;
+		if (!t->gate_reason[0]) {
+			snprintf(t->gate_reason, sizeof(t->gate_reason), "%s %.2f above %.2f",
+				 probe_names[p], value, limit);
+			log_info("job %s: waiting to start: %s (at most %lds)", t->job->name,
+				 t->gate_reason, (long)t->job->tuning.max_wait);
+		}
+		if (now_of(t) - t0 >= (double)t->job->tuning.max_wait) {
+			t->started_anyway = true;
+			log_warn("job %s: starting anyway after waiting %lds: %s %.2f is above %.2f",
+				 t->job->name, (long)t->job->tuning.max_wait, probe_names[p], value, limit);
+			break;
+		}
+		t->clock->sleep(t->clock->ctx, GATE_STEP);
+	}
+	t->waited = now_of(t) - t0;
+	/* The budget for pauses counts from the real start. */
+	if (t->budget_at > 0)
+		t->budget_at = now_of(t) + (double)t->job->db.max_dump_time;
+	t->start = now_of(t);
+	return 0;
+}
+
+static bool budget_spent(struct throttle *t)
+{
+	if (!t->budget_spent && t->budget_at > 0 && now_of(t) >= t->budget_at) {
+		t->budget_spent = true;
+		log_warn("job %s: max_dump_time (%lds) reached: no more pauses, finishing at full speed",
+			 t->job->name, (long)t->job->db.max_dump_time);
+	}
+	return t->budget_spent;
+}
+
+int throttle_between_chunks(struct throttle *t)
+{
+	double t0, value, limit;
+	int p;
+
+	if (cancelled(t))
+		return -ECANCELED;
+	if (budget_spent(t))
+		return 0;
+	p = probe_over(t, 1.0, &value, &limit);
+	if (p < 0)
+		return 0;
+	t->pauses++;
+	t0 = now_of(t);
+	log_info("job %s: pausing: %s %.2f above %.2f", t->job->name, probe_names[p], value, limit);
+	/* Paused until every probe is below 90% of its limit. */
+	while (probe_over(t, RESUME_BELOW, &value, &limit) >= 0) {
+		if (cancelled(t)) {
+			t->paused[p] += now_of(t) - t0;
+			return -ECANCELED;
+		}
+		if (budget_spent(t))
+			break;
+		t->clock->sleep(t->clock->ctx, PAUSE_STEP);
+	}
+	t->paused[p] += now_of(t) - t0;
+	log_info("job %s: resuming after %.1fs", t->job->name, now_of(t) - t0);
+	return 0;
+}
+
+void throttle_io(struct throttle *t, uint64_t n)
+{
+	t->io_bytes += n;
+	/* Past max_dump_time the dump finishes at full speed. */
+	if (t->budget_spent || budget_spent(t))
+		return;
+	t->io_slept += tbucket_take(&t->io, n);
+}
+
+json_t *throttle_facts(const struct throttle *t)
+{
+	double elapsed = now_of(t) - t->start, paused = 0;
+	json_t *per = json_object();
+
+	for (int p = 0; p < PROBE_COUNT; p++) {
+		paused += t->paused[p];
+		if (t->paused[p] > 0)
+			json_object_set_new(per, probe_names[p], json_real(t->paused[p]));
+	}
+	return json_pack("{s:f, s:b, s:s?, s:f, s:i, s:o, s:f, s:I, s:I, s:f, s:b}",
+			 "waited_seconds", t->waited, "started_anyway", t->started_anyway,
+			 "gate_reason", t->gate_reason[0] ? t->gate_reason : NULL,
+			 "paused_seconds", paused, "pauses", (int)t->pauses, "paused_by", per,
+			 "io_limit_seconds", t->io_slept, "io_limit", (json_int_t)t->io.rate,
+			 "io_bytes", (json_int_t)t->io_bytes,
+			 "effective_rate", elapsed > 0 ? (double)t->io_bytes / elapsed : 0.0,
+			 "max_dump_time_reached", t->budget_spent);
+}

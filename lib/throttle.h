@@ -1,0 +1,118 @@
+/*
+ * throttle — keeps a backup from spiking the server it protects.
+ *
+ * Four tools, all driven from the job's own process:
+ *   - a gate before the run: wait while the load, the I/O pressure or the
+ *     database's Threads_running is above its limit, up to max_wait, then
+ *     start anyway and say so;
+ *   - pauses between chunks while a probe is above its limit, resumed when
+ *     it falls below 90% of it (hysteresis, so it does not flap);
+ *   - a token bucket holding the bytes read and written to io_limit per
+ *     second;
+ *   - CPU nice and the idle I/O class for the job process.
+ * A db dump keeps its snapshot open while paused, which grows InnoDB's
+ * history list, so past max_dump_time it stops pausing and finishes at full
+ * speed (the record says so).
+ *
+ * The load probe is the 1-minute load average per CPU with the job's own
+ * CPU use taken out (an exponential average with the same one-minute time
+ * constant), so a dump does not pause for the load it makes itself.  The db
+ * probe is SHOW GLOBAL STATUS LIKE 'Threads_running' on a second connection,
+ * asked at most every 250 ms, not counting the probe's own query.
+ *
+ * The clock is injectable so the token bucket can be tested in simulated
+ * time.  What this module does not do: choose which jobs run together
+ * (parallel_jobs is a slot lock in jobrun) or pace write-back (store).
+ */
+#ifndef LIFEBOAT_THROTTLE_H
+#define LIFEBOAT_THROTTLE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <mysql.h>
+
+#include "config.h"
+
+/* A clock: seconds (monotonic) and a sleep; tests pass a simulated one. */
+struct throttle_clock {
+	double (*now)(void *ctx);
+	void (*sleep)(void *ctx, double seconds);
+	void *ctx;
+};
+
+/* Token bucket: RATE bytes/s, BURST bytes; tokens may go negative (debt),
+ * which is then slept off, so the long-run rate is exact. */
+struct tbucket {
+	double rate;			/* bytes per second; 0 = unlimited */
+	double burst;			/* most tokens that can accumulate */
+	double tokens;			/* available now (negative: owed) */
+	double last;			/* clock time of the last refill */
+	const struct throttle_clock *clock;
+};
+
+void tbucket_init(struct tbucket *b, double rate, const struct throttle_clock *clock);
+/* Takes N bytes' worth; sleeps while the bucket is in debt.  Returns the
+ * seconds slept. */
+double tbucket_take(struct tbucket *b, uint64_t n);
+
+enum throttle_probe {
+	PROBE_LOAD,
+	PROBE_IO_PRESSURE,
+	PROBE_THREADS_RUNNING,
+	PROBE_COUNT,
+};
+
+struct throttle {
+	const struct job *job;
+	const struct throttle_clock *clock;
+	volatile sig_atomic_t *cancel;	/* set: stop waiting, return -ECANCELED */
+	const char *proc;		/* root of /proc files (tests point it elsewhere) */
+	struct tbucket io;		/* io_limit */
+	MYSQL *db;			/* probe connection for Threads_running, or NULL */
+	double start;			/* clock time the run started */
+	double budget_at;		/* clock time past which no more pauses; 0 = none */
+	bool budget_spent;		/* max_dump_time passed */
+	double last_db_probe;		/* clock time of the last Threads_running query */
+	long threads_running;		/* its answer */
+	double own_cpu_ema;		/* our CPU use, in CPUs, averaged like loadavg */
+	double own_cpu_last;		/* our CPU seconds at the last load probe */
+	double own_cpu_at;		/* clock time of that probe */
+	int ncpu;
+	double waited;			/* seconds at the gate */
+	bool started_anyway;		/* the gate gave up after max_wait */
+	char gate_reason[160];		/* what kept it waiting, or "" */
+	double paused[PROBE_COUNT];	/* seconds paused, per probe */
+	unsigned pauses;		/* number of pauses */
+	double io_slept;		/* seconds the token bucket slept */
+	uint64_t io_bytes;		/* bytes through the bucket */
+};
+
+/* Sets up the throttle for JOB.  CLOCK NULL = the real clock.  For db jobs
+ * with max_threads_running set, opens the probe connection (its failure is
+ * a failed run, logged).  Returns 0 or a negative errno. */
+int throttle_init(struct throttle *t, const struct job *job, const struct throttle_clock *clock,
+		  volatile sig_atomic_t *cancel);
+void throttle_close(struct throttle *t);
+
+/* Applies nice and the I/O class of the job to the calling thread, and so to
+ * every thread it starts afterwards.  Returns 0 or a negative errno (logged
+ * as a warning: a job runs anyway). */
+int throttle_apply_priority(const struct job *job);
+
+/* The gate.  Returns 0 (go), or -ECANCELED. */
+int throttle_gate(struct throttle *t);
+/* Between chunks: pauses while a probe is above its limit.  0 or -ECANCELED. */
+int throttle_between_chunks(struct throttle *t);
+/* Accounts N bytes read or written, sleeping to hold io_limit. */
+void throttle_io(struct throttle *t, uint64_t n);
+
+/* The record's "throttle" object (new reference). */
+json_t *throttle_facts(const struct throttle *t);
+
+/* The current value of a probe and its limit (0 = off), for messages and tests. */
+double throttle_probe(struct throttle *t, enum throttle_probe p, double *limit);
+
+#endif
