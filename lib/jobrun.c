@@ -292,12 +292,14 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	if (r < 0)
 		return r;	/* not a failed run: the other one is running */
 	throttle_apply_priority(job);
-	r = jobstate_take_slot(cfg->state_dir, cfg->parallel_jobs, opts ? opts->cancel : NULL,
-			       &slotfd, &slot_waited);
-	if (r == 0)
-		r = throttle_init(&run.throttle, job, NULL, opts ? opts->cancel : NULL);
+	/* The gate first: a job waiting for a quieter server must not hold the
+	 * run slot that another job could use meanwhile. */
+	r = throttle_init(&run.throttle, job, NULL, opts ? opts->cancel : NULL);
 	if (r == 0)
 		r = throttle_gate(&run.throttle);
+	if (r == 0)
+		r = jobstate_take_slot(cfg->state_dir, cfg->parallel_jobs, opts ? opts->cancel : NULL,
+				       &slotfd, &slot_waited);
 	if (r == -ECANCELED)
 		log_error("job %s: cancelled before it started", job->name);
 	if (r == 0)

@@ -303,6 +303,8 @@ int throttle_gate(struct throttle *t)
 		t->clock->sleep(t->clock->ctx, GATE_STEP);
 	}
 	t->waited = now_of(t) - t0;
+	if (t->gate_reason[0] && !t->started_anyway)
+		log_info("job %s: starting after waiting %.0fs", t->job->name, t->waited);
 	/* The budget for pauses counts from the real start. */
 	if (t->budget_at > 0)
 		t->budget_at = now_of(t) + (double)t->job->db.max_dump_time;

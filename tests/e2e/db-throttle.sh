@@ -1,0 +1,344 @@
+# Load throttling against the real server (issue 8): the Threads_running gate
+# (a run waits while 20 sessions are busy, starts when they end), a pause
+# between chunks when they return mid-dump (the dump connection sits idle for
+# the whole window) and a correct round trip afterwards, max_wait (starts
+# anyway and says so), max_dump_time (a heavily throttled dump finishes near
+# its budget), io_limit (the effective rate and the wall time), nice and the
+# I/O class read back from /proc, and parallel_jobs (a second job waits for
+# the run slot, or overlaps when two are allowed).
+set -e
+# shellcheck source=tests/e2e/db-lib.sh
+. "$(dirname "$0")/db-lib.sh"
+
+command -v ionice >/dev/null 2>&1 || fail "ionice is not installed"
+
+small="thr_s_$$"	# 5000 rows, ~0.4 MB of SQL
+mid="thr_m_$$"		# 60000 rows, ~5 MB of SQL
+slow="thr_a_$$"		# 12000 rows, ~1 MB of SQL
+back="thr_r_$$"		# the restore of $mid
+
+# make_table DB ROWS: DB.t with ROWS rows of hex strings (they compress about 2:1).
+make_table() {
+	drop_db_later "$1"
+	db_q -e "CREATE DATABASE \`$1\`;
+		CREATE TABLE \`$1\`.t (id INT PRIMARY KEY, a CHAR(32) NOT NULL, b VARCHAR(40) NOT NULL) ENGINE=InnoDB;
+		INSERT INTO \`$1\`.t SELECT seq, MD5(seq), SHA1(seq) FROM \`$1\`.seq_1_to_$2"
+}
+make_table "$small" 5000
+make_table "$mid" 60000
+make_table "$slow" 12000
+
+# ------------------------------------------------------------------ helpers
+# 20 root sessions running SELECT SLEEP(60), each tagged so that it can be
+# found and killed on the server (killing the client alone would leave the
+# server's thread sleeping).
+SLEEP_TAG="thr_sleeper_$$"
+SLEEPERS=()
+
+sleeper_ids() {
+	db_q -e "SELECT ID FROM information_schema.PROCESSLIST
+		WHERE INFO = 'SELECT SLEEP(60) AS $SLEEP_TAG' AND ID <> CONNECTION_ID()"
+}
+
+start_sleepers() {
+	local _i
+	for _i in $(seq 20); do
+		db_q -e "SELECT SLEEP(60) AS $SLEEP_TAG" >/dev/null 2>&1 &
+		SLEEPERS+=("$!")
+		kill_later "$!"
+	done
+	for _ in $(seq 200); do
+		[ "$(sleeper_ids | wc -l)" -ge 20 ] && return 0
+		sleep 0.05
+	done
+	fail "the 20 sleeping sessions did not start"
+}
+
+stop_sleepers() {
+	local id p
+	for id in $(sleeper_ids); do
+		db_q -e "KILL CONNECTION $id" >/dev/null 2>&1 || true
+	done
+	for p in "${SLEEPERS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	SLEEPERS=()
+}
+trap 'stop_sleepers; db_cleanup; rm -rf "$TMP"' EXIT
+
+# bg_run TAG JOB: `run JOB --here` in the background with config $CFG; its
+# output in $TMP/TAG.out/.err, exit status in $TMP/TAG.rc and the time it
+# ended in $TMP/TAG.end.  Sets BG (the subshell) and JOBPID (the lifeboat
+# process, once it exists).
+bg_run() {
+	local tag=$1 name=$2
+	rm -f "$TMP/$tag".*
+	(
+		set +e
+		"$LIFEBOAT" -c "$CFG" run "$name" --here >"$TMP/$tag.out" 2>"$TMP/$tag.err"
+		echo $? >"$TMP/$tag.rc"
+		date +%s.%N >"$TMP/$tag.end"
+	) &
+	BG=$!
+	kill_later "$BG"
+	JOBPID=""
+	for _ in $(seq 100); do
+		JOBPID=$(ps -o pid= --ppid "$BG" 2>/dev/null | tr -d ' ' | head -n 1)
+		[ -n "$JOBPID" ] && return 0
+		[ -f "$TMP/$tag.rc" ] && fail "run $name ended at once: $(cat "$TMP/$tag.err")"
+		sleep 0.02
+	done
+	fail "run $name did not start"
+}
+
+# bg_wait TAG WHAT: waits for bg_run TAG; it must have succeeded.  Sets ID.
+bg_wait() {
+	wait "$BG" || true
+	CHECKS=$((CHECKS + 1))
+	[ "$(cat "$TMP/$1.rc" 2>/dev/null)" = 0 ] ||
+		fail "$2: the run failed: $(cat "$TMP/$1.out" "$TMP/$1.err" 2>/dev/null)"
+	ID=$(id_of "$(cat "$TMP/$1.out")")
+	[ -n "$ID" ] || fail "$2: no backup id in: $(cat "$TMP/$1.out")"
+}
+
+# nice_of PID: field 19 of /proc/PID/stat (the 17th after the command name).
+nice_of() {
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $17 }'
+}
+
+# rec NAME EXPR: EXPR over the record of backup $ID of job NAME.
+rec() { json_get "$(record_of "$1" "$ID")" "$2"; }
+
+# check PYEXPR WHAT: the python expression (over the record, as j) is true.
+check() {
+	CHECKS=$((CHECKS + 1))
+	[ "$(rec "$CHECK_JOB" "bool($1)")" = true ] ||
+		fail "$2: $1 is false; throttle: $(rec "$CHECK_JOB" 'j.get("throttle")')"
+}
+
+# lifeboat_selects DB: how many lifeboat connections run a SELECT naming DB.
+lifeboat_selects() {
+	db_q -e "SELECT COUNT(*) FROM information_schema.PROCESSLIST
+		WHERE USER = '$LBUSER' AND INFO LIKE 'SELECT%' AND INFO LIKE '%$1%'"
+}
+
+tmp_artifacts() { find "$STORE" -name '.backup-*.tmp' 2>/dev/null; }
+
+now() { date +%s.%N; }
+elapsed() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$1" "$2"; }
+# is PYEXPR WHAT: a python expression (numbers) is true.
+is() {
+	CHECKS=$((CHECKS + 1))
+	[ "$(python3 -c "print(bool($1))")" = True ] || fail "$2: $1 is false"
+}
+
+# ------------------------------------------- 1. the Threads_running gate, nice 10 and idle I/O
+make_config thgate "$small" "max_threads_running = 10" "max_wait = 1h" "chunk_rows = 1000"
+start_sleepers
+bg_run gate thgate
+# The defaults: nice 10 and the idle I/O class, set before the gate.
+for _ in $(seq 100); do
+	[ "$(nice_of "$JOBPID" 2>/dev/null)" = 10 ] && break
+	sleep 0.05
+done
+equals "$(nice_of "$JOBPID")" "10" "nice of a job process (default)"
+equals "$(ionice -p "$JOBPID")" "idle" "I/O class of a job process (default)"
+# For ~3 s it waits: it runs, no SELECT of ours reaches the server, nothing is written.
+t0=$(now)
+for _ in $(seq 15); do
+	equals "$(lifeboat_selects "$small")" "0" "lifeboat SELECTs while gated"
+	equals "$(tmp_artifacts)" "" "temporary artifacts while gated"
+	sleep 0.2
+done
+CHECKS=$((CHECKS + 1))
+if [ -f "$TMP/gate.rc" ] || ! kill -0 "$JOBPID" 2>/dev/null; then
+	fail "the gated run ended: $(cat "$TMP/gate.err")"
+fi
+equals "$(find "$STORE" -path "*/thgate/*" -type f 2>/dev/null)" "" "files of the gated run in the store"
+# Released, it runs.
+stop_sleepers
+bg_wait gate "gate released"
+is "$(elapsed "$t0" "$(cat "$TMP/gate.end")") < 20" "the gated run's time after release"
+CHECK_JOB=thgate
+check 'j["throttle"]["waited_seconds"] >= 2' "gate: waited_seconds"
+check '"threads_running" in j["throttle"]["gate_reason"]' "gate: gate_reason"
+check 'j["throttle"]["started_anyway"] is False' "gate: started_anyway"
+check 'j["db"]["tables"][0]["rows"] == 5000' "gate: rows dumped"
+
+# ------------------------------------------- 2. a pause mid-dump, then a correct round trip
+# Chunks of 10000 rows (~860 KB of SQL) are more than the socket buffers
+# hold, so the server is still sending each one while the run writes it at
+# 2 MB/s: the dump connection shows its SELECT about half a second per chunk.
+make_config thpause "$mid" "max_threads_running = 10" "max_wait = 1h" "chunk_rows = 10000" "io_limit = 2M"
+bg_run pause thpause
+# The dump connection: the lifeboat session seen selecting from $mid.t.
+conn=""
+for _ in $(seq 400); do
+	conn=$(db_q -e "SELECT ID FROM information_schema.PROCESSLIST
+		WHERE USER = '$LBUSER' AND INFO LIKE 'SELECT%FROM \`$mid\`.\`t\`%' LIMIT 1")
+	[ -n "$conn" ] && break
+	[ -f "$TMP/pause.rc" ] && fail "the dump ended before it was seen reading"
+	sleep 0.02
+done
+[ -n "$conn" ] || fail "never saw the dump connection reading $mid.t"
+start_sleepers
+# Within a few seconds it stops between chunks: idle (Sleep) for over 0.5 s,
+# when the next chunk would have been asked for at once.
+paused=0
+for _ in $(seq 50); do
+	if [ "$(db_q -e "SELECT COMMAND = 'Sleep' AND TIME_MS >= 500 FROM information_schema.PROCESSLIST WHERE ID = $conn")" = 1 ]; then
+		paused=1
+		break
+	fi
+	[ -f "$TMP/pause.rc" ] && fail "the dump finished instead of pausing"
+	sleep 0.1
+done
+CHECKS=$((CHECKS + 1))
+[ $paused = 1 ] || fail "the dump did not pause with 20 busy sessions"
+# For 2 s more: no SELECT on the dump connection, its artifact does not grow.
+part=$(tmp_artifacts)
+[ -n "$part" ] || fail "no temporary artifact while the dump is paused"
+size0=$(stat -c %s "$part")
+for _ in $(seq 10); do
+	row=$(db_q -e "SELECT COMMAND, IFNULL(INFO, '-') FROM information_schema.PROCESSLIST WHERE ID = $conn")
+	case "$row" in
+	Sleep*) CHECKS=$((CHECKS + 1)) ;;
+	*) fail "the paused dump connection is busy: $row" ;;
+	esac
+	not_contains "$row" "SELECT" "the paused dump connection"
+	sleep 0.2
+done
+equals "$(db_q -e "SELECT TIME_MS >= 2000 FROM information_schema.PROCESSLIST WHERE ID = $conn")" "1" \
+	"the dump connection idle for the whole window"
+equals "$(stat -c %s "$part")" "$size0" "the paused dump's artifact size"
+# Released, it resumes and completes.
+stop_sleepers
+bg_wait pause "pause released"
+CHECK_JOB=thpause
+check 'j["throttle"]["pauses"] >= 1' "pause: pauses"
+check 'j["throttle"]["paused_by"].get("threads_running", 0) >= 2' "pause: paused_by.threads_running"
+check 'j["throttle"]["paused_seconds"] >= 2' "pause: paused_seconds"
+check 'j["throttle"]["waited_seconds"] < 1' "pause: waited_seconds"
+check 'j["throttle"]["max_dump_time_reached"] is False' "pause: max_dump_time_reached"
+drop_db_later "$back"
+expect_rc 0 lb restore thpause latest --database "$back"
+equals "$(db_q -e "SELECT COUNT(*) FROM \`$back\`.t")" "60000" "rows restored after a paused dump"
+equals "$(db_q -e "CHECKSUM TABLE \`$back\`.t" | cut -f 2)" "$(db_q -e "CHECKSUM TABLE \`$mid\`.t" | cut -f 2)" \
+	"CHECKSUM TABLE of the restore after a paused dump"
+
+# ------------------------------------------- 3. max_wait: starts anyway; nice 5, best-effort 6
+make_config thwait "$small" "max_threads_running = 10" "max_wait = 2s" "max_dump_time = 3s" \
+	"chunk_rows = 1000" "nice = 5" "ionice = best-effort:6"
+start_sleepers
+t0=$(now)
+bg_run wait thwait
+for _ in $(seq 100); do
+	[ "$(nice_of "$JOBPID" 2>/dev/null)" = 5 ] && break
+	sleep 0.02
+done
+equals "$(nice_of "$JOBPID")" "5" "nice of a job process (nice = 5)"
+equals "$(ionice -p "$JOBPID")" "best-effort: prio 6" "I/O class of a job process (ionice = best-effort:6)"
+bg_wait wait "max_wait"
+took=$(elapsed "$t0" "$(cat "$TMP/wait.end")")
+stop_sleepers
+# About 2 s at the gate, then 3 s paused (the sessions are still busy) until max_dump_time.
+is "$took >= 4.5 and $took < 15" "max_wait 2s + max_dump_time 3s: wall time $took s"
+CHECK_JOB=thwait
+check 'j["throttle"]["started_anyway"] is True' "max_wait: started_anyway"
+check '2 <= j["throttle"]["waited_seconds"] <= 10' "max_wait: waited_seconds"
+check '"threads_running" in j["throttle"]["gate_reason"]' "max_wait: gate_reason"
+check 'j["throttle"]["max_dump_time_reached"] is True' "max_wait: max_dump_time_reached"
+check 'j["throttle"]["paused_by"].get("threads_running", 0) >= 2' "max_wait: paused until the budget"
+contains "$(cat "$TMP/wait.err")" "starting anyway" "log of a run started after max_wait"
+
+# ------------------------------------------- 4. max_dump_time cuts a heavily throttled dump short
+# ~7.5 MB through the bucket (SQL and compressed) at 200 KB/s would take ~37 s.
+make_config thbudget "$mid" "io_limit = 200K" "max_dump_time = 3s" "chunk_rows = 1000"
+t0=$(now)
+expect_run_ok thbudget
+took=$(elapsed "$t0" "$(now)")
+is "$took < 12" "a dump throttled to 200K with max_dump_time = 3s: wall time $took s"
+CHECK_JOB=thbudget
+check 'j["throttle"]["max_dump_time_reached"] is True' "max_dump_time: max_dump_time_reached"
+# Held back up to the budget; the write under way then may still finish its sleep.
+check '2 <= j["throttle"]["io_limit_seconds"] <= 5' "max_dump_time: io_limit_seconds"
+check 'j["size_raw"] > 4000000' "max_dump_time: size of the dump"
+
+# ------------------------------------------- 5. io_limit: the rate and the wall time
+make_config thio "$mid" "io_limit = 2M" "chunk_rows = 1000"
+t0=$(now)
+expect_run_ok thio
+took=$(elapsed "$t0" "$(now)")
+CHECK_JOB=thio
+limit=$((2 * 1024 * 1024))
+check "j['throttle']['io_limit'] == $limit" "io_limit: io_limit"
+# The bucket counts the SQL read and the compressed bytes written.
+check 'j["throttle"]["io_bytes"] == j["size_raw"] + j["size_stored"]' "io_limit: io_bytes"
+check "j['throttle']['effective_rate'] <= 1.15 * $limit" "io_limit: effective_rate at most 1.15 x io_limit"
+check "j['throttle']['effective_rate'] >= 0.5 * $limit" "io_limit: effective_rate not far below io_limit"
+io=$(rec thio 'j["throttle"]["io_bytes"]')
+is "$took >= $io / $limit * 0.8" "io_limit: wall time $took s for $io bytes"
+
+# ------------------------------------------- 6. parallel_jobs: one slot, then two
+CFG=$TMP/slots.ini
+{
+	echo "[lifeboat]"
+	echo "store = $STORE"
+	echo "state_dir = $STATE"
+	echo "parallel_jobs = 1"
+	echo "max_load = 0"
+	echo "io_limit = 0"
+	for job in slota slotb; do
+		echo "[db:$job]"
+		echo "schedule = @daily"
+		echo "socket = $SOCK"
+		echo "user = $LBUSER"
+		echo "password_file = $PWFILE"
+		echo "chunk_rows = 1000"
+		echo "max_threads_running = 0"
+		echo "keep_last = 1000"
+		if [ $job = slota ]; then
+			echo "databases = $slow"
+			echo "io_limit = 500K"	# ~1.5 MB through the bucket: ~3 s
+		else
+			echo "databases = $small"
+		fi
+	done
+} >"$CFG"
+
+# slot_pair: runs slota, then (once it is dumping) slotb; both succeed.
+slot_pair() {
+	bg_run slota slota
+	local apid=$BG
+	for _ in $(seq 200); do
+		[ -n "$(tmp_artifacts)" ] && break
+		sleep 0.02
+	done
+	[ -n "$(tmp_artifacts)" ] || fail "slota is not dumping"
+	bg_run slotb slotb
+	bg_wait slotb "slotb"
+	BID=$ID
+	BG=$apid
+	bg_wait slota "slota"
+	AID=$ID
+}
+
+slot_pair
+ID=$BID
+CHECK_JOB=slotb
+check 'j["throttle"]["slot_waited_seconds"] > 0.5' "parallel_jobs = 1: slotb's slot_waited_seconds"
+check 'j["throttle"]["waited_seconds"] >= j["throttle"]["slot_waited_seconds"]' "parallel_jobs = 1: waited_seconds counts the slot"
+is "$(cat "$TMP/slotb.end") >= $(cat "$TMP/slota.end")" "parallel_jobs = 1: slotb ends after slota"
+ID=$AID
+CHECK_JOB=slota
+check 'j["throttle"]["slot_waited_seconds"] < 0.5' "parallel_jobs = 1: slota's slot_waited_seconds"
+
+sed -i 's/^parallel_jobs = 1$/parallel_jobs = 2/' "$CFG"
+grep -q '^parallel_jobs = 2$' "$CFG" || fail "cannot set parallel_jobs = 2"
+slot_pair
+ID=$BID
+CHECK_JOB=slotb
+check 'j["throttle"]["slot_waited_seconds"] < 0.5' "parallel_jobs = 2: slotb's slot_waited_seconds"
+is "$(cat "$TMP/slotb.end") < $(cat "$TMP/slota.end")" "parallel_jobs = 2: slotb ends while slota runs"
+
+done_ok
