@@ -97,6 +97,8 @@ static int prune_job(const struct config *cfg, struct store *st, const struct jo
 			return EXIT_FAILED;
 		}
 	}
+	/* The summary follows the job's rows, also when both go to one pipe. */
+	fflush(stdout);
 	if (!json_out)
 		fprintf(stderr, "lifeboat: job %s: %zu backup(s), %zu kept, %zu %s\n", job->name, plan.n,
 			plan.n - plan.nremove, plan.nremove, dry ? "would be removed (dry run)" : "removed");

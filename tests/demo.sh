@@ -4,7 +4,8 @@
 # Installs what it needs, builds, starts a private MariaDB holding a small
 # sample shop database and a sample web root (all under ./demo-run, never the
 # system server), writes a demo config for them and shows what Lifeboat does
-# with it: the config check, db backups, the store, listing and a restore.
+# with it: the config check, db backups, the store, listing, a restore,
+# retention and what throttling recorded.
 # It grows with each job kind.  Everything it starts is stopped when it ends.
 set -euo pipefail
 
@@ -112,8 +113,16 @@ sed "s|password_file = $demo/shop.password|password_file = $demo/wrong.password|
 "$lifeboat" -c "$demo/wrong.ini" run shop --here || echo "(exit status $?)"
 "$lifeboat" -c "$demo/lifeboat.ini" list shop
 
+step "Retention: pin a backup, then see what prune would keep and why"
+"$lifeboat" -c "$demo/lifeboat.ini" pin shop latest --reason "demo: known good"
+"$lifeboat" -c "$demo/lifeboat.ini" prune --dry-run
+
+step "What throttling recorded for the last run"
+python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["throttle"], indent=1))' \
+	"$(ls "$month"/backup-*.json | tail -1)"
+
 cat <<'TXT'
 
-Files and logs jobs, retention, throttling, the daemon and `lifeboat status`
-arrive with the next issues, and this demo will run them too.
+Files and logs jobs, the daemon and `lifeboat status` arrive with the next
+issues, and this demo will run them too.
 TXT

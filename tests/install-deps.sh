@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential pkg-config meson ninja-build
       libuv1-dev libarchive-dev libzstd-dev default-libmysqlclient-dev
       libinih-dev libssl-dev libjansson-dev libcmocka-dev
-      mariadb-server mariadb-client zstd faketime python3"
+      mariadb-server mariadb-client zstd faketime python3 procps tzdata"
 
 missing=""
 for p in $PKGS; do
