@@ -24,6 +24,12 @@ struct cli {
  * Returns 0 and *OUT (caller frees with config_free), or EXIT_USAGE. */
 int cli_load_config(const struct cli *cli, struct config **out);
 
+/* Loads the config and finds job NAME in it; NEEDS says what the command
+ * wants from the job's section, for the message when it is missing.
+ * Returns 0 with *CFG (caller frees) and *JOB, or EXIT_USAGE (said). */
+int cli_load_job(const struct cli *cli, const char *name, const char *needs,
+		 struct config **cfg, const struct job **job);
+
 int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);

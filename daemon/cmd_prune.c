@@ -119,6 +119,7 @@ int cmd_prune(struct cli *cli, int argc, char **argv)
 	json_t *out = NULL;
 	struct store *st;
 	struct config *cfg;
+	const struct job *job;
 	const char *only = NULL;
 	int c, r, rc = EXIT_OK;
 
@@ -139,15 +140,12 @@ int cmd_prune(struct cli *cli, int argc, char **argv)
 	}
 	if (optind < argc)
 		only = argv[optind];
-	r = cli_load_config(cli, &cfg);
+	if (only)
+		r = cli_load_job(cli, only, "prune needs its retention policy", &cfg, &job);
+	else
+		r = cli_load_config(cli, &cfg);
 	if (r)
 		return r;
-	if (only && !config_job(cfg, only)) {
-		fprintf(stderr, "lifeboat: no job named '%s' in %s (prune needs its retention policy)\n",
-			only, cfg->path);
-		config_free(cfg);
-		return EXIT_USAGE;
-	}
 	if (store_open(cfg->store, &st) < 0) {
 		config_free(cfg);
 		return EXIT_FAILED;

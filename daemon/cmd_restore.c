@@ -95,16 +95,9 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "lifeboat: restore: --database needs a name of 1 to 64 characters\n");
 		return EXIT_USAGE;
 	}
-	r = cli_load_config(cli, &cfg);
+	r = cli_load_job(cli, argv[optind], "restore needs its connection settings", &cfg, &job);
 	if (r)
 		return r;
-	job = config_job(cfg, argv[optind]);
-	if (!job) {
-		fprintf(stderr, "lifeboat: no job named '%s' in %s (restore needs its connection settings)\n",
-			argv[optind], cfg->path);
-		config_free(cfg);
-		return EXIT_USAGE;
-	}
 	if (to_dir || job->kind != JOB_DB) {
 		fprintf(stderr, "lifeboat: restore: %s\n", job->kind != JOB_DB ?
 			"only db jobs can be restored in this version" :

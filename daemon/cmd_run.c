@@ -75,15 +75,9 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		fprintf(stderr, "usage: lifeboat [-c FILE] run JOB [--wait | --here]\n");
 		return EXIT_USAGE;
 	}
-	r = cli_load_config(cli, &cfg);
+	r = cli_load_job(cli, argv[optind], NULL, &cfg, &job);
 	if (r)
 		return r;
-	job = config_job(cfg, argv[optind]);
-	if (!job) {
-		fprintf(stderr, "lifeboat: no job named '%s' in %s\n", argv[optind], cfg->path);
-		config_free(cfg);
-		return EXIT_USAGE;
-	}
 	if (!here) {
 		fprintf(stderr, "lifeboat: running a job through lifeboatd is not part of this build yet; use: lifeboat run %s --here\n",
 			job->name);

@@ -51,6 +51,24 @@ int cli_load_config(const struct cli *cli, struct config **out)
 	return r < 0 ? EXIT_USAGE : 0;
 }
 
+int cli_load_job(const struct cli *cli, const char *name, const char *needs,
+		 struct config **cfg, const struct job **job)
+{
+	int r;
+
+	r = cli_load_config(cli, cfg);
+	if (r)
+		return r;
+	*job = config_job(*cfg, name);
+	if (*job)
+		return 0;
+	fprintf(stderr, "lifeboat: no job named '%s' in %s%s%s%s\n", name, (*cfg)->path,
+		needs ? " (" : "", needs ? needs : "", needs ? ")" : "");
+	config_free(*cfg);
+	*cfg = NULL;
+	return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {

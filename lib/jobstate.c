@@ -28,23 +28,38 @@ static int subdir(const char *state_dir, const char *name, char *buf, size_t len
 	return r;
 }
 
-int jobstate_lock(const char *state_dir, const char *job, int *fd_out)
+/* Opens (creating it 0600) the lock file <state_dir>/locks/NAME; the path
+ * goes to PATH for messages.  Returns the descriptor or a negative errno (logged). */
+static int open_lock(const char *state_dir, const char *name, char *path, size_t len)
 {
-	char dir[4096], path[4200], pid[32];
-	ssize_t n;
+	char dir[4096];
 	int fd, r;
 
-	*fd_out = -1;
 	r = subdir(state_dir, "locks", dir, sizeof(dir));
 	if (r < 0)
 		return r;
-	snprintf(path, sizeof(path), "%s/%s.lock", dir, job);
+	if ((size_t)snprintf(path, len, "%s/%s", dir, name) >= len)
+		return -ENAMETOOLONG;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		r = -errno;
 		log_err(LOG_LVL_ERROR, errno, "%s: cannot open", path);
 		return r;
 	}
+	return fd;
+}
+
+int jobstate_lock(const char *state_dir, const char *job, int *fd_out)
+{
+	char name[128], path[4200], pid[32];
+	ssize_t n;
+	int fd, r;
+
+	*fd_out = -1;
+	snprintf(name, sizeof(name), "%s.lock", job);
+	fd = open_lock(state_dir, name, path, sizeof(path));
+	if (fd < 0)
+		return fd;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
 		n = pread(fd, pid, sizeof(pid) - 1, 0);
@@ -67,20 +82,14 @@ int jobstate_lock(const char *state_dir, const char *job, int *fd_out)
 
 int jobstate_lock_retention(const char *state_dir, const char *job, int *fd_out)
 {
-	char dir[4096], path[4200];
+	char name[128], path[4200];
 	int fd, r;
 
 	*fd_out = -1;
-	r = subdir(state_dir, "locks", dir, sizeof(dir));
-	if (r < 0)
-		return r;
-	snprintf(path, sizeof(path), "%s/%s.retention", dir, job);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = -errno;
-		log_err(LOG_LVL_ERROR, errno, "%s: cannot open", path);
-		return r;
-	}
+	snprintf(name, sizeof(name), "%s.retention", job);
+	fd = open_lock(state_dir, name, path, sizeof(path));
+	if (fd < 0)
+		return fd;
 	/* Prunes are short: waiting is better than failing a pin. */
 	while (flock(fd, LOCK_EX) < 0) {
 		if (errno == EINTR)
@@ -98,27 +107,20 @@ int jobstate_take_slot(const char *state_dir, long parallel, volatile sig_atomic
 		       int *fd_out, double *waited)
 {
 	struct timespec t0, t1, step = { 0, 500000000 };
-	char dir[4096], path[4200];
+	char name[32], path[4200];
 	bool told = false;
-	int r;
 
 	*fd_out = -1;
 	*waited = 0;
-	r = subdir(state_dir, "locks", dir, sizeof(dir));
-	if (r < 0)
-		return r;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		for (long i = 0; i < parallel; i++) {
 			int fd;
 
-			snprintf(path, sizeof(path), "%s/slot-%ld", dir, i);
-			fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-			if (fd < 0) {
-				r = -errno;
-				log_err(LOG_LVL_ERROR, errno, "%s: cannot open", path);
-				return r;
-			}
+			snprintf(name, sizeof(name), "slot-%ld", i);
+			fd = open_lock(state_dir, name, path, sizeof(path));
+			if (fd < 0)
+				return fd;
 			if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 				clock_gettime(CLOCK_MONOTONIC, &t1);
 				*waited = (double)(t1.tv_sec - t0.tv_sec) +

@@ -42,6 +42,7 @@
 
 #include "fsutil.h"
 #include "log.h"
+#include "timefmt.h"
 
 #define STORE_DIR_MODE 0700
 #define STORE_FILE_MODE 0600
@@ -1323,14 +1324,11 @@ int store_get(struct store *st, const char *job, const char *id, struct store_en
 	return 0;
 }
 
-int store_pin(struct store *st, const char *job, const char *id, const char *reason,
-	      time_t now, char id_out[STORE_ID_MAX])
+/* The pin file path of JOB's backup ID (which must exist); its id to ID_OUT. */
+static int pin_path(struct store *st, const char *job, const char *id, char id_out[STORE_ID_MAX],
+		    char path[STORE_PATH_MAX])
 {
-	char path[STORE_PATH_MAX], when[32];
 	struct store_entry e;
-	struct tm tm;
-	char *text;
-	json_t *pin;
 	int rc;
 
 	rc = store_get(st, job, id, &e);
@@ -1338,12 +1336,23 @@ int store_pin(struct store *st, const char *job, const char *id, const char *rea
 		return rc;
 	if (id_out)
 		snprintf(id_out, STORE_ID_MAX, "%s", e.id);
-	rc = store_path(st, job, &e.parts, "pin", path, sizeof(path));
+	rc = store_path(st, job, &e.parts, "pin", path, STORE_PATH_MAX);
 	store_entry_free(&e);
+	return rc;
+}
+
+int store_pin(struct store *st, const char *job, const char *id, const char *reason,
+	      time_t now, char id_out[STORE_ID_MAX])
+{
+	char path[STORE_PATH_MAX], when[TIMEFMT_RFC3339_LEN];
+	char *text;
+	json_t *pin;
+	int rc;
+
+	rc = pin_path(st, job, id, id_out, path);
 	if (rc < 0)
 		return rc;
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	timefmt_rfc3339(now, when);
 	pin = json_pack("{s:s, s:s?}", "pinned_at", when, "reason", reason);
 	text = pin ? json_dumps(pin, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
 	json_decref(pin);
@@ -1359,16 +1368,9 @@ int store_pin(struct store *st, const char *job, const char *id, const char *rea
 int store_unpin(struct store *st, const char *job, const char *id, char id_out[STORE_ID_MAX])
 {
 	char path[STORE_PATH_MAX], dir[STORE_PATH_MAX];
-	struct store_entry e;
 	int rc;
 
-	rc = store_get(st, job, id, &e);
-	if (rc < 0)
-		return rc;
-	if (id_out)
-		snprintf(id_out, STORE_ID_MAX, "%s", e.id);
-	rc = store_path(st, job, &e.parts, "pin", path, sizeof(path));
-	store_entry_free(&e);
+	rc = pin_path(st, job, id, id_out, path);
 	if (rc < 0)
 		return rc;
 	if (unlink(path) < 0) {
