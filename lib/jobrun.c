@@ -1,42 +1,25 @@
 /*
- * jobrun — see jobrun.h.  The kinds plug in as run_<kind>(), each writing its
- * artifact(s) into an open store transaction and returning the kind's facts
- * for the record; everything around them (lock, transaction, record, state)
- * is shared.
+ * jobrun — see jobrun.h.  The kinds plug in through jobkind.h, each writing
+ * its artifact(s) into an open store transaction and returning the kind's
+ * facts for the record; everything around them (lock, transaction, record,
+ * state) is shared.
  */
 #include "jobrun.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/statvfs.h>
 #include <time.h>
 
-#include "compress.h"
-#include "dbconn.h"
-#include "dbdump.h"
+#include "jobkind.h"
 #include "jobstate.h"
 #include "log.h"
 #include "prune.h"
 #include "throttle.h"
 #include "timefmt.h"
 #include "units.h"
-
-/* Shared by the pieces of one run. */
-struct run {
-	const struct config *cfg;
-	const struct job *job;
-	const struct jobrun_opts *opts;
-	struct store_txn *txn;
-	struct store_artifact *artifact;	/* the artifact being written */
-	struct zwriter *zw;			/* compressing into it */
-	struct timespec t0;			/* start, monotonic */
-	struct timespec last_progress;		/* when progress was last reported */
-	uint64_t stored;			/* bytes written to the artifact */
-	struct throttle throttle;		/* gate, pauses, io_limit */
-	const char *what;			/* current object, for progress */
-	uint64_t estimated;
-};
 
 static double since(const struct timespec *t0)
 {
@@ -46,143 +29,51 @@ static double since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static bool cancelled(const struct run *run)
+bool jobkind_cancelled(const struct jobkind *k)
 {
-	return run->opts && run->opts->cancel && *run->opts->cancel;
+	return k->opts && k->opts->cancel && *k->opts->cancel;
 }
 
-static void report(struct run *run, bool force)
+double jobkind_elapsed(const struct jobkind *k)
+{
+	return since(&k->t0);
+}
+
+void jobkind_progress(struct jobkind *k, bool force)
 {
 	struct jobrun_progress p;
 
-	if (!run->opts || !run->opts->progress)
+	if (!k->opts || !k->opts->progress)
 		return;
 	/* At most a few times a second: a display need not be busier. */
-	if (!force && since(&run->last_progress) < 0.25)
+	if (!force && since(&k->last_progress) < 0.25)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &run->last_progress);
-	p.job = run->job->name;
-	p.what = run->what;
-	p.bytes_in = run->zw ? zwriter_bytes_in(run->zw) : 0;
-	p.bytes_out = run->zw ? zwriter_bytes_out(run->zw) : 0;
-	p.estimated = run->estimated;
-	p.elapsed = since(&run->t0);
-	run->opts->progress(run->opts->progress_ctx, &p);
+	clock_gettime(CLOCK_MONOTONIC, &k->last_progress);
+	p.job = k->job->name;
+	p.what = k->what;
+	p.bytes_in = k->bytes_in;
+	p.bytes_out = k->bytes_out;
+	p.estimated = k->estimated;
+	p.files = k->files;
+	p.elapsed = since(&k->t0);
+	k->opts->progress(k->opts->progress_ctx, &p);
 }
 
-static int artifact_sink(void *ctx, const void *buf, size_t len)
+void jobkind_partial(struct jobkind *k, const char *fmt, ...)
 {
-	struct run *run = ctx;
+	char msg[1024];
+	va_list ap;
 
-	run->stored += len;
-	throttle_io(&run->throttle, len);
-	return store_artifact_write(run->artifact, buf, len);
-}
-
-/* ---- db ------------------------------------------------------------------ */
-
-static int db_write(void *ctx, const void *buf, size_t len)
-{
-	struct run *run = ctx;
-
-	if (cancelled(run)) {
-		log_error("job %s: cancelled", run->job->name);
-		return -ECANCELED;
-	}
-	/* The SQL text stands for what was read from the server. */
-	throttle_io(&run->throttle, len);
-	return zwriter_write(run->zw, buf, len);
-}
-
-static void db_progress(void *ctx, const struct dbdump_progress *p)
-{
-	struct run *run = ctx;
-	static char what[300];
-
-	if (p->database && p->table)
-		snprintf(what, sizeof(what), "%s.%s", p->database, p->table);
-	else
-		snprintf(what, sizeof(what), "%s", p->database ? p->database : "");
-	run->what = what;
-	run->estimated = p->estimated_bytes;
-	report(run, false);
-}
-
-static int db_between_chunks(void *ctx)
-{
-	struct run *run = ctx;
-
-	if (throttle_between_chunks(&run->throttle) < 0 || cancelled(run)) {
-		log_error("job %s: cancelled", run->job->name);
-		return -ECANCELED;
-	}
-	return 0;
-}
-
-static int run_db(struct run *run, json_t *record)
-{
-	struct dbdump_opts o = {
-		.job = run->job,
-		.write = db_write, .write_ctx = run,
-		.progress = db_progress, .progress_ctx = run,
-		.between_chunks = db_between_chunks, .between_ctx = run,
-	};
-	json_t *facts = NULL;
-	MYSQL *my;
-	int r;
-
-	r = dbconn_open(run->job, NULL, &my);
-	if (r < 0)
-		return r;
-	r = store_artifact_open(run->txn, "sql.zst", &run->artifact);
-	if (r == 0)
-		r = zwriter_open((int)run->job->tuning.compress_level, (int)run->job->tuning.compress_threads,
-				 artifact_sink, run, &run->zw);
-	if (r == 0)
-		r = dbdump_run(my, &o, &facts);
-	mysql_close(my);
-	if (r < 0)
-		return r;
-	json_object_set_new(record, "size_raw", json_integer((json_int_t)zwriter_bytes_in(run->zw)));
-	r = zwriter_close(run->zw);
-	run->zw = NULL;
-	if (r == 0)
-		r = store_artifact_finish(run->artifact);
-	run->artifact = NULL;
-	json_object_set_new(record, "size_stored", json_integer((json_int_t)run->stored));
-	json_object_set_new(record, "db", facts);
-	return r;
-}
-
-/* The size this db run will take in the store: the tables' space on the
- * server times the ratio stored/space of the last good run (1 for a first run:
- * better to refuse early than to fill the disk). */
-static int estimate_db(const struct job *job, struct store *st, uint64_t *bytes)
-{
-	struct store_entry e;
-	uint64_t space;
-	double ratio = 1.0;
-	MYSQL *my;
-	int r;
-
-	r = dbconn_open(job, NULL, &my);
-	if (r < 0)
-		return r;
-	r = dbdump_estimate(my, job, &space);
-	mysql_close(my);
-	if (r < 0)
-		return r;
-	if (store_get(st, job->name, "latest", &e) == 0) {
-		json_int_t stored = json_integer_value(json_object_get(e.record, "size_stored"));
-		json_int_t before = json_integer_value(json_object_get(json_object_get(e.record, "db"),
-								       "estimated_bytes"));
-
-		if (stored > 0 && before > 0)
-			ratio = (double)stored / (double)before;
-		store_entry_free(&e);
-	}
-	*bytes = (uint64_t)((double)space * ratio);
-	return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warn("job %s: %s", k->job->name, msg);
+	k->partial = true;
+	if (!k->warnings)
+		k->warnings = json_array();
+	/* The record keeps the first warnings; the log has them all. */
+	if (k->warnings && json_array_size(k->warnings) < 100)
+		json_array_append_new(k->warnings, json_string(msg));
 }
 
 /* Refuses a run that would leave less than min_free on the store's
@@ -196,7 +87,7 @@ static int space_guard(const struct config *cfg, const struct job *job, struct s
 
 	switch (job->kind) {
 	case JOB_DB:
-		r = estimate_db(job, st, &estimate);
+		r = jobkind_db_estimate(job, st, &estimate);
 		break;
 	default:
 		r = 0;
@@ -263,21 +154,44 @@ static void auto_prune(const struct config *cfg, struct store *st, const struct 
 
 /* ---- the run around the kinds ------------------------------------------- */
 
-static json_t *run_summary(const char *result, const char *started, const char *id, const char *error)
+static json_t *run_summary(const char *result, const char *started, const char *id, const char *error,
+			   uint64_t size_stored, json_t *warnings)
 {
 	char finished[TIMEFMT_RFC3339_LEN];
+	json_t *j;
 
 	timefmt_rfc3339(time(NULL), finished);
-	return json_pack("{s:s, s:s, s:s, s:s*, s:s*}", "result", result, "started", started,
-			 "finished", finished, "id", id, "error", error);
+	j = json_pack("{s:s, s:s, s:s, s:s*, s:s*}", "result", result, "started", started,
+		      "finished", finished, "id", id, "error", error);
+	if (j && id)
+		json_object_set_new(j, "size_stored", json_integer((json_int_t)size_stored));
+	if (j && warnings)
+		json_object_set(j, "warnings", warnings);
+	return j;
+}
+
+static int run_kind(struct jobkind *k, json_t *record)
+{
+	switch (k->job->kind) {
+	case JOB_DB:
+		return jobkind_db_run(k, record);
+	case JOB_FILES:
+		return jobkind_files_run(k, record);
+	case JOB_LOGS:
+		return jobkind_logs_run(k, record);
+	default:
+		log_error("job %s: %s jobs are not available in this version", k->job->name,
+			  job_kind_name(k->job->kind));
+		return -ENOSYS;
+	}
 }
 
 int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_opts *opts,
 	   struct jobrun_result *res)
 {
-	struct run run = { .cfg = cfg, .job = job, .opts = opts };
+	struct throttle throttle;
+	struct jobkind k = { .cfg = cfg, .job = job, .opts = opts, .throttle = &throttle };
 	char started[TIMEFMT_RFC3339_LEN], finished[TIMEFMT_RFC3339_LEN];
-	struct store *st = NULL;
 	json_t *record = NULL, *summary;
 	time_t now = time(NULL);
 	int lockfd = -1, slotfd = -1, r;
@@ -285,7 +199,7 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 
 	memset(res, 0, sizeof(*res));
 	log_clear_last_error();
-	clock_gettime(CLOCK_MONOTONIC, &run.t0);
+	clock_gettime(CLOCK_MONOTONIC, &k.t0);
 	timefmt_rfc3339(now, started);
 
 	r = jobstate_lock(cfg->state_dir, job->name, &lockfd);
@@ -294,71 +208,64 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	throttle_apply_priority(job);
 	/* The gate first: a job waiting for a quieter server must not hold the
 	 * run slot that another job could use meanwhile. */
-	r = throttle_init(&run.throttle, job, NULL, opts ? opts->cancel : NULL);
+	r = throttle_init(&throttle, job, NULL, opts ? opts->cancel : NULL);
 	if (r == 0)
-		r = throttle_gate(&run.throttle);
+		r = throttle_gate(&throttle);
 	if (r == 0)
 		r = jobstate_take_slot(cfg->state_dir, cfg->parallel_jobs, opts ? opts->cancel : NULL,
 				       &slotfd, &slot_waited);
 	if (r == -ECANCELED)
 		log_error("job %s: cancelled before it started", job->name);
 	if (r == 0)
-		r = store_open(cfg->store, &st);
+		r = store_open(cfg->store, &k.st);
 	if (r == 0)
-		r = space_guard(cfg, job, st);
+		r = space_guard(cfg, job, k.st);
 	if (r == 0)
-		r = store_begin(st, job->name, job_kind_name(job->kind), now, &run.txn);
+		r = store_begin(k.st, job->name, job_kind_name(job->kind), now, &k.txn);
 	if (r == 0) {
 		record = json_object();
 		if (!record)
 			r = -ENOMEM;
 	}
-	if (r == 0) {
-		switch (job->kind) {
-		case JOB_DB:
-			r = run_db(&run, record);
-			break;
-		default:
-			log_error("job %s: %s jobs are not available in this version", job->name,
-				  job_kind_name(job->kind));
-			r = -ENOSYS;
-			break;
-		}
-	}
+	if (r == 0)
+		r = run_kind(&k, record);
 	if (r == 0) {
 		timefmt_rfc3339(time(NULL), finished);
 		json_object_set_new(record, "started", json_string(started));
 		json_object_set_new(record, "finished", json_string(finished));
-		json_object_set_new(record, "result", json_string("ok"));
-		json_object_set_new(record, "duration_seconds", json_real(since(&run.t0)));
-		throttle_facts_set(&run.throttle, record, slot_waited);
-		snprintf(res->id, sizeof(res->id), "%s", store_txn_id(run.txn));
+		json_object_set_new(record, "result", json_string(k.partial ? "partial" : "ok"));
+		if (k.warnings)
+			json_object_set(record, "warnings", k.warnings);
+		json_object_set_new(record, "duration_seconds", json_real(since(&k.t0)));
+		throttle_facts_set(&throttle, record, slot_waited);
+		snprintf(res->id, sizeof(res->id), "%s", store_txn_id(k.txn));
 		res->bytes_in = (uint64_t)json_integer_value(json_object_get(record, "size_raw"));
-		res->bytes_out = run.stored;
-		r = store_commit(run.txn, record);
-		run.txn = NULL;
+		res->bytes_out = (uint64_t)json_integer_value(json_object_get(record, "size_stored"));
+		res->partial = k.partial;
+		r = store_commit(k.txn, record);
+		k.txn = NULL;
 		if (r == 0)
-			auto_prune(cfg, st, job);
+			auto_prune(cfg, k.st, job);
 	}
-	report(&run, true);
-	zwriter_free(run.zw);
-	run.zw = NULL;
-	if (run.txn)
-		store_abort(run.txn);
-	store_close(st);
+	jobkind_progress(&k, true);
+	if (k.txn)
+		store_abort(k.txn);
+	store_close(k.st);
 	json_decref(record);
-	res->seconds = since(&run.t0);
+	res->seconds = since(&k.t0);
 
 	if (r == 0)
-		summary = run_summary("ok", started, res->id, NULL);
+		summary = run_summary(k.partial ? "partial" : "ok", started, res->id, NULL,
+				      res->bytes_out, k.warnings);
 	else
 		summary = run_summary("failed", started, NULL,
-				      *log_last_error() ? log_last_error() : strerror(-r));
+				      *log_last_error() ? log_last_error() : strerror(-r), 0, NULL);
 	if (summary) {
 		jobstate_record_run(cfg->state_dir, job->name, summary);
 		json_decref(summary);
 	}
-	throttle_close(&run.throttle);
+	json_decref(k.warnings);
+	throttle_close(&throttle);
 	jobstate_unlock(slotfd);
 	jobstate_unlock(lockfd);
 	return r;

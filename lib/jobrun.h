@@ -12,6 +12,7 @@
 #define LIFEBOAT_JOBRUN_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -24,6 +25,7 @@ struct jobrun_progress {
 	uint64_t bytes_in;		/* uncompressed bytes produced */
 	uint64_t bytes_out;		/* bytes written to the store */
 	uint64_t estimated;		/* expected bytes_in, 0 when unknown */
+	uint64_t files;			/* files done (files and logs jobs), else 0 */
 	double elapsed;			/* seconds since the run started */
 };
 
@@ -42,6 +44,7 @@ struct jobrun_result {
 	uint64_t bytes_in;		/* uncompressed size */
 	uint64_t bytes_out;		/* stored size */
 	double seconds;			/* wall time */
+	bool partial;			/* committed, but something could not be captured */
 };
 
 /* Runs JOB now.  Returns 0 and fills *RES, or a negative errno after logging
