@@ -8,7 +8,12 @@
 #ifndef LIFEBOAT_CLI_H
 #define LIFEBOAT_CLI_H
 
+#include <stdbool.h>
+
+#include <jansson.h>
+
 #include "config.h"
+#include "protocol.h"
 
 enum {
 	EXIT_OK = 0,
@@ -30,6 +35,23 @@ int cli_load_config(const struct cli *cli, struct config **out);
 int cli_load_job(const struct cli *cli, const char *name, const char *needs,
 		 struct config **cfg, const struct job **job);
 
+/* A connection to lifeboatd. */
+struct cli_conn {
+	int fd;
+	struct proto_lines lines;
+};
+
+/* Connects to the daemon of CFG.  Returns 0, or a negative errno after saying
+ * (unless QUIET) that the daemon is not running or cannot be reached. */
+int cli_daemon_open(const struct config *cfg, struct cli_conn *conn, bool quiet);
+void cli_daemon_close(struct cli_conn *conn);
+/* Sends REQ (consumed) and reads the reply.  Returns 0 when the reply says
+ * ok, else a negative errno after printing the daemon's error; *REPLY is the
+ * caller's either way (may be NULL). */
+int cli_daemon_request(struct cli_conn *conn, json_t *req, json_t **reply);
+/* Reads the next message (a progress event, say). */
+int cli_daemon_read(struct cli_conn *conn, json_t **msg);
+
 int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
@@ -37,5 +59,8 @@ int cmd_restore(struct cli *cli, int argc, char **argv);
 int cmd_prune(struct cli *cli, int argc, char **argv);
 int cmd_pin(struct cli *cli, int argc, char **argv);
 int cmd_unpin(struct cli *cli, int argc, char **argv);
+int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_cancel(struct cli *cli, int argc, char **argv);
+int cmd_reload(struct cli *cli, int argc, char **argv);
 
 #endif

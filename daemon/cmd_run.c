@@ -1,12 +1,18 @@
 /*
- * lifeboat run JOB --here — run a job now, in this process, with no daemon.
+ * lifeboat run JOB [--wait | --here] — run a job now.
+ *   (neither)  ask lifeboatd to start it, and return
+ *   --wait     ask lifeboatd, follow its progress to the end, exit with its result
+ *   --here     run it in this process, with no daemon at all
  * Progress is drawn on stderr when it is a terminal and nothing is drawn in
- * a pipe.  Ctrl-C (or SIGTERM) stops the run and leaves nothing in the store.
+ * a pipe.  With --here, Ctrl-C (or SIGTERM) stops the run and leaves nothing
+ * in the store; with --wait it only stops following (lifeboat cancel stops
+ * the run).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -44,6 +50,79 @@ static void draw_progress(void *ctx, const struct jobrun_progress *p)
 	fflush(stderr);
 }
 
+/* A progress event from the daemon, drawn like a local run's. */
+static void draw_event(json_t *ev)
+{
+	struct jobrun_progress p = {
+		.job = json_string_value(json_object_get(ev, "job")),
+		.what = json_string_value(json_object_get(ev, "what")),
+		.bytes_in = (uint64_t)json_integer_value(json_object_get(ev, "bytes_in")),
+		.bytes_out = (uint64_t)json_integer_value(json_object_get(ev, "bytes_out")),
+		.estimated = (uint64_t)json_integer_value(json_object_get(ev, "estimated")),
+		.files = (uint64_t)json_integer_value(json_object_get(ev, "files")),
+		.elapsed = json_number_value(json_object_get(ev, "elapsed")),
+	};
+
+	if (p.job)
+		draw_progress(NULL, &p);
+}
+
+static int run_via_daemon(const struct config *cfg, const struct job *job, bool wait)
+{
+	struct cli_conn conn;
+	json_t *reply = NULL, *ev = NULL;
+	bool tty = isatty(STDERR_FILENO);
+	const char *result = NULL;
+	int r;
+
+	if (cli_daemon_open(cfg, &conn, true) < 0) {
+		fprintf(stderr, "lifeboat: lifeboatd is not running (no daemon on %s); to run without it: lifeboat run %s --here\n",
+			cfg->socket, job->name);
+		return EXIT_FAILED;
+	}
+	r = cli_daemon_request(&conn, json_pack("{s:s, s:s, s:b}", "cmd", "run", "job", job->name,
+						"wait", wait), &reply);
+	if (r < 0) {
+		json_decref(reply);
+		cli_daemon_close(&conn);
+		return EXIT_FAILED;
+	}
+	if (!wait) {
+		printf("%s: started by lifeboatd (pid %lld); follow it with: lifeboat status\n", job->name,
+		       (long long)json_integer_value(json_object_get(reply, "pid")));
+		json_decref(reply);
+		cli_daemon_close(&conn);
+		return EXIT_OK;
+	}
+	json_decref(reply);
+	while (cli_daemon_read(&conn, &ev) == 0) {
+		const char *kind = json_string_value(json_object_get(ev, "event"));
+
+		if (kind && strcmp(kind, "progress") == 0 && tty) {
+			draw_event(ev);
+		} else if (kind && strcmp(kind, "done") == 0) {
+			if (tty)
+				fprintf(stderr, "\r\033[K");
+			result = json_string_value(json_object_get(ev, "result"));
+			if (result && strcmp(result, "ok") == 0)
+				printf("%s: %s ok\n", job->name, json_string_value(json_object_get(ev, "id")));
+			else if (result && strcmp(result, "partial") == 0)
+				printf("%s: %s partial (see lifeboat status)\n", job->name,
+				       json_string_value(json_object_get(ev, "id")));
+			else
+				fprintf(stderr, "lifeboat: %s: run %s: %s\n", job->name, result ? result : "failed",
+					json_string_value(json_object_get(ev, "error")) ?: "see the daemon's log");
+			r = result && strcmp(result, "ok") == 0 ? EXIT_OK : EXIT_FAILED;
+			json_decref(ev);
+			cli_daemon_close(&conn);
+			return r;
+		}
+		json_decref(ev);
+	}
+	cli_daemon_close(&conn);
+	return EXIT_FAILED;
+}
+
 int cmd_run(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -56,7 +135,7 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_signal };
 	const struct job *job;
 	struct config *cfg;
-	bool here = false, tty;
+	bool here = false, wait = false, tty;
 	char in[32], out[32];
 	int c, r;
 
@@ -65,13 +144,13 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		if (c == 'H') {
 			here = true;
 		} else if (c == 'w') {
-			here = false;
+			wait = true;
 		} else {
 			fprintf(stderr, "usage: lifeboat [-c FILE] run JOB [--wait | --here]\n");
 			return EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1) {
+	if (argc - optind != 1 || (here && wait)) {
 		fprintf(stderr, "usage: lifeboat [-c FILE] run JOB [--wait | --here]\n");
 		return EXIT_USAGE;
 	}
@@ -79,10 +158,9 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	if (r)
 		return r;
 	if (!here) {
-		fprintf(stderr, "lifeboat: running a job through lifeboatd is not part of this build yet; use: lifeboat run %s --here\n",
-			job->name);
+		r = run_via_daemon(cfg, job, wait);
 		config_free(cfg);
-		return EXIT_FAILED;
+		return r;
 	}
 
 	sigemptyset(&sa.sa_mask);

@@ -19,7 +19,11 @@ struct command {
 
 static const struct command commands[] = {
 	{ "check-config", cmd_check_config, "check-config                 validate and print the effective config" },
-	{ "run", cmd_run, "run JOB --here               run a job now, in this process" },
+	{ "status", cmd_status, "status [--json] [--check]    the daemon and every job: last good backup, next run" },
+	{ "run", cmd_run, "run JOB [--wait | --here]    run a job now: via lifeboatd (--wait: follow it),\n"
+	  "                               or in this process with no daemon (--here)" },
+	{ "cancel", cmd_cancel, "cancel JOB                   stop a job lifeboatd is running" },
+	{ "reload", cmd_reload, "reload                       make lifeboatd re-read its config" },
 	{ "list", cmd_list, "list [JOB] [--json]          backups with id, kind, age, size and result" },
 	{ "prune", cmd_prune, "prune [JOB] [--dry-run] [--json]\n"
 	  "                               apply retention, explaining each decision" },

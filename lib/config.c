@@ -489,7 +489,9 @@ static void loader_free(struct loader *ld)
 	free(ld->sections);
 }
 
-int config_load(const char *path, struct config **out, struct config_errors *errs)
+/* Loads from FP (or reports OPEN_ERR, the errno of opening it, when FP is NULL). */
+static int load_stream(const char *path, FILE *fp, int open_err, struct config **out,
+		       struct config_errors *errs)
 {
 	struct loader ld = { .path = path, .errs = errs };
 	struct section global = { .global = true, .job = -1 };
@@ -497,18 +499,20 @@ int config_load(const char *path, struct config **out, struct config_errors *err
 
 	*out = NULL;
 	ld.cfg = calloc(1, sizeof(*ld.cfg));
-	if (!ld.cfg)
+	if (!ld.cfg) {
+		if (fp)
+			fclose(fp);
 		return -ENOMEM;
+	}
 	ld.cfg->path = strdup(path);
 	/* [lifeboat] may be absent or come last: its defaults go in first. */
 	apply_defaults(&ld, &global);
 
-	ld.fp = fopen(path, "re");
+	ld.fp = fp;
 	if (!ld.fp) {
-		r = -errno;
-		add_error(&ld, 0, NULL, NULL, "cannot open: %s", strerror(errno));
+		add_error(&ld, 0, NULL, NULL, "cannot open: %s", strerror(open_err));
 		config_free(ld.cfg);
-		return r;
+		return -open_err;
 	}
 	r = ini_parse_stream(line_reader, &ld, on_key, &ld);
 	if (r < 0)
@@ -527,6 +531,23 @@ int config_load(const char *path, struct config **out, struct config_errors *err
 	}
 	*out = ld.cfg;
 	return 0;
+}
+
+int config_load(const char *path, struct config **out, struct config_errors *errs)
+{
+	FILE *fp = fopen(path, "re");
+
+	return load_stream(path, fp, fp ? 0 : errno, out, errs);
+}
+
+int config_load_text(const char *path, const char *text, size_t len, struct config **out,
+		     struct config_errors *errs)
+{
+	FILE *fp;
+
+	/* fmemopen refuses a zero size; an empty file is still a config. */
+	fp = fmemopen((void *)(len ? text : "\n"), len ? len : 1, "r");
+	return load_stream(path, fp, fp ? 0 : errno, out, errs);
 }
 
 void config_free(struct config *cfg)

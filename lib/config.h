@@ -123,6 +123,8 @@ struct job {
 	struct job_schedule schedule;
 	int64_t jitter;			/* seconds of random delay added to each fire */
 	struct retention keep;
+	char *on_success;		/* this job's hooks; NULL = the global ones */
+	char *on_failure;
 	struct job_tuning tuning;	/* effective values (global, then this section) */
 	struct db_job db;		/* kind == JOB_DB */
 	struct files_job files;		/* kind == JOB_FILES */
@@ -144,6 +146,9 @@ struct config {
 	struct min_free min_free;
 	long parallel_jobs;		/* job processes that may run at once */
 	int64_t stop_timeout;		/* seconds to wait for children on SIGTERM */
+	char *on_success;		/* hook run after a good run of any job, or NULL */
+	char *on_failure;		/* hook run after a failed or partial run, or NULL */
+	int64_t hook_timeout;		/* seconds a hook may run before it is killed */
 	struct job_tuning tuning;	/* defaults for every job */
 	struct job *jobs;		/* in file order */
 	size_t njobs;
@@ -161,6 +166,11 @@ struct config_errors {
  * ERRS must be zero-initialised; the caller frees it with config_errors_free.
  */
 int config_load(const char *path, struct config **out, struct config_errors *errs);
+/* The same, from TEXT (LEN bytes) that was read from PATH: the daemon reads
+ * the file once and hands the very same bytes to its job children, so a
+ * child never runs with a file edited since the last reload. */
+int config_load_text(const char *path, const char *text, size_t len, struct config **out,
+		     struct config_errors *errs);
 void config_free(struct config *cfg);
 void config_errors_free(struct config_errors *errs);
 

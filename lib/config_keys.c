@@ -31,6 +31,12 @@ const struct config_key config_keys[] = {
 	  "job processes that may run at once" },
 	{ "stop_timeout", KT_DURATION, G(stop_timeout), 0, 0, "60s", false,
 	  "how long SIGTERM waits for running jobs" },
+	{ "on_success", KT_STRING, G(on_success), 0, 0, NULL, false,
+	  "shell command run after a good run (LIFEBOAT_JOB, _ID, _RESULT, _MESSAGE set)" },
+	{ "on_failure", KT_STRING, G(on_failure), 0, 0, NULL, false,
+	  "shell command run after a failed or partial run" },
+	{ "hook_timeout", KT_DURATION, G(hook_timeout), 0, 0, "60s", false,
+	  "a hook still running after this long is killed" },
 
 	/* tuning: [lifeboat] for every job, overridable in a job */
 	{ "max_load", KT_DECIMAL, T(KK_ALL, max_load), 0, 0, "0.8", false,
@@ -59,6 +65,10 @@ const struct config_key config_keys[] = {
 	  "cron expression, @hourly/@daily/@weekly/@monthly, or every DURATION" },
 	{ "jitter", KT_DURATION, J(KK_ALL, jitter), 0, 0, "0", false,
 	  "random delay added to each scheduled start" },
+	{ "on_success", KT_STRING, J(KK_ALL, on_success), 0, 0, NULL, false,
+	  "this job's hook after a good run (instead of the global one)" },
+	{ "on_failure", KT_STRING, J(KK_ALL, on_failure), 0, 0, NULL, false,
+	  "this job's hook after a failed or partial run (instead of the global one)" },
 	{ "keep_last", KT_INT, J(KK_ALL, keep.keep_last), 0, 1000000, "3", false, NULL },
 	{ "keep_hourly", KT_INT, J(KK_ALL, keep.keep_hourly), 0, 1000000, "0", false, NULL },
 	{ "keep_daily", KT_INT, J(KK_ALL, keep.keep_daily), 0, 1000000, "7", false, NULL },

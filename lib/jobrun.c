@@ -155,7 +155,7 @@ static void auto_prune(const struct config *cfg, struct store *st, const struct 
 /* ---- the run around the kinds ------------------------------------------- */
 
 static json_t *run_summary(const char *result, const char *started, const char *id, const char *error,
-			   uint64_t size_stored, json_t *warnings)
+			   uint64_t size_stored, json_t *warnings, const struct throttle *t)
 {
 	char finished[TIMEFMT_RFC3339_LEN];
 	json_t *j;
@@ -167,6 +167,15 @@ static json_t *run_summary(const char *result, const char *started, const char *
 		json_object_set_new(j, "size_stored", json_integer((json_int_t)size_stored));
 	if (j && warnings)
 		json_object_set(j, "warnings", warnings);
+	/* How long throttling held the run back, for status. */
+	if (j) {
+		json_t *facts = throttle_facts(t);
+
+		json_object_set_new(j, "throttle", json_pack("{s:O?, s:O?}", "waited_seconds",
+				    json_object_get(facts, "waited_seconds"), "paused_seconds",
+				    json_object_get(facts, "paused_seconds")));
+		json_decref(facts);
+	}
 	return j;
 }
 
@@ -256,10 +265,10 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 
 	if (r == 0)
 		summary = run_summary(k.partial ? "partial" : "ok", started, res->id, NULL,
-				      res->bytes_out, k.warnings);
+				      res->bytes_out, k.warnings, &throttle);
 	else
 		summary = run_summary("failed", started, NULL,
-				      *log_last_error() ? log_last_error() : strerror(-r), 0, NULL);
+				      *log_last_error() ? log_last_error() : strerror(-r), 0, NULL, &throttle);
 	if (summary) {
 		jobstate_record_run(cfg->state_dir, job->name, summary);
 		json_decref(summary);

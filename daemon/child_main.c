@@ -1,0 +1,140 @@
+/*
+ * child_main — one scheduled or requested run, in a child of lifeboatd:
+ * the same jobrun() that `lifeboat run --here` uses.  The config arrives on
+ * stdin (the exact bytes the daemon loaded), progress leaves as JSON lines
+ * on fd 3, logs go to the inherited stderr.  SIGTERM cancels the run, which
+ * then leaves nothing in the store.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "jobrun.h"
+#include "log.h"
+
+#define PROGRESS_FD 3
+#define CONFIG_TEXT_MAX (16 * 1024 * 1024)
+
+static volatile sig_atomic_t cancel_flag;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cancel_flag = 1;
+}
+
+static void send_event(json_t *ev)
+{
+	if (!ev)
+		return;
+	/* A daemon that stopped reading must not stop the backup. */
+	(void)proto_write(PROGRESS_FD, ev);
+	json_decref(ev);
+}
+
+static void on_progress(void *ctx, const struct jobrun_progress *p)
+{
+	(void)ctx;
+	send_event(json_pack("{s:s, s:s*, s:I, s:I, s:I, s:I, s:f}", "event", "progress",
+			     "what", p->what, "bytes_in", (json_int_t)p->bytes_in,
+			     "bytes_out", (json_int_t)p->bytes_out, "estimated", (json_int_t)p->estimated,
+			     "files", (json_int_t)p->files, "elapsed", p->elapsed));
+}
+
+/* The config text, all of stdin. */
+static int read_config(char **text, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap);
+	ssize_t got;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (n == cap) {
+			char *grown;
+
+			if (cap >= CONFIG_TEXT_MAX) {
+				free(buf);
+				return -EFBIG;
+			}
+			grown = realloc(buf, cap * 2);
+			if (!grown) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = grown;
+			cap *= 2;
+		}
+		got = read(STDIN_FILENO, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int r = -errno;
+
+			free(buf);
+			return r;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+int child_main(const char *job_name, const char *config_path)
+{
+	struct config_errors errs = { 0 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct jobrun_opts ro = { .progress = on_progress, .cancel = &cancel_flag };
+	struct jobrun_result res;
+	struct config *cfg = NULL;
+	const struct job *job;
+	const char *result;
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	r = read_config(&text, &len);
+	if (r < 0) {
+		log_err(LOG_LVL_ERROR, -r, "job %s: cannot read the config from the daemon", job_name);
+		return CHILD_EXIT_USAGE;
+	}
+	r = config_load_text(config_path, text, len, &cfg, &errs);
+	free(text);
+	for (size_t i = 0; i < errs.lines.n; i++)
+		log_error("%s", errs.lines.v[i]);
+	config_errors_free(&errs);
+	if (r < 0)
+		return CHILD_EXIT_USAGE;
+	job = config_job(cfg, job_name);
+	if (!job) {
+		log_error("job %s: not in %s", job_name, config_path);
+		config_free(cfg);
+		return CHILD_EXIT_USAGE;
+	}
+	send_event(json_pack("{s:s, s:i}", "event", "started", "pid", (int)getpid()));
+	r = jobrun(cfg, job, &ro, &res);
+	if (r == -EBUSY) {
+		config_free(cfg);
+		return CHILD_EXIT_BUSY;
+	}
+	result = r == 0 ? (res.partial ? "partial" : "ok") : (r == -ECANCELED ? "cancelled" : "failed");
+	send_event(json_pack("{s:s, s:s, s:s*, s:s*, s:I, s:I, s:f}", "event", "done", "result", result,
+			     "id", r == 0 ? res.id : NULL,
+			     "error", r == 0 ? NULL : (*log_last_error() ? log_last_error() : strerror(-r)),
+			     "bytes_in", (json_int_t)res.bytes_in, "bytes_out", (json_int_t)res.bytes_out,
+			     "seconds", res.seconds));
+	config_free(cfg);
+	return r == 0 ? CHILD_EXIT_OK : CHILD_EXIT_FAILED;
+}

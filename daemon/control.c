@@ -1,0 +1,540 @@
+/*
+ * control — the daemon's control socket: a Unix stream socket speaking JSON
+ * lines (protocol.h).  Created unlink → umask → bind → chmod 0660 → group
+ * socket_group.  Each connection's peer is checked (SO_PEERCRED, and
+ * SO_PEERGROUPS for supplementary groups): root, the daemon's own user or a
+ * member of socket_group; anyone else is told so and dropped.  A malformed
+ * or oversized request gets an error reply, never a crash.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "alerts.h"
+#include "daemon.h"
+#include "fsutil.h"
+#include "jobstatus.h"
+#include "log.h"
+#include "timefmt.h"
+
+#define CLIENT_QUEUE_MAX (4 * 1024 * 1024)
+
+struct client {
+	struct control *ctl;
+	uv_pipe_t pipe;
+	struct proto_lines lines;
+	char follow[JOB_NAME_MAX + 1];	/* job whose progress this client follows, or "" */
+	bool closing;
+	struct client *next;
+};
+
+struct control {
+	struct daemon *d;
+	uv_pipe_t server;
+	bool have_gid;
+	gid_t gid;
+	struct client *clients;
+};
+
+struct write_req {
+	uv_write_t req;
+	char data[];
+};
+
+static void client_closed(uv_handle_t *h)
+{
+	struct client *cl = h->data;
+
+	proto_lines_free(&cl->lines);
+	free(cl);
+}
+
+static void client_drop(struct client *cl)
+{
+	if (cl->closing)
+		return;
+	cl->closing = true;
+	for (struct client **pp = &cl->ctl->clients; *pp; pp = &(*pp)->next) {
+		if (*pp == cl) {
+			*pp = cl->next;
+			break;
+		}
+	}
+	uv_close((uv_handle_t *)&cl->pipe, client_closed);
+}
+
+static void write_done(uv_write_t *req, int status)
+{
+	(void)status;	/* a client that went away is dropped by its read side */
+	free(req);
+}
+
+static void send_msg(struct client *cl, const json_t *msg)
+{
+	char *text;
+	size_t len;
+	struct write_req *wr;
+	uv_buf_t buf;
+
+	if (cl->closing)
+		return;
+	/* A client that does not read its replies is not worth our memory. */
+	if (uv_stream_get_write_queue_size((uv_stream_t *)&cl->pipe) > CLIENT_QUEUE_MAX) {
+		log_warn("control: a client stopped reading; dropping it");
+		client_drop(cl);
+		return;
+	}
+	text = json_dumps(msg, JSON_COMPACT);
+	if (!text)
+		return;
+	len = strlen(text);
+	wr = malloc(sizeof(*wr) + len + 1);
+	if (!wr) {
+		free(text);
+		return;
+	}
+	memcpy(wr->data, text, len);
+	wr->data[len] = '\n';
+	free(text);
+	buf = uv_buf_init(wr->data, (unsigned)len + 1);
+	if (uv_write(&wr->req, (uv_stream_t *)&cl->pipe, &buf, 1, write_done) < 0) {
+		free(wr);
+		client_drop(cl);
+	}
+}
+
+static void send_error(struct client *cl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void send_error(struct client *cl, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	json_t *j;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	j = json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+	if (j)
+		send_msg(cl, j);
+	json_decref(j);
+}
+
+static void send_ok(struct client *cl, json_t *reply)
+{
+	if (!reply)
+		reply = json_object();
+	if (!reply)
+		return;
+	json_object_set_new(reply, "ok", json_true());
+	send_msg(cl, reply);
+	json_decref(reply);
+}
+
+void control_broadcast(struct daemon *d, const char *job, json_t *event)
+{
+	const char *kind = json_string_value(json_object_get(event, "event"));
+
+	if (!d->control)
+		return;
+	for (struct client *cl = d->control->clients, *next; cl; cl = next) {
+		next = cl->next;
+		if (strcmp(cl->follow, job) != 0)
+			continue;
+		send_msg(cl, event);
+		if (kind && strcmp(kind, "done") == 0)
+			cl->follow[0] = '\0';
+	}
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+static json_t *status_reply(struct daemon *d)
+{
+	char started[TIMEFMT_RFC3339_LEN], when[TIMEFMT_RFC3339_LEN];
+	time_t now = time(NULL);
+	struct statvfs sv;
+	json_t *r, *jobs, *store;
+
+	timefmt_rfc3339(d->started, started);
+	r = json_pack("{s:{s:s, s:i, s:s, s:I, s:s, s:i}}", "daemon", "version", LIFEBOAT_VERSION,
+		      "pid", (int)getpid(), "started", started, "uptime_seconds", (json_int_t)(now - d->started),
+		      "config", d->config_path, "running", d->nrunning);
+	if (!r)
+		return NULL;
+	store = json_pack("{s:s}", "path", d->cfg->store);
+	if (store && statvfs(d->cfg->store, &sv) == 0) {
+		json_object_set_new(store, "free_bytes", json_integer((json_int_t)((uint64_t)sv.f_bavail * sv.f_frsize)));
+		json_object_set_new(store, "total_bytes", json_integer((json_int_t)((uint64_t)sv.f_blocks * sv.f_frsize)));
+	} else if (store) {
+		json_object_set_new(store, "error", json_string(strerror(errno)));
+	}
+	json_object_set_new(r, "store", store);
+	jobs = json_array();
+	for (struct djob *dj = d->jobs; dj && jobs; dj = dj->next) {
+		json_t *j = jobstatus_job(d->cfg, dj->job, now);
+
+		if (!j)
+			continue;
+		if (dj->next_fire) {
+			timefmt_rfc3339(dj->next_fire, when);
+			json_object_set_new(j, "next_run", json_string(when));
+		} else {
+			json_object_set_new(j, "next_run", json_null());
+		}
+		json_object_set_new(j, "running", dj->child ? child_status(dj->child) : json_null());
+		json_array_append_new(jobs, j);
+	}
+	json_object_set_new(r, "jobs", jobs ? jobs : json_array());
+	return r;
+}
+
+static struct djob *request_job(struct client *cl, json_t *req)
+{
+	const char *name = json_string_value(json_object_get(req, "job"));
+	struct djob *dj;
+
+	if (!name) {
+		send_error(cl, "this request needs a \"job\"");
+		return NULL;
+	}
+	dj = daemon_job(cl->ctl->d, name);
+	if (!dj)
+		send_error(cl, "no job named '%s' in %s", name, cl->ctl->d->config_path);
+	return dj;
+}
+
+static void follow(struct client *cl, struct djob *dj)
+{
+	snprintf(cl->follow, sizeof(cl->follow), "%s", dj->name);
+	/* The newest progress at once, so a follower never starts blind. */
+	if (dj->child && dj->child->progress) {
+		json_t *ev = json_deep_copy(dj->child->progress);
+
+		json_object_set_new(ev, "job", json_string(dj->name));
+		send_msg(cl, ev);
+		json_decref(ev);
+	}
+}
+
+static void handle_request(struct client *cl, json_t *req)
+{
+	struct daemon *d = cl->ctl->d;
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+	struct djob *dj;
+	char err[512];
+
+	if (!cmd) {
+		send_error(cl, "a request needs a \"cmd\"");
+	} else if (strcmp(cmd, "status") == 0) {
+		json_t *s = status_reply(d);
+
+		if (s)
+			send_ok(cl, s);
+		else
+			send_error(cl, "out of memory");
+	} else if (strcmp(cmd, "run") == 0) {
+		if (!(dj = request_job(cl, req)))
+			return;
+		if (d->stopping) {
+			send_error(cl, "lifeboatd is stopping");
+			return;
+		}
+		if (child_start(dj, "request", err, sizeof(err)) < 0) {
+			send_error(cl, "job %s: %s", dj->name, err);
+			return;
+		}
+		send_ok(cl, json_pack("{s:s, s:i}", "job", dj->name, "pid", dj->child->proc.pid));
+		if (json_is_true(json_object_get(req, "wait")))
+			follow(cl, dj);
+	} else if (strcmp(cmd, "follow") == 0) {
+		if (!(dj = request_job(cl, req)))
+			return;
+		if (!dj->child) {
+			send_error(cl, "job %s is not running", dj->name);
+			return;
+		}
+		send_ok(cl, json_pack("{s:s}", "job", dj->name));
+		follow(cl, dj);
+	} else if (strcmp(cmd, "cancel") == 0) {
+		if (!(dj = request_job(cl, req)))
+			return;
+		if (!dj->child) {
+			send_error(cl, "job %s is not running", dj->name);
+			return;
+		}
+		child_cancel(dj->child);
+		send_ok(cl, json_pack("{s:s}", "job", dj->name));
+	} else if (strcmp(cmd, "reload") == 0) {
+		json_t *errors = NULL;
+
+		if (daemon_reload(d, &errors) == 0) {
+			send_ok(cl, json_pack("{s:s}", "config", d->config_path));
+		} else {
+			json_t *reply = json_pack("{s:b, s:s, s:o}", "ok", 0, "error",
+						  "the new config has errors; the old one stays in use",
+						  "errors", errors ? errors : json_array());
+			if (reply)
+				send_msg(cl, reply);
+			json_decref(reply);
+		}
+	} else if (strcmp(cmd, "ack") == 0) {
+		const char *what = json_string_value(json_object_get(req, "what"));
+		size_t n = 0;
+		int r;
+
+		if (!what) {
+			send_error(cl, "ack needs \"what\": an alert id or a job name");
+			return;
+		}
+		r = alerts_ack(d->cfg->state_dir, what, &n);
+		if (r == -ENOENT)
+			send_error(cl, "no open alert matches '%s'", what);
+		else if (r < 0)
+			send_error(cl, "cannot acknowledge '%s': %s", what, strerror(-r));
+		else
+			send_ok(cl, json_pack("{s:I}", "acked", (json_int_t)n));
+	} else {
+		send_error(cl, "unknown request '%.64s'", cmd);
+	}
+}
+
+/* ---- connections --------------------------------------------------------- */
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	static char slab[16384];
+
+	(void)h;
+	(void)suggested;
+	*buf = uv_buf_init(slab, sizeof(slab));
+}
+
+static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct client *cl = s->data;
+	char *line, err[256];
+
+	if (n < 0) {
+		client_drop(cl);
+		return;
+	}
+	if (proto_lines_push(&cl->lines, buf->base, (size_t)n) < 0) {
+		send_error(cl, "request too long (at most %d bytes per line)", PROTO_LINE_MAX);
+		uv_read_stop(s);
+		client_drop(cl);
+		return;
+	}
+	while (!cl->closing && (line = proto_lines_next(&cl->lines))) {
+		json_t *req;
+
+		if (!*line)
+			continue;
+		req = proto_parse(line, err, sizeof(err));
+		if (!req) {
+			send_error(cl, "%s", err);
+			continue;
+		}
+		handle_request(cl, req);
+		json_decref(req);
+	}
+	if (cl->lines.overflow) {
+		send_error(cl, "request too long (at most %d bytes per line)", PROTO_LINE_MAX);
+		client_drop(cl);
+	}
+}
+
+static bool peer_in_group(int fd, gid_t gid)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+static bool peer_allowed(struct control *ctl, int fd, char *who, size_t wholen)
+{
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+		snprintf(who, wholen, "unknown peer");
+		return false;
+	}
+	snprintf(who, wholen, "uid %u (pid %d)", (unsigned)cr.uid, (int)cr.pid);
+	if (cr.uid == 0 || cr.uid == geteuid())
+		return true;
+	return ctl->have_gid && (cr.gid == ctl->gid || peer_in_group(fd, ctl->gid));
+}
+
+static void on_connection(uv_stream_t *server, int status)
+{
+	struct control *ctl = server->data;
+	struct client *cl;
+	char who[64];
+	uv_os_fd_t fd;
+
+	if (status < 0) {
+		log_warn("control: accept failed: %s", uv_strerror(status));
+		return;
+	}
+	cl = calloc(1, sizeof(*cl));
+	if (!cl)
+		return;
+	cl->ctl = ctl;
+	proto_lines_init(&cl->lines);
+	uv_pipe_init(ctl->d->loop, &cl->pipe, 0);
+	cl->pipe.data = cl;
+	cl->next = ctl->clients;
+	ctl->clients = cl;
+	if (uv_accept(server, (uv_stream_t *)&cl->pipe) < 0 || uv_fileno((uv_handle_t *)&cl->pipe, &fd) < 0) {
+		client_drop(cl);
+		return;
+	}
+	if (!peer_allowed(ctl, fd, who, sizeof(who))) {
+		log_warn("control: refused %s: not root, the daemon's user or a member of group %s",
+			 who, ctl->d->cfg->socket_group);
+		send_error(cl, "permission denied: %s is not root, the daemon's user or a member of group '%s'",
+			   who, ctl->d->cfg->socket_group);
+		client_drop(cl);
+		return;
+	}
+	uv_read_start((uv_stream_t *)&cl->pipe, alloc_cb, on_read);
+}
+
+/* Refuses to take the socket from a live daemon; removes a stale one. */
+static int clear_socket_path(const char *path)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode)) {
+		log_error("%s: exists and is not a socket; refusing to replace it", path);
+		return -EEXIST;
+	}
+	if (proto_connect(path, &fd) == 0) {
+		close(fd);
+		log_error("%s: another lifeboatd is answering on this socket", path);
+		return -EADDRINUSE;
+	}
+	if (unlink(path) < 0) {
+		log_err(LOG_LVL_ERROR, errno, "%s: cannot remove the stale socket", path);
+		return -errno;
+	}
+	return 0;
+}
+
+static void server_closed(uv_handle_t *h);
+
+static int make_socket(struct control *ctl, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char dir[PATH_MAX];
+	mode_t old;
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		log_error("%s: socket path too long (at most %zu bytes)", path, sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (fs_dirname(path, dir, sizeof(dir)) == 0 && fs_mkdirs(dir, 0750) < 0) {
+		log_err(LOG_LVL_ERROR, errno, "%s: cannot create the socket's directory", dir);
+		return -errno;
+	}
+	r = clear_socket_path(path);
+	if (r < 0)
+		return r;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		log_err(LOG_LVL_ERROR, errno, "%s: cannot create the socket", path);
+		return -errno;
+	}
+	/* No moment where the socket exists with wider permissions. */
+	old = umask(0177);
+	r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || chmod(path, 0660) < 0) {
+		r = -errno;
+		log_err(LOG_LVL_ERROR, errno, "%s: cannot bind the control socket", path);
+		close(fd);
+		return r;
+	}
+	if (ctl->have_gid && chown(path, (uid_t)-1, ctl->gid) < 0)
+		log_err(LOG_LVL_WARN, errno, "%s: cannot give the socket to group %s; only root and the daemon's user can use it",
+			path, ctl->d->cfg->socket_group);
+	return fd;
+}
+
+int control_start(struct daemon *d)
+{
+	struct control *ctl = calloc(1, sizeof(*ctl));
+	struct group gr, *res = NULL;
+	char buf[4096];
+	int fd, r;
+
+	if (!ctl)
+		return -ENOMEM;
+	ctl->d = d;
+	if (d->cfg->socket_group && *d->cfg->socket_group) {
+		getgrnam_r(d->cfg->socket_group, &gr, buf, sizeof(buf), &res);
+		if (res) {
+			ctl->have_gid = true;
+			ctl->gid = res->gr_gid;
+		} else {
+			log_warn("socket_group '%s' does not exist; only root and the daemon's user can use the control socket",
+				 d->cfg->socket_group);
+		}
+	}
+	fd = make_socket(ctl, d->cfg->socket);
+	if (fd < 0) {
+		free(ctl);
+		return fd;
+	}
+	uv_pipe_init(d->loop, &ctl->server, 0);
+	ctl->server.data = ctl;
+	r = uv_pipe_open(&ctl->server, fd);
+	if (r == 0)
+		r = uv_listen((uv_stream_t *)&ctl->server, 64, on_connection);
+	if (r < 0) {
+		log_error("%s: cannot listen: %s", d->cfg->socket, uv_strerror(r));
+		unlink(d->cfg->socket);
+		uv_close((uv_handle_t *)&ctl->server, server_closed);
+		return -EIO;
+	}
+	d->control = ctl;
+	return 0;
+}
+
+static void server_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void control_stop(struct daemon *d)
+{
+	struct control *ctl = d->control;
+
+	if (!ctl)
+		return;
+	while (ctl->clients)
+		client_drop(ctl->clients);
+	unlink(d->cfg->socket);
+	uv_close((uv_handle_t *)&ctl->server, server_closed);
+	d->control = NULL;
+}

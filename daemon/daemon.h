@@ -1,0 +1,127 @@
+/*
+ * daemon — lifeboatd's state, owned by its one libuv loop thread.
+ *
+ *   lifeboatd.c    main: options, signals, config (re)load, orderly stop
+ *   scheduler.c    one timer per job, jitter, catch-up of missed runs
+ *   children.c     job runs as child processes: spawn, progress, reap, hooks
+ *   control.c      the control socket: peer checks, requests, replies
+ *   notify.c       systemd's notify protocol and watchdog, without libsystemd
+ *   child_main.c   the child side: one jobrun() reporting on a pipe
+ *
+ * Nothing here blocks the loop for long: job work happens in children, and
+ * the daemon only reads small state files when asked for status.
+ */
+#ifndef LIFEBOAT_DAEMON_H
+#define LIFEBOAT_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "config.h"
+#include "protocol.h"
+
+struct daemon;
+struct child;
+
+/* One job as the daemon sees it.  Survives a reload when the job keeps its
+ * name; a job removed by a reload while it runs lingers until its child ends. */
+struct djob {
+	struct daemon *d;
+	char name[JOB_NAME_MAX + 1];
+	const struct job *job;		/* in d->cfg; NULL once removed by a reload */
+	uv_timer_t timer;
+	bool timer_armed;
+	time_t next_fire;		/* wall clock of the next scheduled run; 0 = none */
+	time_t last_fire;		/* wall clock of the last scheduled (or missed) run */
+	struct child *child;		/* the running child, or NULL */
+	struct djob *next;		/* in d->jobs or d->orphans */
+};
+
+struct child {
+	struct djob *dj;
+	uv_process_t proc;
+	uv_pipe_t pipe;			/* the child's progress lines (its fd 3) */
+	int open_handles;		/* freed when both are closed */
+	struct proto_lines lines;
+	time_t started;
+	const char *trigger;		/* "schedule", "missed", "request" */
+	json_t *progress;		/* the last progress event, or NULL */
+	json_t *done;			/* the child's own "done" event, or NULL */
+	bool exited;
+	int64_t exit_status;
+	int term_signal;
+	bool cancel_requested;
+	uv_timer_t kill_timer;		/* SIGKILL after stop_timeout, once asked to stop */
+};
+
+struct control;
+
+struct daemon {
+	uv_loop_t *loop;
+	char *config_path;
+	char *config_text;		/* the bytes of the config in use */
+	size_t config_len;
+	struct config *cfg;
+	char self_exe[4096];		/* this program, to run job children */
+	time_t started;
+	struct djob *jobs;		/* in config order */
+	struct djob *orphans;		/* removed by a reload, still running */
+	struct control *control;
+	bool stopping;
+	uv_signal_t sig_hup, sig_term, sig_int;
+	uv_timer_t watchdog;
+	uv_timer_t stop_timer;
+	int nrunning;
+};
+
+/* lifeboatd.c */
+int daemon_reload(struct daemon *d, json_t **errors);
+void daemon_stop(struct daemon *d);
+/* Called by children.c when the last child has gone while stopping. */
+void daemon_maybe_exit(struct daemon *d);
+struct djob *daemon_job(struct daemon *d, const char *name);
+
+/* scheduler.c */
+int scheduler_load_state(struct daemon *d);
+void scheduler_arm(struct djob *dj, bool at_start);
+void scheduler_disarm(struct djob *dj);
+int scheduler_save_state(struct daemon *d);
+
+/* children.c */
+int child_start(struct djob *dj, const char *trigger, char *err, size_t errlen);
+void child_cancel(struct child *c);
+json_t *child_status(const struct child *c);
+/* The environment for programs the daemon starts: its own minus systemd's
+ * notify/watchdog/socket variables.  NULL-terminated, freed with env_free. */
+char **daemon_child_env(const char *const *extra);
+void env_free(char **env);
+
+/* control.c */
+int control_start(struct daemon *d);
+void control_stop(struct daemon *d);
+/* Sends EVENT to every client following JOB. */
+void control_broadcast(struct daemon *d, const char *job, json_t *event);
+
+/* notify.c */
+void notify_init(void);
+void notify_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void notify_watchdog_start(struct daemon *d);
+void notify_status(struct daemon *d);
+
+/* child_main.c: the child side; returns the process exit status. */
+int child_main(const char *job_name, const char *config_path);
+
+/* Exit statuses of a job child. */
+enum {
+	CHILD_EXIT_OK = 0,
+	CHILD_EXIT_FAILED = 1,
+	CHILD_EXIT_USAGE = 2,
+	CHILD_EXIT_BUSY = 75,		/* the job is running elsewhere (EX_TEMPFAIL) */
+};
+
+#endif
