@@ -179,6 +179,22 @@ static json_t *run_summary(const char *result, const char *started, const char *
 	return j;
 }
 
+/* A db job dumps "this host" when it talks to a local server. */
+static bool dumps_this_host(const struct job *job)
+{
+	const char *h = job->db.host;
+
+	return job->db.socket || !h || !strcmp(h, "localhost") || !strcmp(h, "127.0.0.1") || !strcmp(h, "::1");
+}
+
+/* Which side of the host's dump lock JOB takes, if any: 1 shared, 2 exclusive. */
+static int dbdump_lock_mode(const struct job *job)
+{
+	if (job->kind == JOB_DB)
+		return dumps_this_host(job) ? 1 : 0;
+	return job->tuning.exclusive ? 2 : 0;
+}
+
 static int run_kind(struct jobkind *k, json_t *record)
 {
 	switch (k->job->kind) {
@@ -203,8 +219,8 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	char started[TIMEFMT_RFC3339_LEN], finished[TIMEFMT_RFC3339_LEN];
 	json_t *record = NULL, *summary;
 	time_t now = time(NULL);
-	int lockfd = -1, slotfd = -1, r;
-	double slot_waited = 0;
+	int lockfd = -1, slotfd = -1, dumpfd = -1, r;
+	double slot_waited = 0, dump_waited = 0;
 
 	memset(res, 0, sizeof(*res));
 	log_clear_last_error();
@@ -223,6 +239,11 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	if (r == 0)
 		r = jobstate_take_slot(cfg->state_dir, cfg->parallel_jobs, opts ? opts->cancel : NULL,
 				       &slotfd, &slot_waited);
+	if (r == 0 && dbdump_lock_mode(job)) {
+		r = jobstate_lock_dbdump(cfg->state_dir, dbdump_lock_mode(job) == 1, opts ? opts->cancel : NULL,
+					 &dumpfd, &dump_waited);
+		slot_waited += dump_waited;
+	}
 	if (r == -ECANCELED)
 		log_error("job %s: cancelled before it started", job->name);
 	if (r == 0)
@@ -275,6 +296,7 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	}
 	json_decref(k.warnings);
 	throttle_close(&throttle);
+	jobstate_unlock(dumpfd);
 	jobstate_unlock(slotfd);
 	jobstate_unlock(lockfd);
 	return r;

@@ -220,3 +220,44 @@ int jobstate_record_run(const char *state_dir, const char *job, json_t *run)
 	free(text);
 	return r;
 }
+
+int jobstate_lock_dbdump(const char *state_dir, bool dumping, volatile sig_atomic_t *cancel,
+			 int *fd_out, double *waited)
+{
+	struct timespec t0, t1, step = { 0, 500000000 };
+	char path[4200];
+	bool told = false;
+	int fd;
+
+	*fd_out = -1;
+	*waited = 0;
+	fd = open_lock(state_dir, "dbdump", path, sizeof(path));
+	if (fd < 0)
+		return fd;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* Dumps share the lock; an exclusive files or logs job waits for all of
+	 * them, and they for it. */
+	while (flock(fd, (dumping ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK) {
+			int r = -errno;
+
+			log_err(LOG_LVL_ERROR, errno, "%s: cannot lock", path);
+			close(fd);
+			return r;
+		}
+		if (!told) {
+			log_info(dumping ? "waiting: an exclusive files or logs job is running"
+					 : "waiting: a database dump of this host is running (exclusive = yes)");
+			told = true;
+		}
+		if (cancel && *cancel) {
+			close(fd);
+			return -ECANCELED;
+		}
+		nanosleep(&step, NULL);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	*waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	*fd_out = fd;
+	return 0;
+}

@@ -15,6 +15,7 @@
 #define LIFEBOAT_JOBSTATE_H
 
 #include <signal.h>
+#include <stdbool.h>
 
 #include <jansson.h>
 
@@ -36,6 +37,14 @@ int jobstate_lock_retention(const char *state_dir, const char *job, int *fd);
  * negative errno (logged). */
 int jobstate_take_slot(const char *state_dir, long parallel, volatile sig_atomic_t *cancel,
 		       int *fd, double *waited);
+
+/* The host's dump lock (locks/dbdump): a db dump of this host takes it
+ * shared (DUMPING), a files or logs job with `exclusive = yes` takes it
+ * exclusively, each waiting for the other.  *WAITED gets the seconds waited.
+ * Returns 0 and *FD (release with jobstate_unlock), -ECANCELED, or a
+ * negative errno (logged). */
+int jobstate_lock_dbdump(const char *state_dir, bool dumping, volatile sig_atomic_t *cancel,
+			 int *fd, double *waited);
 
 /* Records a finished run: RUN holds result, started, finished and id or error.
  * Updates last_run, last_good (when result is "ok") and failures.  Returns 0

@@ -420,6 +420,30 @@ static void test_corrupt_state(void **state)
 	json_decref(bad);
 }
 
+/* db dumps share the host's dump lock; an exclusive files/logs job waits for
+ * every dump, and dumps wait for it (a set cancel flag shows the wait). */
+static void test_dbdump_lock_shared_and_exclusive(void **state)
+{
+	volatile sig_atomic_t cancel = 1;
+	int d1, d2, ex, fd;
+	double waited;
+
+	(void)state;
+	assert_int_equal(jobstate_lock_dbdump(dir, true, NULL, &d1, &waited), 0);
+	assert_int_equal(jobstate_lock_dbdump(dir, true, NULL, &d2, &waited), 0);
+	assert_int_equal(jobstate_lock_dbdump(dir, false, &cancel, &fd, &waited), -ECANCELED);
+	assert_int_equal(fd, -1);
+	jobstate_unlock(d1);
+	assert_int_equal(jobstate_lock_dbdump(dir, false, &cancel, &fd, &waited), -ECANCELED);
+	jobstate_unlock(d2);
+	assert_int_equal(jobstate_lock_dbdump(dir, false, &cancel, &ex, &waited), 0);
+	assert_int_equal(jobstate_lock_dbdump(dir, true, &cancel, &fd, &waited), -ECANCELED);
+	assert_int_equal(jobstate_lock_dbdump(dir, false, &cancel, &fd, &waited), -ECANCELED);
+	jobstate_unlock(ex);
+	assert_int_equal(jobstate_lock_dbdump(dir, true, &cancel, &d1, &waited), 0);
+	jobstate_unlock(d1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -434,6 +458,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_record_jobs_independent, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_never_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dbdump_lock_shared_and_exclusive, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
