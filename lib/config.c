@@ -669,3 +669,11 @@ void config_print(const struct config *cfg, FILE *out)
 		}
 	}
 }
+
+bool config_job_sets(const struct job *job, const char *key)
+{
+	for (size_t i = 0; i < config_nkeys; i++)
+		if (config_keys[i].place == KP_TUNING && strcmp(config_keys[i].name, key) == 0)
+			return (job->tuning.set >> i) & 1;
+	return false;
+}

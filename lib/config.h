@@ -177,6 +177,9 @@ void config_errors_free(struct config_errors *errs);
 /* NAME is a valid job name: [a-z0-9][a-z0-9_-]*, at most JOB_NAME_MAX. */
 bool config_job_name_valid(const char *name);
 
+/* JOB's own section sets the tuning key KEY (rather than inheriting it). */
+bool config_job_sets(const struct job *job, const char *key);
+
 /* The job named NAME, or NULL. */
 const struct job *config_job(const struct config *cfg, const char *name);
 const char *job_kind_name(enum job_kind kind);

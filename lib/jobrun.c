@@ -235,6 +235,8 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	 * run slot that another job could use meanwhile. */
 	r = throttle_init(&throttle, job, NULL, opts ? opts->cancel : NULL);
 	if (r == 0)
+		r = throttle_share_io(&throttle, cfg->state_dir);
+	if (r == 0)
 		r = throttle_gate(&throttle);
 	if (r == 0)
 		r = jobstate_take_slot(cfg->state_dir, cfg->parallel_jobs, opts ? opts->cancel : NULL,

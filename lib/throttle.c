@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -70,6 +73,75 @@ void tbucket_init(struct tbucket *b, double rate, const struct throttle_clock *c
 	b->burst = rate / 4 > 65536 ? rate / 4 : 65536;
 	b->tokens = b->burst;
 	b->last = b->clock->now(b->clock->ctx);
+	b->shared_fd = -1;
+	b->shared_tat = NULL;
+}
+
+static double monotonic_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* GCRA over the shared arrival time: each take moves it on by N/RATE, and a
+ * taker sleeps while it is more than the burst ahead of now. */
+static double tbucket_take_shared(struct tbucket *b, uint64_t n)
+{
+	double now, tat, tau = b->burst / b->rate, wait;
+
+	if (flock(b->shared_fd, LOCK_EX) < 0)
+		return 0;	/* cannot happen on a regular file we opened; never block the job on it */
+	now = monotonic_now();
+	tat = *b->shared_tat;
+	/* Older than now (idle), or from before a reboot (far ahead): start afresh. */
+	if (tat < now || tat > now + tau + 3600)
+		tat = now;
+	tat += (double)n / b->rate;
+	*b->shared_tat = tat;
+	flock(b->shared_fd, LOCK_UN);
+	wait = tat - now - tau;
+	if (wait <= 0)
+		return 0;
+	b->clock->sleep(b->clock->ctx, wait);
+	return wait;
+}
+
+int tbucket_share(struct tbucket *b, const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	void *map;
+
+	if (fd < 0 || ftruncate(fd, (off_t)sizeof(double)) < 0) {
+		int r = -errno;
+
+		log_err(LOG_LVL_ERROR, errno, "%s: cannot open the shared I/O bucket", path);
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	map = mmap(NULL, sizeof(double), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED) {
+		int r = -errno;
+
+		log_err(LOG_LVL_ERROR, errno, "%s: cannot map the shared I/O bucket", path);
+		close(fd);
+		return r;
+	}
+	b->shared_fd = fd;
+	b->shared_tat = map;
+	return 0;
+}
+
+void tbucket_unshare(struct tbucket *b)
+{
+	if (b->shared_tat)
+		munmap(b->shared_tat, sizeof(double));
+	if (b->shared_fd >= 0)
+		close(b->shared_fd);
+	b->shared_fd = -1;
+	b->shared_tat = NULL;
 }
 
 double tbucket_take(struct tbucket *b, uint64_t n)
@@ -78,6 +150,8 @@ double tbucket_take(struct tbucket *b, uint64_t n)
 
 	if (b->rate <= 0)
 		return 0;
+	if (b->shared_tat)
+		return tbucket_take_shared(b, n);
 	now = b->clock->now(b->clock->ctx);
 	b->tokens += (now - b->last) * b->rate;
 	if (b->tokens > b->burst)
@@ -248,8 +322,20 @@ int throttle_init(struct throttle *t, const struct job *job, const struct thrott
 	return 0;
 }
 
+int throttle_share_io(struct throttle *t, const char *state_dir)
+{
+	char path[4200];
+
+	if (t->io.rate <= 0 || config_job_sets(t->job, "io_limit"))
+		return 0;
+	if (snprintf(path, sizeof(path), "%s/locks/io-bucket", state_dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return tbucket_share(&t->io, path);
+}
+
 void throttle_close(struct throttle *t)
 {
+	tbucket_unshare(&t->io);
 	if (t->db)
 		mysql_close(t->db);
 	t->db = NULL;

@@ -51,12 +51,23 @@ struct tbucket {
 	double tokens;			/* available now (negative: owed) */
 	double last;			/* clock time of the last refill */
 	const struct throttle_clock *clock;
+	/* Shared between processes (tbucket_share): the bucket is then the
+	 * "theoretical arrival time" of the next byte in a file every sharer
+	 * maps, under a flock, instead of TOKENS. */
+	int shared_fd;			/* -1 = not shared */
+	double *shared_tat;		/* mapped from the file */
 };
 
 void tbucket_init(struct tbucket *b, double rate, const struct throttle_clock *clock);
 /* Takes N bytes' worth; sleeps while the bucket is in debt.  Returns the
  * seconds slept. */
 double tbucket_take(struct tbucket *b, uint64_t n);
+/* Makes B one bucket shared by every process that shares PATH (created 0600):
+ * together they take RATE bytes per second, each sleeping for its share.
+ * Uses CLOCK_MONOTONIC, common to all processes, whatever B's clock.
+ * Returns 0 or a negative errno (logged). */
+int tbucket_share(struct tbucket *b, const char *path);
+void tbucket_unshare(struct tbucket *b);
 
 enum throttle_probe {
 	PROBE_LOAD,
@@ -96,6 +107,10 @@ struct throttle {
 int throttle_init(struct throttle *t, const struct job *job, const struct throttle_clock *clock,
 		  volatile sig_atomic_t *cancel);
 void throttle_close(struct throttle *t);
+/* Makes the job's io_limit the one shared by every job that inherits it from
+ * [lifeboat] (a job that sets its own keeps its own bucket).  The bucket
+ * lives in STATE_DIR/locks/io-bucket.  Returns 0 or a negative errno (logged). */
+int throttle_share_io(struct throttle *t, const char *state_dir);
 
 /* Applies nice and the I/O class of the job to the calling thread, and so to
  * every thread it starts afterwards.  Returns 0 or a negative errno (logged

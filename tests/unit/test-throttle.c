@@ -425,6 +425,76 @@ static void test_bucket_burst_bounded(void **state)
 
 /* ---- probes --------------------------------------------------------------------- */
 
+static double real_now(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void real_sleep(void *ctx, double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+
+	(void)ctx;
+	nanosleep(&ts, NULL);
+}
+
+static const struct throttle_clock realclock = { real_now, real_sleep, NULL };
+
+/* Two processes sharing one bucket take the rate between them, not each:
+ * io_limit is the daemon's, whatever number of jobs run. */
+static void test_bucket_shared_between_processes(void **state)
+{
+	const double rate = 2.0 * 1024 * 1024, seconds = 1.5;
+	char path[PATH_MAX + 16];
+	uint64_t total = 0;
+	int fds[2];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/io-bucket", procdir);
+	assert_int_equal(pipe(fds), 0);
+	for (int i = 0; i < 2; i++) {
+		pid_t pid = fork();
+
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			struct tbucket b;
+			uint64_t n = 0;
+			double t0;
+
+			tbucket_init(&b, rate, &realclock);
+			if (tbucket_share(&b, path) < 0)
+				_exit(1);
+			t0 = real_now(NULL);
+			while (real_now(NULL) - t0 < seconds) {
+				tbucket_take(&b, 32768);
+				n += 32768;
+			}
+			tbucket_unshare(&b);
+			if (write(fds[1], &n, sizeof(n)) != sizeof(n))
+				_exit(1);
+			_exit(0);
+		}
+	}
+	close(fds[1]);
+	for (int i = 0; i < 2; i++) {
+		uint64_t n;
+		int st;
+
+		assert_int_equal(read(fds[0], &n, sizeof(n)), sizeof(n));
+		total += n;
+		assert_true(wait(&st) > 0);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	close(fds[0]);
+	/* rate x time, plus at most one burst (rate/4) and a take per process in flight. */
+	assert_true((double)total <= rate * seconds * 1.10 + rate / 4 + 2 * 32768);
+	assert_true((double)total >= rate * seconds * 0.90);
+}
+
 static void test_probes(void **state)
 {
 	char psi[PATH_MAX + 16];
@@ -992,6 +1062,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bucket_unlimited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_big_take, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_burst_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bucket_shared_between_processes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_load_max_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_load_below, setup, teardown),
