@@ -75,7 +75,6 @@ struct daemon {
 	bool stopping;
 	uv_signal_t sig_hup, sig_term, sig_int;
 	uv_timer_t watchdog;
-	uv_timer_t stop_timer;
 	int nrunning;
 };
 

@@ -164,6 +164,10 @@ int daemon_reload(struct daemon *d, json_t **errors)
 	int r;
 
 	*errors = json_array();
+	if (d->stopping) {
+		json_array_append_new(*errors, json_string("lifeboatd is stopping"));
+		return -ESHUTDOWN;
+	}
 	notify_send("RELOADING=1");
 	log_info("reloading %s", d->config_path);
 	r = load_config(d->config_path, &text, &len, &cfg, *errors);
@@ -233,7 +237,6 @@ void daemon_maybe_exit(struct daemon *d)
 	close_if_open((uv_handle_t *)&d->sig_term);
 	close_if_open((uv_handle_t *)&d->sig_int);
 	close_if_open((uv_handle_t *)&d->watchdog);
-	close_if_open((uv_handle_t *)&d->stop_timer);
 	for (struct djob *dj = d->jobs, *next; dj; dj = next) {
 		next = dj->next;
 		uv_close((uv_handle_t *)&dj->timer, djob_free_cb);
@@ -317,7 +320,6 @@ static int run_daemon(struct daemon *d)
 	uv_signal_start(&d->sig_term, on_signal, SIGTERM);
 	uv_signal_start(&d->sig_int, on_signal, SIGINT);
 	uv_timer_init(d->loop, &d->watchdog);
-	uv_timer_init(d->loop, &d->stop_timer);
 	scheduler_load_state(d);
 	arm_all(d, true);
 	notify_watchdog_start(d);
