@@ -162,3 +162,51 @@ make_rows() {
 		CREATE TABLE \`$1\`.t (id INT PRIMARY KEY, a CHAR(32) NOT NULL, b VARCHAR(40) NOT NULL) ENGINE=InnoDB;
 		INSERT INTO \`$1\`.t SELECT seq, MD5(seq), SHA1(seq) FROM \`$1\`.seq_1_to_$2"
 }
+
+# ctl_send TEXT [LINES] [SECONDS]: connects to the control socket, sends
+# TEXT (with Python escapes: "\n" ends a line) and prints the reply lines
+# received, stopping after LINES of them (0, the default: no limit), when
+# SECONDS (default 3) pass without one, or when the daemon closes the
+# connection (then the last line printed is "EOF").
+ctl_send() {
+	python3 - "$CTLSOCK" "$1" "${2:-0}" "${3:-3}" <<'PY'
+import codecs, socket, sys
+path, want, secs = sys.argv[1], int(sys.argv[3]), float(sys.argv[4])
+data = codecs.escape_decode(sys.argv[2].encode())[0]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(path)
+s.settimeout(secs)
+try:
+    s.sendall(data)
+except (BrokenPipeError, ConnectionResetError):
+    pass
+buf, n = b"", 0
+while not want or n < want:
+    try:
+        chunk = s.recv(65536)
+    except socket.timeout:
+        break
+    except ConnectionResetError:
+        chunk = b""
+    if not chunk:
+        if buf:
+            print(buf.decode(errors="replace"))
+        print("EOF")
+        break
+    buf += chunk
+    while b"\n" in buf and (not want or n < want):
+        line, buf = buf.split(b"\n", 1)
+        print(line.decode(errors="replace"))
+        n += 1
+PY
+}
+
+# daemon_idle: no job of the daemon is running.
+daemon_idle() {
+	[ "$(status_json 'all(x["running"] is None for x in j["jobs"])' 2>/dev/null)" = true ]
+}
+
+# backup_count NAME: how many backups of NAME are listed.
+backup_count() {
+	"$LIFEBOAT" -c "$CFG" list "$1" --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))'
+}
