@@ -4,6 +4,7 @@
  * "not allowed" so each command can say the right thing.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,9 @@ int cli_daemon_open(const struct config *cfg, struct cli_conn *conn, bool quiet)
 
 	proto_lines_init(&conn->lines);
 	conn->fd = -1;
+	/* A daemon that refuses us closes before reading: a write must fail
+	 * with EPIPE, not kill us before we can read why. */
+	signal(SIGPIPE, SIG_IGN);
 	r = proto_connect(cfg->socket, &conn->fd);
 	if (r < 0) {
 		if (!quiet) {
@@ -57,6 +61,15 @@ int cli_daemon_request(struct cli_conn *conn, json_t *req, json_t **reply)
 	r = proto_write(conn->fd, req);
 	json_decref(req);
 	if (r < 0) {
+		/* Refused at once (permission denied): the reason is waiting to be read. */
+		if ((r == -EPIPE || r == -ECONNRESET) && proto_read(conn->fd, &conn->lines, reply) == 0 &&
+		    json_is_false(json_object_get(*reply, "ok")) &&
+		    json_string_value(json_object_get(*reply, "error"))) {
+			fprintf(stderr, "lifeboat: %s\n", json_string_value(json_object_get(*reply, "error")));
+			return -EPERM;
+		}
+		json_decref(*reply);
+		*reply = NULL;
 		fprintf(stderr, "lifeboat: cannot send to lifeboatd: %s\n", strerror(-r));
 		return r;
 	}

@@ -224,7 +224,8 @@ int daemon_reload(struct daemon *d, json_t **errors)
 
 static void close_if_open(uv_handle_t *h)
 {
-	if (!uv_is_closing(h))
+	/* A startup that failed half-way never initialised some of them. */
+	if (h->type != UV_UNKNOWN_HANDLE && !uv_is_closing(h))
 		uv_close(h, NULL);
 }
 
