@@ -141,10 +141,36 @@ equals "$(last_run slow '["result"]')" "failed" "last_run.result after a stop wi
 # files, and the daemon does not clean up after it (the next run does).
 echo "temporary files after the stuck child was killed: $(temp_files | tr '\n' ' ')"
 
+# ------------------------------------------------- a run --here holds the job
+# The daemon's child finds the job's lock taken: no run, said so.
+start_daemon
+"$LIFEBOAT" -c "$CFG" run slow --here >"$TMP/here.out" 2>"$TMP/here.err" &
+HERE=$!
+kill_later "$HERE"
+# The job's run lock (locks/slow.lock) is taken.
+here_runs() {
+	local ino
+	ino=$(stat -c %i "$STATE/locks/slow.lock" 2>/dev/null) || return 1
+	grep -q "FLOCK .*:$ino " /proc/locks
+}
+wait_until 15 "the run --here under way" here_runs
+expect_rc 1 lb run slow --wait
+contains "$ERR" "already running in another process" "run --wait while a run --here holds the job"
+log_has "job slow: the job is already running in another process"
+equals "$(backups slow)" "" "backups of slow while run --here goes on"
+kill -0 "$HERE" 2>/dev/null || fail "the run --here did not survive the daemon's attempt"
+CHECKS=$((CHECKS + 1))
+kill -TERM "$HERE"
+set +e
+wait "$HERE"
+rc=$?
+set -e
+equals "$rc" "1" "exit status of a run --here stopped by SIGTERM"
+equals "$(temp_files)" "" "temporary files after a run --here stopped by SIGTERM"
+
 # ---------------------------------------------------------------- hooks
 # A good run whose on_success hook sleeps past hook_timeout (1 s): killed,
 # said so in the log, and the daemon carries on.
-start_daemon
 expect_rc 0 lb run quick --wait
 wait_until 5 "the lingering hook" hooks_seen lingering 1
 wait_until 5 "the hook's kill in the log" grep -q "on_success hook still running after hook_timeout; killing it" "$DLOG"
