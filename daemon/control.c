@@ -277,6 +277,7 @@ static void handle_request(struct client *cl, json_t *req)
 		json_t *errors = NULL;
 
 		if (daemon_reload(d, &errors) == 0) {
+			json_decref(errors);	/* an empty list */
 			send_ok(cl, json_pack("{s:s}", "config", d->config_path));
 		} else {
 			json_t *reply = json_pack("{s:b, s:s, s:o}", "ok", 0, "error",
