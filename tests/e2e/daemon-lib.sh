@@ -116,6 +116,17 @@ stop_daemon() {
 	DRC=$?
 	set -e
 	DPID=""
+	no_sanitizer_reports
+}
+
+# no_sanitizer_reports: nothing in the daemon's log (its children's and
+# hooks' stderr included) from ASan, LSan or UBSan (the --sanitize build).
+no_sanitizer_reports() {
+	CHECKS=$((CHECKS + 1))
+	if grep -qE "Sanitizer|runtime error:" "$DLOG"; then
+		grep -E -A 30 "Sanitizer|runtime error:" "$DLOG" | head -n 80 >&2
+		fail "sanitizer reports in the daemon's log"
+	fi
 }
 
 # Job children of this test's config (never another test's).

@@ -214,6 +214,7 @@ rc=$?
 set -e
 equals "$rc" "1" "exit status of a second lifeboatd on the same socket"
 contains "$(cat "$TMP/second.err")" "another lifeboatd" "the second lifeboatd's complaint"
+not_contains "$(cat "$TMP/second.err")" "Sanitizer" "the second lifeboatd's stderr"
 equals "$(stat -c %i "$CTLSOCK" 2>/dev/null)" "$ino" "the first daemon's socket after the second tried"
 answers "after a second lifeboatd tried"
 
@@ -238,6 +239,7 @@ rc=$?
 set -e
 equals "$rc" "1" "exit status of lifeboatd with a regular file at the socket path"
 contains "$(cat "$TMP/third.err")" "not a socket" "lifeboatd with a regular file at the socket path"
+not_contains "$(cat "$TMP/third.err")" "Sanitizer" "the stderr of lifeboatd with a regular file at the socket path"
 equals "$(cat "$CTLSOCK")" "precious" "the file at the socket path"
 
 done_ok
