@@ -75,6 +75,7 @@ int jobkind_db_run(struct jobkind *k, json_t *record)
 		.progress = db_progress, .progress_ctx = &d,
 		.between_chunks = db_between_chunks, .between_ctx = &d,
 	};
+	struct server_prio prio;
 	json_t *facts = NULL;
 	MYSQL *my;
 	int r;
@@ -82,12 +83,14 @@ int jobkind_db_run(struct jobkind *k, json_t *record)
 	r = dbconn_open(k->job, NULL, &my);
 	if (r < 0)
 		return r;
+	throttle_server_thread_lower(k->job, my, &prio);
 	r = store_artifact_open(k->txn, "sql.zst", &d.artifact);
 	if (r == 0)
 		r = zwriter_open((int)k->job->tuning.compress_level, (int)k->job->tuning.compress_threads,
 				 artifact_sink, &d, &d.zw);
 	if (r == 0)
 		r = dbdump_run(my, &o, &facts);
+	throttle_server_thread_restore(k->job, &prio);
 	mysql_close(my);
 	if (r == 0) {
 		json_object_set_new(record, "size_raw", json_integer((json_int_t)zwriter_bytes_in(d.zw)));

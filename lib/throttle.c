@@ -341,6 +341,62 @@ void throttle_close(struct throttle *t)
 	t->db = NULL;
 }
 
+/* Reads the server thread of connection MY, for a server on this host. */
+static pid_t server_thread(MYSQL *my)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	pid_t tid = 0;
+
+	if (mysql_query(my, "SELECT TID FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()") != 0)
+		return 0;
+	res = mysql_store_result(my);
+	if (res && (row = mysql_fetch_row(res)) && row[0])
+		tid = (pid_t)atol(row[0]);
+	mysql_free_result(res);
+	return tid;
+}
+
+int throttle_server_thread_lower(const struct job *job, MYSQL *my, struct server_prio *saved)
+{
+	const char *h = job->db.host;
+	int nice_now;
+
+	memset(saved, 0, sizeof(*saved));
+	/* Only a server on this host has its threads in our process table. */
+	if (job->tuning.nice <= 0 || !(job->db.socket || !h || !strcmp(h, "localhost")))
+		return 0;
+	saved->tid = server_thread(my);
+	if (saved->tid <= 0) {
+		saved->tid = 0;
+		return 0;
+	}
+	errno = 0;
+	nice_now = getpriority(PRIO_PROCESS, (id_t)saved->tid);
+	if (errno || nice_now >= job->tuning.nice ||
+	    setpriority(PRIO_PROCESS, (id_t)saved->tid, (int)job->tuning.nice) < 0) {
+		/* Not ours to renice (another user's thread, no CAP_SYS_NICE): the
+		 * dump still runs, only without this help. */
+		if (errno)
+			log_debug("job %s: cannot renice the server thread %d: %s", job->name,
+				  (int)saved->tid, strerror(errno));
+		saved->tid = 0;
+		return 0;
+	}
+	saved->nice = nice_now;
+	log_debug("job %s: server thread %d now at nice %ld", job->name, (int)saved->tid, job->tuning.nice);
+	return 0;
+}
+
+void throttle_server_thread_restore(const struct job *job, const struct server_prio *saved)
+{
+	/* Before the connection closes: the server's thread cache hands the same
+	 * thread to its next client, which must not inherit our niceness. */
+	if (saved->tid && setpriority(PRIO_PROCESS, (id_t)saved->tid, saved->nice) < 0)
+		log_err(LOG_LVL_WARN, errno, "job %s: cannot restore the server thread %d to nice %d",
+			job->name, (int)saved->tid, saved->nice);
+}
+
 int throttle_apply_priority(const struct job *job)
 {
 	const struct ionice *io = &job->tuning.ionice;

@@ -30,6 +30,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 #include <mysql.h>
@@ -116,6 +117,17 @@ int throttle_share_io(struct throttle *t, const char *state_dir);
  * every thread it starts afterwards.  Returns 0 or a negative errno (logged
  * as a warning: a job runs anyway). */
 int throttle_apply_priority(const struct job *job);
+
+/* The server thread that serves a dump's connection does most of the
+ * reading for it, and our nice does not reach it.  For a server on this host,
+ * when we may (root, or CAP_SYS_NICE), it gets the job's nice for the dump
+ * and its own back before the connection closes. */
+struct server_prio {
+	pid_t tid;			/* 0: left alone */
+	int nice;			/* its nice before */
+};
+int throttle_server_thread_lower(const struct job *job, MYSQL *my, struct server_prio *saved);
+void throttle_server_thread_restore(const struct job *job, const struct server_prio *saved);
 
 /* The gate.  Returns 0 (go), or -ECANCELED. */
 int throttle_gate(struct throttle *t);
