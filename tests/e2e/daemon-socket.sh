@@ -219,7 +219,12 @@ equals "$(stat -c %i "$CTLSOCK" 2>/dev/null)" "$ino" "the first daemon's socket 
 answers "after a second lifeboatd tried"
 
 # ------------------------------------------------------------ stale socket
+# The daemon that took all of the above stops cleanly (and, in the
+# sanitizer build, without a leak).
+stop_daemon 10
+equals "$DRC" "0" "lifeboatd's exit status after the abuse"
 # A daemon that died leaves its socket; the next one replaces it.
+start_daemon
 kill -KILL "$DPID"
 wait "$DPID" 2>/dev/null || true
 DPID=""
