@@ -113,6 +113,7 @@ stop_daemon() {
 	fi
 	set +e
 	wait "$DPID" 2>/dev/null
+	# shellcheck disable=SC2034 # for the tests
 	DRC=$?
 	set -e
 	DPID=""

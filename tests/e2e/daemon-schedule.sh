@@ -51,8 +51,9 @@ equals "$(grep -c 'run started' "$DLOG")" "1" "runs started (log: $(cat "$DLOG")
 equals "$(backups fresh)" "" "backups of the new job fresh"
 not_contains "$(cat "$DLOG")" "job fresh: run started" "the daemon's log"
 last=$(json_get "$STATE/schedule.json" 'j["fresh"]["last_fire"]')
-[ "$last" -ge "$now" ] && [ "$last" -le "$(date +%s)" ] ||
+if [ "$last" -lt "$now" ] || [ "$last" -gt "$(date +%s)" ]; then
 	fail "schedule.json last_fire of fresh is $last, expected the daemon's start ($now..)"
+fi
 CHECKS=$((CHECKS + 1))
 last=$(json_get "$STATE/schedule.json" 'j["hourly"]["last_fire"]')
 [ "$last" -ge "$now" ] || fail "schedule.json last_fire of hourly is $last after the catch-up (< $now)"
