@@ -21,6 +21,7 @@
 #include "fsutil.h"
 #include "jobstate.h"
 #include "log.h"
+#include "store.h"
 #include "timefmt.h"
 
 extern char **environ;
@@ -215,6 +216,20 @@ static void djob_free_cb(uv_handle_t *h)
 	free(h->data);
 }
 
+/* A child that died mid-run left its temporary files; nothing lists them,
+ * but they take space until the job's next run, so they go now.  The run
+ * lock died with the child, so the cleaner sees the run is over. */
+static void clean_after(struct djob *dj)
+{
+	struct store *st;
+
+	if (store_open(dj->d->cfg->store, &st) < 0)
+		return;
+	if (store_clean(st, dj->name) < 0)
+		log_warn("job %s: the temporary files of the lost run stay until its next run", dj->name);
+	store_close(st);
+}
+
 static void free_orphan(struct daemon *d, struct djob *dj)
 {
 	for (struct djob **pp = &d->orphans; *pp; pp = &(*pp)->next) {
@@ -257,6 +272,7 @@ static void child_finish(struct child *c)
 		error = why;
 		log_error("job %s: %s", dj->name, why);
 		record_lost_run(dj, c, why);
+		clean_after(dj);
 	}
 	if (strcmp(result, "busy") != 0)
 		log_info("job %s: run %s%s%s%s%s", dj->name, result, id ? " " : "", id ? id : "",

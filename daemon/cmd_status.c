@@ -330,11 +330,17 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	cli_daemon_close(&conn);
 	config_free(cfg);
 	if (r < 0) {
-		json_decref(st);
 		if (check_mode) {
-			printf("LIFEBOAT UNKNOWN - lifeboatd did not answer the status request\n");
+			const char *why = json_string_value(json_object_get(st, "error"));
+
+			if (why)
+				printf("LIFEBOAT UNKNOWN - lifeboatd refused the status request: %s\n", why);
+			else
+				printf("LIFEBOAT UNKNOWN - lifeboatd did not answer the status request\n");
+			json_decref(st);
 			return (int)H_UNKNOWN;
 		}
+		json_decref(st);
 		return EXIT_FAILED;
 	}
 	json_object_del(st, "ok");

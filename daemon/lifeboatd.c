@@ -102,11 +102,14 @@ static int build_jobs(struct daemon *d, const struct config *cfg, struct djob **
 	for (size_t i = 0; i < cfg->njobs; i++) {
 		struct djob *dj = NULL;
 
-		for (struct djob **pp = old; *pp; pp = &(*pp)->next) {
-			if (strcmp((*pp)->name, cfg->jobs[i].name) == 0) {
-				dj = *pp;
-				*pp = dj->next;
-				break;
+		/* A job removed while it ran, and now back, takes its run back too. */
+		for (struct djob **list_of = old; !dj && list_of; list_of = list_of == old ? &d->orphans : NULL) {
+			for (struct djob **pp = list_of; *pp; pp = &(*pp)->next) {
+				if (strcmp((*pp)->name, cfg->jobs[i].name) == 0) {
+					dj = *pp;
+					*pp = dj->next;
+					break;
+				}
 			}
 		}
 		if (!dj) {

@@ -33,7 +33,7 @@ static int db_write(void *ctx, const void *buf, size_t len)
 	struct db_run *d = ctx;
 
 	if (jobkind_cancelled(d->k)) {
-		log_error("job %s: cancelled", d->k->job->name);
+		log_info("job %s: cancelled", d->k->job->name);
 		return -ECANCELED;
 	}
 	/* The SQL text stands for what was read from the server. */
@@ -60,7 +60,7 @@ static int db_between_chunks(void *ctx)
 	struct db_run *d = ctx;
 
 	if (throttle_between_chunks(d->k->throttle) < 0 || jobkind_cancelled(d->k)) {
-		log_error("job %s: cancelled", d->k->job->name);
+		log_info("job %s: cancelled", d->k->job->name);
 		return -ECANCELED;
 	}
 	return 0;

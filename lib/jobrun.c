@@ -247,7 +247,7 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 		slot_waited += dump_waited;
 	}
 	if (r == -ECANCELED)
-		log_error("job %s: cancelled before it started", job->name);
+		log_info("job %s: cancelled before it started", job->name);
 	if (r == 0)
 		r = store_open(cfg->store, &k.st);
 	if (r == 0)
@@ -289,6 +289,9 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	if (r == 0)
 		summary = run_summary(k.partial ? "partial" : "ok", started, res->id, NULL,
 				      res->bytes_out, k.warnings, &throttle);
+	else if (r == -ECANCELED)
+		/* Asked to stop: not a failure of the backup, nor a good one. */
+		summary = run_summary("cancelled", started, NULL, "cancelled: asked to stop", 0, NULL, &throttle);
 	else
 		summary = run_summary("failed", started, NULL,
 				      *log_last_error() ? log_last_error() : strerror(-r), 0, NULL, &throttle);
