@@ -39,6 +39,13 @@ struct rs {
 	char *sub;			/* normalised subpath, or NULL */
 	char *name;			/* normalised entry name */
 	size_t namecap;
+	/* With a subpath: the inodes of its files, so a file outside it that
+	 * is a hard link of one inside is extracted too (the tar stores the
+	 * content under one name only), then removed again. */
+	uint64_t *inodes;
+	size_t ninodes;
+	char **anchors;			/* such files outside the subpath; owned */
+	size_t nanchors;
 };
 
 bool snaprestore_path_safe(const char *path)
@@ -148,6 +155,30 @@ static int copy_data(struct rs *s, struct archive *in, const struct store_entry 
 	}
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool linked_inside(const struct rs *s, uint64_t ino)
+{
+	return s->inodes && bsearch(&ino, s->inodes, s->ninodes, sizeof(ino), cmp_u64) != NULL;
+}
+
+static int collect_inodes(struct rs *s)
+{
+	s->inodes = malloc((s->index.n + 1) * sizeof(*s->inodes));
+	if (!s->inodes)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->index.n; i++)
+		if (s->index.v[i].type == 'f' && in_subpath(s, s->index.v[i].path))
+			s->inodes[s->ninodes++] = s->index.v[i].ino;
+	qsort(s->inodes, s->ninodes, sizeof(*s->inodes), cmp_u64);
+	return 0;
+}
+
 /* One entry of member M: extracted when the index names M as its holder. */
 static int take_entry(struct rs *s, struct archive *in, struct archive_entry *entry,
 		      const struct store_entry *m)
@@ -171,8 +202,22 @@ static int take_entry(struct rs *s, struct archive *in, struct archive_entry *en
 		return r;
 	ie = fileindex_find(&s->index, s->name);
 	from = ie ? fileindex_from(&s->index, ie) : NULL;
-	if (!ie || ie->type == '-' || !from || strcmp(from, m->id) != 0 || !in_subpath(s, s->name))
+	if (!ie || ie->type == '-' || !from || strcmp(from, m->id) != 0)
 		return 0;
+	if (!in_subpath(s, s->name)) {
+		char **na;
+
+		if (ie->type != 'f' || link || !linked_inside(s, ie->ino))
+			return 0;
+		na = realloc(s->anchors, (s->nanchors + 1) * sizeof(*na));
+		if (!na)
+			return -ENOMEM;
+		s->anchors = na;
+		s->anchors[s->nanchors] = strdup(s->name);
+		if (!s->anchors[s->nanchors])
+			return -ENOMEM;
+		s->nanchors++;
+	}
 	/* The root is the target directory itself: its metadata is set at the
 	 * end (libarchive refuses the empty name "."). */
 	if (strcmp(s->name, ".") == 0) {
@@ -312,6 +357,76 @@ static int prepare_target(const char *to)
 	return 0;
 }
 
+/* Opens PATH below DIRFD one component at a time, never following a
+ * symlink, so a path longer than PATH_MAX opens too.  -1 with errno. */
+static int open_below(int dirfd, const char *path)
+{
+	char *copy = strdup(path), *save = NULL, *part;
+	int fd = dup(dirfd);
+
+	if (!copy || fd < 0) {
+		free(copy);
+		if (fd >= 0)
+			close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (part = strtok_r(copy, "/", &save); part && fd >= 0; part = strtok_r(NULL, "/", &save)) {
+		int next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		close(fd);
+		fd = next;
+	}
+	free(copy);
+	return fd;
+}
+
+/* libarchive sets directory times and modes at close through full paths,
+ * which fails past PATH_MAX; setting them again here, relative, covers
+ * every depth. */
+static void dir_metadata(struct rs *s, int target)
+{
+	for (size_t i = 0; i < s->index.n; i++) {
+		const struct fi_entry *e = &s->index.v[i];
+		struct timespec ts[2];
+		int fd;
+
+		if (e->type != 'd' || !e->seen || strcmp(e->path, ".") == 0)
+			continue;
+		fd = open_below(target, e->path);
+		if (fd < 0) {
+			log_err(LOG_LVL_WARN, errno, "%s/%s: cannot set the times", s->o->to, e->path);
+			continue;
+		}
+		ts[0].tv_sec = ts[1].tv_sec = e->mtime_s;
+		ts[0].tv_nsec = ts[1].tv_nsec = e->mtime_ns;
+		if (fchmod(fd, e->mode) < 0 || futimens(fd, ts) < 0)
+			log_err(LOG_LVL_WARN, errno, "%s/%s: cannot set the mode or times", s->o->to, e->path);
+		close(fd);
+	}
+}
+
+/* Removes the hard-link anchors extracted outside the subpath, and the
+ * directories made only for them. */
+static void remove_anchors(struct rs *s, int target)
+{
+	for (size_t i = 0; i < s->nanchors; i++) {
+		char *p = s->anchors[i], *slash;
+
+		if (unlinkat(target, p, 0) < 0)
+			log_err(LOG_LVL_WARN, errno, "%s/%s: cannot remove", s->o->to, p);
+		while ((slash = strrchr(p, '/'))) {
+			*slash = 0;
+			if (unlinkat(target, p, AT_REMOVEDIR) < 0)
+				break;
+		}
+		free(p);
+	}
+	free(s->anchors);
+	s->anchors = NULL;
+	s->nanchors = 0;
+}
+
 /* The root's mode, times and owner, from its index line. */
 static void root_metadata(struct rs *s, int dirfd)
 {
@@ -411,8 +526,7 @@ int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *
 		}
 		if (r == 0) {
 			s.sub = strdup(s.name);
-			if (!s.sub)
-				r = -ENOMEM;
+			r = s.sub ? collect_inodes(&s) : -ENOMEM;
 		}
 	}
 	if (r == 0)
@@ -449,8 +563,12 @@ int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *
 		}
 		archive_write_free(s.disk);
 	}
-	if (r == 0)
+	if (target >= 0)
+		remove_anchors(&s, target);
+	if (r == 0) {
+		dir_metadata(&s, target);
 		root_metadata(&s, target);
+	}
 	if (r == 0)
 		r = check_complete(&s);
 	if (cwd >= 0) {
@@ -464,6 +582,10 @@ int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *
 		log_error("%s %s: out of memory", o->job, o->id);
 	filechain_free(&chain);
 	fileindex_free(&s.index);
+	for (size_t i = 0; i < s.nanchors; i++)
+		free(s.anchors[i]);
+	free(s.anchors);
+	free(s.inodes);
 	free(s.sub);
 	free(s.name);
 	return r;

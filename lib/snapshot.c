@@ -673,9 +673,11 @@ static int setup(struct snap *s)
 	/* File flags (chattr +i and the like) are left out, as tar leaves
 	 * them: restoring an immutable flag would make the copy hard to use. */
 	archive_read_disk_set_behavior(s->disk, ARCHIVE_READDISK_NO_FFLAGS);
-	archive_write_set_format_pax_restricted(s->tar);
-	/* Names are bytes: stored as they are, whatever the locale. */
-	archive_write_set_options(s->tar, "hdrcharset=BINARY");
+	/* Full pax, not restricted: every entry then carries its mtime
+	 * with nanoseconds. */
+	archive_write_set_format_pax(s->tar);
+	/* Names are bytes: one that is not in the locale's charset is stored
+	 * as it is, marked hdrcharset=BINARY (libarchive's own fallback). */
 	archive_write_set_bytes_in_last_block(s->tar, 1);
 	archive_entry_linkresolver_set_strategy(s->links, archive_format(s->tar));
 	if (archive_write_open(s->tar, s, NULL, tar_cb, NULL) != ARCHIVE_OK) {
