@@ -252,6 +252,26 @@ static int take_entry(struct rs *s, struct archive *in, struct archive_entry *en
 	return r;
 }
 
+/* Reads the rest of the file (tar padding, zstd epilogue, or all that a
+ * failed read left) into the hash, and compares it with the record.  The
+ * hash is finished either way. */
+static int drain_and_check(struct rs *s, const struct store_entry *m, struct archive *in,
+			   struct source *src, const char *want)
+{
+	char hex[65];
+	const void *b;
+
+	while (source_read(in, src, &b) > 0)
+		;
+	sha256_final_hex(&src->h, hex);
+	if (strcmp(hex, want) != 0) {
+		log_error("%s %s: %s does not match the SHA-256 in its record: the backup is corrupted",
+			  s->o->job, m->id, src->path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Reads member M's tar, extracting what the index says it holds, then
  * checks the tar's hash. */
 static int read_member(struct rs *s, const struct store_entry *m)
@@ -260,7 +280,7 @@ static int read_member(struct rs *s, const struct store_entry *m)
 	struct archive *in = NULL;
 	struct archive_entry *entry;
 	const char *want = recorded_sha(m, ".tar.zst");
-	char path[4096], hex[65];
+	char path[4096];
 	bool hashing = false;
 	int r = 0, ar;
 
@@ -302,23 +322,15 @@ static int read_member(struct rs *s, const struct store_entry *m)
 		if (r < 0)
 			goto out;
 	}
-	/* The rest of the file (tar padding, zstd epilogue) counts in the hash. */
-	for (;;) {
-		const void *b;
-		la_ssize_t n = source_read(in, &src, &b);
-
-		if (n <= 0)
-			break;
-	}
-	sha256_final_hex(&src.h, hex);
+	r = drain_and_check(s, m, in, &src, want);
 	hashing = false;
-	if (strcmp(hex, want) != 0) {
-		log_error("%s %s: %s does not match the SHA-256 in its record: the backup is corrupted",
-			  s->o->job, m->id, path);
-		r = -EINVAL;
-	}
 	s->stats->chain++;
 out:
+	/* A tar that fails to read is most often a corrupted one: say so. */
+	if (hashing && r == -EINVAL && src.fd >= 0) {
+		drain_and_check(s, m, in, &src, want);
+		hashing = false;
+	}
 	if (hashing)
 		sha256_discard(&src.h);
 	if (in)
