@@ -319,6 +319,8 @@ int jobkind_files_run(struct jobkind *k, json_t *record)
 	if (!facts)
 		return -ENOMEM;
 	json_object_set_new(record, "size_stored", json_integer((json_int_t)(f.tar_out + f.index_out)));
+	/* Top level too: list shows "type", retention follows "parent". */
+	json_object_set_new(record, "type", json_string(p.have ? "incremental" : "full"));
 	if (p.have)
 		json_object_set_new(record, "parent", json_string(p.id));
 	json_object_set_new(record, "files", facts);
