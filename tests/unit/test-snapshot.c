@@ -266,6 +266,7 @@ static void test_errors(void **state)
 	assert_int_equal(snapshot_run(&o, &st), -ENOENT);
 	snapshot_stats_free(&st);
 	free(s.index.data);
+	free(s.tar.data);
 	memset(&s, 0, sizeof(s));
 	/* A full disk under the tar is the run's failure. */
 	assert_non_null(mkdtemp(t));
