@@ -86,13 +86,19 @@ static int between_files(void *ctx)
 	return 0;
 }
 
-static void read_bytes(void *ctx, uint64_t n)
+static int read_bytes(void *ctx, uint64_t n)
 {
 	struct files_run *f = ctx;
 
 	throttle_io(f->k->throttle, n);
 	f->k->bytes_in += n;
 	jobkind_progress(f->k, false);
+	/* A big file is no reason to ignore Ctrl-C until its end. */
+	if (jobkind_cancelled(f->k)) {
+		log_error("job %s: cancelled", f->k->job->name);
+		return -ECANCELED;
+	}
+	return 0;
 }
 
 static void progress(void *ctx, const char *path)

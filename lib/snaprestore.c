@@ -39,12 +39,17 @@ struct rs {
 	char *sub;			/* normalised subpath, or NULL */
 	char *name;			/* normalised entry name */
 	size_t namecap;
-	/* With a subpath: the inodes of its files, so a file outside it that
-	 * is a hard link of one inside is extracted too (the tar stores the
-	 * content under one name only), then removed again. */
-	uint64_t *inodes;
+	/* A tar stores a file with several names once, under the first name;
+	 * the later names are links to it.  When the first name is not to be
+	 * restored (deleted since, or outside the subpath) but a later one is,
+	 * the first is extracted anyway as an "anchor" for the link, then
+	 * removed.  INODES are those of the files the current member is to
+	 * restore; MI is the member's own index, where a name's inode is. */
+	struct fileindex member;	/* the current member's index (not the last) */
+	const struct fileindex *mi;	/* &member, or &index for the last member */
+	uint64_t *inodes;		/* sorted */
 	size_t ninodes;
-	char **anchors;			/* such files outside the subpath; owned */
+	char **anchors;			/* paths extracted only as anchors; owned */
 	size_t nanchors;
 };
 
@@ -167,14 +172,21 @@ static bool linked_inside(const struct rs *s, uint64_t ino)
 	return s->inodes && bsearch(&ino, s->inodes, s->ninodes, sizeof(ino), cmp_u64) != NULL;
 }
 
-static int collect_inodes(struct rs *s)
+/* The inodes of the files member ID is to restore. */
+static int collect_inodes(struct rs *s, const char *id)
 {
+	free(s->inodes);
+	s->ninodes = 0;
 	s->inodes = malloc((s->index.n + 1) * sizeof(*s->inodes));
 	if (!s->inodes)
 		return -ENOMEM;
-	for (size_t i = 0; i < s->index.n; i++)
-		if (s->index.v[i].type == 'f' && in_subpath(s, s->index.v[i].path))
-			s->inodes[s->ninodes++] = s->index.v[i].ino;
+	for (size_t i = 0; i < s->index.n; i++) {
+		const struct fi_entry *e = &s->index.v[i];
+		const char *from = fileindex_from(&s->index, e);
+
+		if (e->type == 'f' && from && !strcmp(from, id) && in_subpath(s, e->path))
+			s->inodes[s->ninodes++] = e->ino;
+	}
 	qsort(s->inodes, s->ninodes, sizeof(*s->inodes), cmp_u64);
 	return 0;
 }
@@ -202,12 +214,13 @@ static int take_entry(struct rs *s, struct archive *in, struct archive_entry *en
 		return r;
 	ie = fileindex_find(&s->index, s->name);
 	from = ie ? fileindex_from(&s->index, ie) : NULL;
-	if (!ie || ie->type == '-' || !from || strcmp(from, m->id) != 0)
-		return 0;
-	if (!in_subpath(s, s->name)) {
+	if (!ie || ie->type == '-' || !from || strcmp(from, m->id) != 0 || !in_subpath(s, s->name)) {
+		const struct fi_entry *me = fileindex_find(s->mi, s->name);
 		char **na;
 
-		if (ie->type != 'f' || link || !linked_inside(s, ie->ino))
+		ie = NULL;
+		if (link || archive_entry_filetype(entry) != AE_IFREG || !me || me->type != 'f' ||
+		    !linked_inside(s, me->ino))
 			return 0;
 		na = realloc(s->anchors, (s->nanchors + 1) * sizeof(*na));
 		if (!na)
@@ -221,7 +234,8 @@ static int take_entry(struct rs *s, struct archive *in, struct archive_entry *en
 	/* The root is the target directory itself: its metadata is set at the
 	 * end (libarchive refuses the empty name "."). */
 	if (strcmp(s->name, ".") == 0) {
-		ie->seen = true;
+		if (ie)
+			ie->seen = true;
 		return 0;
 	}
 	archive_entry_copy_pathname(entry, s->name);
@@ -243,7 +257,7 @@ static int take_entry(struct rs *s, struct archive *in, struct archive_entry *en
 			  archive_error_string(s->disk));
 		r = -EIO;
 	}
-	if (r == 0) {
+	if (r == 0 && ie) {
 		ie->seen = true;
 		s->stats->entries++;
 		if (ie->type == 'f' && !link)
@@ -424,7 +438,13 @@ static void remove_anchors(struct rs *s, int target)
 {
 	for (size_t i = 0; i < s->nanchors; i++) {
 		char *p = s->anchors[i], *slash;
+		const struct fi_entry *e = fileindex_find(&s->index, p);
 
+		/* A later member restored this name for real. */
+		if (e && e->type != '-' && e->seen && in_subpath(s, p)) {
+			free(p);
+			continue;
+		}
 		if (unlinkat(target, p, 0) < 0)
 			log_err(LOG_LVL_WARN, errno, "%s/%s: cannot remove", s->o->to, p);
 		while ((slash = strrchr(p, '/'))) {
@@ -457,7 +477,7 @@ static void root_metadata(struct rs *s, int dirfd)
 		log_err(LOG_LVL_WARN, errno, "%s: cannot set the times", s->o->to);
 }
 
-static int load_index(struct rs *s, const struct store_entry *e)
+static int load_index(struct rs *s, const struct store_entry *e, struct fileindex *fi)
 {
 	const char *want = recorded_sha(e, ".index.zst");
 	char path[4096], hex[65];
@@ -467,7 +487,7 @@ static int load_index(struct rs *s, const struct store_entry *e)
 		log_error("%s %s: the record names no index.zst", s->o->job, e->id);
 		return -EINVAL;
 	}
-	r = fileindex_load(&s->index, path, hex);
+	r = fileindex_load(fi, path, hex);
 	if (r < 0)
 		return r;
 	if (strcmp(hex, want) != 0) {
@@ -524,12 +544,13 @@ int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *
 
 	memset(stats, 0, sizeof(*stats));
 	fileindex_init(&s.index);
+	fileindex_init(&s.member);
 	r = filechain_load(o->st, o->job, o->id, &chain, why, sizeof(why));
 	if (r < 0) {
 		log_error("%s", why);
 		return r;
 	}
-	r = load_index(&s, &chain.v[chain.n - 1]);
+	r = load_index(&s, &chain.v[chain.n - 1], &s.index);
 	if (r == 0 && o->subpath) {
 		r = normalise(&s, o->subpath);
 		if (r == 0 && (!snaprestore_path_safe(s.name) || strcmp(s.name, ".") == 0)) {
@@ -538,7 +559,8 @@ int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *
 		}
 		if (r == 0) {
 			s.sub = strdup(s.name);
-			r = s.sub ? collect_inodes(&s) : -ENOMEM;
+			if (!s.sub)
+				r = -ENOMEM;
 		}
 	}
 	if (r == 0)
@@ -565,8 +587,18 @@ int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *
 		archive_write_disk_set_options(s.disk, flags);
 		archive_write_disk_set_standard_lookup(s.disk);
 	}
-	for (size_t i = 0; r == 0 && i < chain.n; i++)
-		r = read_member(&s, &chain.v[i]);
+	for (size_t i = 0; r == 0 && i < chain.n; i++) {
+		bool last = i + 1 == chain.n;
+
+		fileindex_free(&s.member);
+		s.mi = last ? &s.index : &s.member;
+		if (!last)
+			r = load_index(&s, &chain.v[i], &s.member);
+		if (r == 0)
+			r = collect_inodes(&s, chain.v[i].id);
+		if (r == 0)
+			r = read_member(&s, &chain.v[i]);
+	}
 	if (s.disk) {
 		/* Directory times and modes are set here, after their contents. */
 		if (archive_write_close(s.disk) < ARCHIVE_WARN && r == 0) {

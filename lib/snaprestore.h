@@ -6,8 +6,11 @@
  * when the backup's index says this member holds it (its FROM), so a file
  * changed later, or deleted since, is never written; the newest tar carries
  * every directory, symlink and special file, and comes last, so directory
- * times and modes are set after their contents.  Every tar is hashed as it
- * is read and must match its record.
+ * times and modes are set after their contents (and set again, relative,
+ * for directories deeper than PATH_MAX).  A file with several names is in a
+ * tar once, under its first name: when only a later name is wanted, the
+ * first is extracted too, as the link's anchor, and removed at the end.
+ * Every tar is hashed as it is read and must match its record.
  *
  * Extraction is libarchive's archive_write_disk with the SECURE_* flags: no
  * absolute path, no "..", no writing through a symlink.  An entry that tries

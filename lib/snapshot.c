@@ -329,8 +329,11 @@ static int copy_content(struct snap *s, int fd, const struct stat *st, uint8_t s
 		sha256_update(&h, s->buf, (size_t)n);
 		left -= (uint64_t)n;
 		s->stats->bytes_read += (uint64_t)n;
-		if (s->o->read_bytes)
-			s->o->read_bytes(s->o->ctx, (uint64_t)n);
+		if (s->o->read_bytes) {
+			r = s->o->read_bytes(s->o->ctx, (uint64_t)n);
+			if (r < 0)
+				goto out;
+		}
 		for (ssize_t done = 0; done < n;) {
 			la_ssize_t w = archive_write_data(s->tar, s->buf + done, (size_t)(n - done));
 

@@ -55,10 +55,10 @@ struct snapshot_opts {
 	/* Sinks for the uncompressed tar and index text: 0 or a negative errno. */
 	int (*tar_write)(void *ctx, const void *buf, size_t len);
 	int (*index_write)(void *ctx, const void *buf, size_t len);
-	/* Optional hooks: between files (0, or a negative errno to stop: a
-	 * cancel), after each read of file content, and progress. */
+	/* Optional hooks: between files, and after each read of file content
+	 * (0, or a negative errno to stop: a cancel), and progress. */
 	int (*between_files)(void *ctx);
-	void (*read_bytes)(void *ctx, uint64_t n);
+	int (*read_bytes)(void *ctx, uint64_t n);
 	void (*progress)(void *ctx, const char *path);
 	void *ctx;
 };

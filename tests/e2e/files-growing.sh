@@ -4,7 +4,8 @@
 # short of its header size nor mixed: the stored content is exactly a prefix
 # of the file.  The run is slowed with io_limit so the writer is sure to
 # append during every read, and runs on a pseudo-terminal (script) so its
-# progress display (files, bytes, rate) is drawn.
+# progress display (files, bytes, rate) is drawn.  Then Ctrl-C in the middle
+# of a big file stops a run and leaves nothing in the store.
 set -e
 # shellcheck source=tests/e2e/files-lib.sh
 . "$(dirname "$0")/files-lib.sh"
@@ -53,5 +54,20 @@ equals "$size" "$(cut -f 5 <<<"$line")" "restored size is the indexed size"
 cmp -n "$size" "$TMP/r/growing.log" "$T/growing.log" || fail "the stored content is not a prefix of the file"
 equals "$(sha256sum < "$TMP/r/growing.log" | cut -d ' ' -f 1)" "$(cut -f 9 <<<"$line")" "indexed hash"
 CHECKS=$((CHECKS + 2))
+
+# Ctrl-C in the middle of a big file stops the run there and leaves nothing.
+echo "more" >> "$T/growing.log"
+"$LIFEBOAT" -c "$CFG" run site --here > "$TMP/cancel.out" 2> "$TMP/cancel.err" &
+RUN=$!
+sleep 0.5
+kill -INT "$RUN"
+set +e
+wait "$RUN"
+rc=$?
+set -e
+equals "$rc" "1" "exit status of a cancelled run"
+contains "$(cat "$TMP/cancel.err")" "cancelled" "cancel message"
+equals "$(find "$STORE/site" -name '*.json' | wc -l)" "1" "records after a cancelled run"
+equals "$(find "$STORE/site" -name '.*' | wc -l)" "0" "temporary files after a cancelled run"
 
 done_ok

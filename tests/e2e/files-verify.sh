@@ -67,7 +67,7 @@ flip "$(artifact_of dbjob "$DBID" sql.zst)"
 IDX1=$(artifact_of site "$ID1" index.zst)
 cp "$IDX1" "$TMP/idx1.bak"
 cp "$(record_of site "$ID1")" "$TMP/rec1.bak"
-zstdcat "$IDX1" | grep -v 'a/f7$' | zstd -q -f -o "$IDX1"
+zstdcat "$TMP/idx1.bak" | grep -v 'a/f7$' | zstd -q -f -o "$IDX1"
 python3 - "$(record_of site "$ID1")" "$IDX1" <<'PY'
 import hashlib, json, os, sys
 rec, idx = sys.argv[1], sys.argv[2]
