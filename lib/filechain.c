@@ -15,6 +15,21 @@ int filechain_artifact(struct store *st, const struct store_entry *e, const char
 	return store_path(st, e->job, &e->parts, ext, buf, buflen);
 }
 
+const char *filechain_artifact_sha(const struct store_entry *e, const char *ext)
+{
+	const json_t *a;
+	size_t i;
+
+	json_array_foreach(json_object_get(e->record, "artifacts"), i, a) {
+		const char *file = json_string_value(json_object_get(a, "file"));
+		const char *dot = file ? strchr(file, '.') : NULL;
+
+		if (dot && strcmp(dot + 1, ext) == 0)
+			return json_string_value(json_object_get(a, "sha256"));
+	}
+	return NULL;
+}
+
 int filechain_check_artifacts(struct store *st, const struct store_entry *e, char *why, size_t whylen)
 {
 	json_t *arts = json_object_get(e->record, "artifacts"), *a;

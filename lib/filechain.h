@@ -35,6 +35,9 @@ void filechain_free(struct filechain *c);
 int filechain_artifact(struct store *st, const struct store_entry *e, const char *ext,
 		       char *buf, size_t buflen);
 
+/* The SHA-256 (hex) E's record gives for its artifact EXT, or NULL. */
+const char *filechain_artifact_sha(const struct store_entry *e, const char *ext);
+
 /* Checks that every artifact of E's record exists with its recorded size.
  * Returns 0, or -ENOENT / -EINVAL with WHY filled. */
 int filechain_check_artifacts(struct store *st, const struct store_entry *e, char *why, size_t whylen);

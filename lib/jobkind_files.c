@@ -169,18 +169,7 @@ static void pick_parent(struct jobkind *k, time_t now, struct parent_pick *p)
 		log_warn("job %s: %s; taking a full snapshot", k->job->name, p->reason);
 		return;
 	}
-	want = NULL;
-	{
-		const json_t *arts = json_object_get(chain.v[chain.n - 1].record, "artifacts"), *a;
-		size_t i;
-
-		json_array_foreach(arts, i, a) {
-			const char *file = json_string_value(json_object_get(a, "file"));
-
-			if (file && strstr(file, ".index.zst"))
-				want = json_string_value(json_object_get(a, "sha256"));
-		}
-	}
+	want = filechain_artifact_sha(&chain.v[chain.n - 1], "index.zst");
 	r = filechain_artifact(k->st, &chain.v[chain.n - 1], "index.zst", path, sizeof(path));
 	if (r == 0 && want)
 		r = fileindex_load(&p->index, path, hex);

@@ -122,21 +122,6 @@ static la_ssize_t source_read(struct archive *a, void *ctx, const void **buf)
 	return n;
 }
 
-/* What the record says the artifact's hash is. */
-static const char *recorded_sha(const struct store_entry *e, const char *suffix)
-{
-	const json_t *a;
-	size_t i;
-
-	json_array_foreach(json_object_get(e->record, "artifacts"), i, a) {
-		const char *file = json_string_value(json_object_get(a, "file"));
-
-		if (file && strlen(file) > strlen(suffix) && !strcmp(file + strlen(file) - strlen(suffix), suffix))
-			return json_string_value(json_object_get(a, "sha256"));
-	}
-	return NULL;
-}
-
 static int copy_data(struct rs *s, struct archive *in, const struct store_entry *m)
 {
 	for (;;) {
@@ -293,7 +278,7 @@ static int read_member(struct rs *s, const struct store_entry *m)
 	struct source src = { .fd = -1 };
 	struct archive *in = NULL;
 	struct archive_entry *entry;
-	const char *want = recorded_sha(m, ".tar.zst");
+	const char *want = filechain_artifact_sha(m, "tar.zst");
 	char path[4096];
 	bool hashing = false;
 	int r = 0, ar;
@@ -479,7 +464,7 @@ static void root_metadata(struct rs *s, int dirfd)
 
 static int load_index(struct rs *s, const struct store_entry *e, struct fileindex *fi)
 {
-	const char *want = recorded_sha(e, ".index.zst");
+	const char *want = filechain_artifact_sha(e, "index.zst");
 	char path[4096], hex[65];
 	int r;
 

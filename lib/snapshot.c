@@ -513,7 +513,7 @@ static int visit_special(struct snap *s, int dirfd, const char *name, const stru
 	return index_line(s, &e, s->o->id);
 }
 
-static int walk_dir(struct snap *s, int fd, dev_t dev);
+static int walk_dir(struct snap *s, int fd);
 
 static int between(struct snap *s)
 {
@@ -559,7 +559,7 @@ static int visit_dir(struct snap *s, int fd, const struct stat *st)
 		close(fd);
 		return 0;
 	}
-	return walk_dir(s, fd, st->st_dev);
+	return walk_dir(s, fd);
 }
 
 static int visit(struct snap *s, int dirfd, const char *name)
@@ -600,13 +600,12 @@ static int visit(struct snap *s, int dirfd, const char *name)
 }
 
 /* Every entry of the open directory FD (owned: closed here). */
-static int walk_dir(struct snap *s, int fd, dev_t dev)
+static int walk_dir(struct snap *s, int fd)
 {
 	DIR *d = fdopendir(fd);
 	struct dirent *de;
 	int r = 0;
 
-	(void)dev;
 	if (!d) {
 		note_error(s, errno, "cannot read the directory");
 		close(fd);

@@ -1,8 +1,8 @@
 # A files job round trip on a tree with everything a web root can hold:
 # hidden files and directories, a 0-byte file, a sparse 100 MB file, a hard
 # link pair, symlinks (relative, absolute, dangling, pointing outside), a
-# FIFO, a socket (skipped), names with spaces, a newline, non-UTF-8 bytes and
-# 255 bytes, a path deeper than 4096 bytes, xattrs and an ACL, a mode 4755
+# FIFO, a device node, a socket (skipped), names with spaces, a newline, non-UTF-8 bytes and
+# 255 bytes, a path deeper than 4096 bytes, xattrs, an ACL and a directory's default ACL, a mode 4755
 # file, an unreadable file and an excluded cache/ dir.  The snapshot runs
 # without CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH so root cannot read the
 # unreadable file either.  Restore into a new dir gives the same content,
@@ -40,6 +40,8 @@ chmod 4755 "$T/www/cgi-bin/suid.cgi"
 setfattr -n user.lifeboat -v "tagged" "$T/www/link-a"
 setfattr -n user.dir -v "d" "$T/www/cgi-bin"
 setfacl -m u:nobody:r "$T/.htaccess"
+setfacl -d -m u:nobody:rx "$T/www/cgi-bin"
+mknod "$T/www/null-device" c 1 3
 echo "cached" > "$T/cache/deep/item"
 echo "nobody reads me" > "$T/www/unreadable"
 chmod 000 "$T/www/unreadable"
@@ -99,6 +101,8 @@ same_tree "$T" "$R" "restore" --skip cache --skip www/unreadable --skip www/sock
 CHECKS=$((CHECKS + 2))
 equals "$(getfattr --only-values -n user.lifeboat "$R/www/link-a")" "tagged" "xattr"
 contains "$(getfacl -p "$R/.htaccess" 2>/dev/null)" "user:nobody:r--" "ACL"
+contains "$(getfacl -p "$R/www/cgi-bin" 2>/dev/null)" "default:user:nobody:r-x" "default ACL"
+equals "$(stat -c '%F %t:%T' "$R/www/null-device")" "character special file 1:3" "device node"
 equals "$(stat -c %h "$R/www/link-a")" "2" "link count"
 equals "$(stat -c %i "$R/www/link-a")" "$(stat -c %i "$R/www/cgi-bin/link-b")" "hard link inode"
 equals "$(stat -c %a "$R/www/cgi-bin/suid.cgi")" "4755" "suid mode"

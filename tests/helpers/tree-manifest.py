@@ -62,6 +62,8 @@ def main():
                     fields.append(xattrs(fd))
                 finally:
                     os.close(fd)
+            elif kind in (stat.S_IFCHR, stat.S_IFBLK):
+                fields.append("%d:%d" % (os.major(st.st_rdev), os.minor(st.st_rdev)))
             elif kind == stat.S_IFDIR:
                 fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=dirfd)
                 try:
