@@ -422,9 +422,13 @@ static int visit_file(struct snap *s, int dirfd, const char *name, const struct 
 		if (r == 0 && is_link) {
 			struct link_seen *ls = link_slot(s, st.st_dev, st.st_ino, false);
 
+			/* No hash: the first name could not be read, so neither is
+			 * there content for this one. */
 			e.has_sha = ls != NULL;
 			if (ls)
 				memcpy(e.sha, ls->sha, sizeof(e.sha));
+			else
+				e.flags = FI_ERROR;
 		} else if (r == 0) {
 			r = copy_content(s, fd, &st, e.sha, &read_err);
 			e.has_sha = true;
