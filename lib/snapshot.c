@@ -684,6 +684,9 @@ static int setup(struct snap *s)
 	archive_write_set_format_pax(s->tar);
 	/* Names are bytes: one that is not in the locale's charset is stored
 	 * as it is, marked hdrcharset=BINARY (libarchive's own fallback). */
+	/* Big blocks: each one is a call into zstd, which takes locks when it
+	 * compresses on a worker thread. */
+	archive_write_set_bytes_per_block(s->tar, 1 << 20);
 	archive_write_set_bytes_in_last_block(s->tar, 1);
 	archive_entry_linkresolver_set_strategy(s->links, archive_format(s->tar));
 	if (archive_write_open(s->tar, s, NULL, tar_cb, NULL) != ARCHIVE_OK) {

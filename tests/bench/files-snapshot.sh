@@ -7,6 +7,7 @@
 #   lifeboat 1%       a third run after 1% of the files changed
 #   restic first / restic 1%   the same two points with restic, when installed
 # and prints wall seconds, the ratio to tar|zstd-3, output size and peak RSS.
+# A second tar|zstd-3 row also fsyncs its output, as lifeboat does.
 #
 #   tests/bench/files-snapshot.sh [--files N] [--lifeboat PATH] [--keep]
 #
@@ -49,7 +50,7 @@ schedule = @daily
 path = $W/tree
 EOC
 TREE_BYTES=$(du -sb "$W/tree" | cut -f 1)
-printf '%-16s %8s %8s %10s %9s\n' tool seconds vs-tar output-MiB rss-MiB
+printf '%-17s %8s %8s %10s %9s\n' tool seconds vs-tar output-MiB rss-MiB
 BASE=""
 FAILED=0
 # row NAME OUTPUT-FILE-OR-DIR CMD...: times CMD, prints a row.
@@ -66,10 +67,12 @@ row() {
 	size=$(du -sb "$out" 2>/dev/null | cut -f 1)
 	[ -n "$BASE" ] || BASE=$secs
 	ratio=$(echo "$secs / $BASE" | bc -l)
-	printf '%-16s %8.2f %7.2fx %10.1f %9d\n' "$name" "$secs" "$ratio" "$(echo "${size:-0} / 1048576" | bc -l)" "$rss"
+	printf '%-17s %8.2f %7.2fx %10.1f %9d\n' "$name" "$secs" "$ratio" "$(echo "${size:-0} / 1048576" | bc -l)" "$rss"
 }
 command -v bc >/dev/null || { echo "files-snapshot.sh: bc is missing" >&2; exit 1; }
 row "tar|zstd-3" "$W/tar.zst" sh -c "tar -cf - -C '$W/tree' . | zstd -3 -q -o '$W/tar.zst'"
+# lifeboat fsyncs its artifacts (and paces their write-back): the fair twin.
+row "tar|zstd-3+sync" "$W/tar.zst" sh -c "tar -cf - -C '$W/tree' . | zstd -3 -q -f -o '$W/tar.zst' && sync '$W/tar.zst'"
 row "lifeboat full" "$W/store" "$LIFEBOAT" -c "$W/lb.ini" run bench --here
 if command -v restic >/dev/null; then
 	export RESTIC_PASSWORD=bench RESTIC_REPOSITORY=$W/restic
