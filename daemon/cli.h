@@ -56,6 +56,7 @@ int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
 int cmd_restore(struct cli *cli, int argc, char **argv);
+int cmd_verify(struct cli *cli, int argc, char **argv);
 int cmd_prune(struct cli *cli, int argc, char **argv);
 int cmd_pin(struct cli *cli, int argc, char **argv);
 int cmd_unpin(struct cli *cli, int argc, char **argv);

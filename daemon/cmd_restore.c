@@ -1,6 +1,7 @@
 /*
  * lifeboat restore — puts a backup back, never over the original:
  *   db jobs:    restore JOB ID --database NAME [--force]   (a new database)
+ *   files jobs: restore JOB ID --to DIR [--path SUBPATH]   (a new or empty DIR)
  * ID is a backup id or `latest` (the newest good backup).
  */
 #include <errno.h>
@@ -9,16 +10,46 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "dbconn.h"
 #include "dbrestore.h"
 #include "log.h"
+#include "snaprestore.h"
 #include "store.h"
 #include "units.h"
 
 static const char usage_text[] =
-	"usage: lifeboat [-c FILE] restore JOB ID --database NAME [--force]\n";
+	"usage: lifeboat [-c FILE] restore JOB ID --database NAME [--force]\n"
+	"       lifeboat [-c FILE] restore JOB ID --to DIR [--path SUBPATH]\n";
+
+static int restore_files(const struct job *job, struct store *st, const struct store_entry *e,
+			 const char *to_dir, const char *subpath)
+{
+	struct snaprestore_opts o = {
+		.st = st, .job = job->name, .id = e->id, .to = to_dir, .subpath = subpath,
+		.owners = geteuid() == 0,
+	};
+	struct snaprestore_stats stats;
+	struct timespec t0, t1;
+	char size[32];
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (snaprestore_run(&o, &stats) < 0)
+		return EXIT_FAILED;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	units_format_size_human(stats.bytes, size, sizeof(size));
+	printf("restored %s %s%s%s into %s: %" PRIu64 " entries, %" PRIu64 " files, %s from %u tar(s) in %.1f s%s\n",
+	       job->name, e->id, subpath ? " path " : "", subpath ? subpath : "", to_dir,
+	       stats.entries, stats.files, size, stats.chain,
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+	       o.owners ? "" : " (owners not set: not root)");
+	if (stats.unreadable)
+		printf("%" PRIu64 " path(s) were unreadable when the backup was taken and are not restored\n",
+		       stats.unreadable);
+	return EXIT_OK;
+}
 
 static int restore_db(const struct config *cfg, const struct job *job, struct store *st,
 		      const struct store_entry *e, const char *to_db, bool force)
@@ -66,9 +97,10 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		{ "database", required_argument, NULL, 'd' },
 		{ "to", required_argument, NULL, 't' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "path", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *to_db = NULL, *to_dir = NULL;
+	const char *to_db = NULL, *to_dir = NULL, *subpath = NULL;
 	struct store_entry e;
 	struct store *st = NULL;
 	const struct job *job;
@@ -82,6 +114,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		case 'd': to_db = optarg; break;
 		case 't': to_dir = optarg; break;
 		case 'f': force = true; break;
+		case 'p': subpath = optarg; break;
 		default:
 			fputs(usage_text, stderr);
 			return EXIT_USAGE;
@@ -91,17 +124,23 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
+	if ((subpath && !to_dir) || (force && to_dir) || (to_dir && !*to_dir)) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
 	if (to_db && (!*to_db || strlen(to_db) > 64)) {
 		fprintf(stderr, "lifeboat: restore: --database needs a name of 1 to 64 characters\n");
 		return EXIT_USAGE;
 	}
-	r = cli_load_job(cli, argv[optind], "restore needs its connection settings", &cfg, &job);
+	r = cli_load_job(cli, argv[optind], "restore needs its settings", &cfg, &job);
 	if (r)
 		return r;
-	if (to_dir || job->kind != JOB_DB) {
-		fprintf(stderr, "lifeboat: restore: %s\n", job->kind != JOB_DB ?
-			"only db jobs can be restored in this version" :
-			"--to DIR is for files jobs; a db job restores with --database NAME");
+	if ((job->kind == JOB_DB && to_dir) || (job->kind == JOB_FILES && to_db) ||
+	    (job->kind != JOB_DB && job->kind != JOB_FILES)) {
+		fprintf(stderr, "lifeboat: restore: %s\n",
+			job->kind == JOB_DB ? "--to DIR is for files jobs; a db job restores with --database NAME" :
+			job->kind == JOB_FILES ? "--database is for db jobs; a files job restores with --to DIR" :
+			"only db and files jobs can be restored in this version");
 		config_free(cfg);
 		return EXIT_USAGE;
 	}
@@ -118,7 +157,10 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		config_free(cfg);
 		return EXIT_FAILED;
 	}
-	r = restore_db(cfg, job, st, &e, to_db, force);
+	if (job->kind == JOB_FILES)
+		r = restore_files(job, st, &e, to_dir, subpath);
+	else
+		r = restore_db(cfg, job, st, &e, to_db, force);
 	store_entry_free(&e);
 	store_close(st);
 	config_free(cfg);

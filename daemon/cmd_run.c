@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +46,17 @@ static void draw_progress(void *ctx, const struct jobrun_progress *p)
 		units_format_age((int64_t)((double)(p->estimated - p->bytes_in) / r), left, sizeof(left));
 		snprintf(eta, sizeof(eta), "  ETA ~%s", left);
 	}
-	fprintf(stderr, "\r\033[K%s: %-30.30s %10s -> %-10s %10s/s%s", p->job, p->what ? p->what : "",
-		in, out, rate, eta);
+	/* Files jobs count files: the count leads, the path shows its tail. */
+	if (p->files) {
+		const char *what = p->what ? p->what : "";
+		size_t len = strlen(what);
+
+		fprintf(stderr, "\r\033[K%s: %8" PRIu64 " files %10s -> %-10s %10s/s  %s%.30s", p->job, p->files,
+			in, out, rate, len > 30 ? "..." : "", len > 30 ? what + len - 30 : what);
+	} else {
+		fprintf(stderr, "\r\033[K%s: %-30.30s %10s -> %-10s %10s/s%s", p->job, p->what ? p->what : "",
+			in, out, rate, eta);
+	}
 	fflush(stderr);
 }
 
@@ -180,7 +190,8 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	}
 	units_format_size_human(res.bytes_in, in, sizeof(in));
 	units_format_size_human(res.bytes_out, out, sizeof(out));
-	printf("%s: %s ok: %s, %s stored, in %.1f s\n", job->name, res.id, in, out, res.seconds);
+	printf("%s: %s %s: %s, %s stored, in %.1f s\n", job->name, res.id, res.partial ? "partial" : "ok",
+	       in, out, res.seconds);
 	config_free(cfg);
 	return EXIT_OK;
 }

@@ -1,6 +1,6 @@
 /*
  * lifeboat — the command-line tool.  It reads the config and the store itself
- * for the commands that need no daemon (check-config, list); the formatting of
+ * for the commands that need no daemon (check-config, list, verify, restore); the formatting of
  * everything a person reads is done here, never in the daemon.
  */
 #include <getopt.h>
@@ -29,8 +29,11 @@ static const struct command commands[] = {
 	  "                               apply retention, explaining each decision" },
 	{ "pin", cmd_pin, "pin JOB ID [--reason TEXT]   keep a backup forever" },
 	{ "unpin", cmd_unpin, "unpin JOB ID                 let retention decide again" },
+	{ "verify", cmd_verify, "verify [JOB [ID]]            re-hash artifacts against their records" },
 	{ "restore", cmd_restore, "restore JOB ID --database NAME [--force]\n"
-	  "                               db: restore a dump into a new database" },
+	  "                               db: restore a dump into a new database\n"
+	  "  restore JOB ID --to DIR [--path SUBPATH]\n"
+	  "                               files: restore a snapshot into a new or empty DIR" },
 };
 
 static void usage(FILE *out)

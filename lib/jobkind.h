@@ -72,5 +72,6 @@ int jobkind_logs_run(struct jobkind *k, json_t *record);
 
 /* The store space this run will need, for the space guard (0 when unknown). */
 int jobkind_db_estimate(const struct job *job, struct store *st, uint64_t *bytes);
+int jobkind_files_estimate(const struct job *job, struct store *st, uint64_t *bytes);
 
 #endif

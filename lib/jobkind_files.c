@@ -1,14 +1,343 @@
 /*
- * jobkind_files — a files job's run.  See jobkind.h.
+ * jobkind_files — a files job's run: chooses full or incremental, runs the
+ * snapshot (snapshot.h) into two artifacts, "tar.zst" (the pax tar) and
+ * "index.zst" (the index), and puts the snapshot's facts in the record.
+ * See jobkind.h.
+ *
+ * The parent is the job's newest backup (ok or partial).  A new full is
+ * taken when there is none, when full_every has passed since the chain's
+ * full, when the chain would grow past max_chain, or when the parent's chain
+ * is not whole (a member or an artifact missing, a size that differs from
+ * its record, the parent's index not matching its hash).  The reason goes
+ * into the record.
  */
 #include "jobkind.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
+#include "compress.h"
+#include "fileindex.h"
+#include "filechain.h"
 #include "log.h"
+#include "snapshot.h"
+
+struct files_run {
+	struct jobkind *k;
+	struct store_artifact *tar_art, *index_art;
+	struct zwriter *tar_zw, *index_zw;
+	uint64_t tar_out, index_out;	/* compressed bytes of each */
+	char what[512];
+};
+
+/* The parent chosen for an incremental, with the chain facts. */
+struct parent_pick {
+	struct fileindex index;		/* the parent's index */
+	char id[STORE_ID_MAX];
+	char full[STORE_ID_MAX];	/* the chain's full snapshot */
+	json_int_t full_time;		/* when that full ran (unix seconds) */
+	json_int_t chain_length;	/* incrementals on the full, parent included */
+	bool have;
+	char reason[1200];		/* why a full, when !have */
+};
+
+static int tar_sink(void *ctx, const void *buf, size_t len)
+{
+	struct files_run *f = ctx;
+
+	f->tar_out += len;
+	f->k->bytes_out += len;
+	throttle_io(f->k->throttle, len);
+	return store_artifact_write(f->tar_art, buf, len);
+}
+
+static int index_sink(void *ctx, const void *buf, size_t len)
+{
+	struct files_run *f = ctx;
+
+	f->index_out += len;
+	f->k->bytes_out += len;
+	return store_artifact_write(f->index_art, buf, len);
+}
+
+static int tar_write(void *ctx, const void *buf, size_t len)
+{
+	struct files_run *f = ctx;
+
+	return zwriter_write(f->tar_zw, buf, len);
+}
+
+static int index_write(void *ctx, const void *buf, size_t len)
+{
+	struct files_run *f = ctx;
+
+	return zwriter_write(f->index_zw, buf, len);
+}
+
+static int between_files(void *ctx)
+{
+	struct files_run *f = ctx;
+
+	if (throttle_between_chunks(f->k->throttle) < 0 || jobkind_cancelled(f->k)) {
+		log_error("job %s: cancelled", f->k->job->name);
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+static int read_bytes(void *ctx, uint64_t n)
+{
+	struct files_run *f = ctx;
+
+	throttle_io(f->k->throttle, n);
+	f->k->bytes_in += n;
+	jobkind_progress(f->k, false);
+	/* A big file is no reason to ignore Ctrl-C until its end. */
+	if (jobkind_cancelled(f->k)) {
+		log_error("job %s: cancelled", f->k->job->name);
+		return -ECANCELED;
+	}
+	return 0;
+}
+
+static void progress(void *ctx, const char *path)
+{
+	struct files_run *f = ctx;
+
+	f->k->files++;
+	snprintf(f->what, sizeof(f->what), "%s", path);
+	f->k->what = f->what;
+	jobkind_progress(f->k, false);
+}
+
+/* Fills P with the parent to build on, or says in P->reason why not. */
+static void pick_parent(struct jobkind *k, time_t now, struct parent_pick *p)
+{
+	const struct files_job *fj = &k->job->files;
+	struct store_list l;
+	struct filechain chain;
+	const json_t *facts = NULL;
+	const struct store_entry *last = NULL;
+	char why[1024], path[4096], hex[65];
+	const char *want;
+	int r;
+
+	fileindex_init(&p->index);
+	p->have = false;
+	if (store_list(k->st, k->job->name, &l) < 0) {
+		snprintf(p->reason, sizeof(p->reason), "the job's backups could not be listed");
+		return;
+	}
+	for (size_t i = l.n; i-- > 0;) {
+		const char *res = json_string_value(json_object_get(l.v[i].record, "result"));
+
+		if (res && (!strcmp(res, "ok") || !strcmp(res, "partial"))) {
+			last = &l.v[i];
+			break;
+		}
+	}
+	if (!last) {
+		snprintf(p->reason, sizeof(p->reason), "first snapshot of the job");
+		store_list_free(&l);
+		return;
+	}
+	snprintf(p->id, sizeof(p->id), "%s", last->id);
+	facts = json_object_get(last->record, "files");
+	p->full_time = json_integer_value(json_object_get(facts, "full_time"));
+	p->chain_length = json_integer_value(json_object_get(facts, "chain_length"));
+	snprintf(p->full, sizeof(p->full), "%s", json_string_value(json_object_get(facts, "full")) ?
+		 json_string_value(json_object_get(facts, "full")) : "");
+	store_list_free(&l);
+
+	if (!*p->full || p->full_time <= 0) {
+		snprintf(p->reason, sizeof(p->reason), "the newest backup %s is not a files snapshot", p->id);
+		return;
+	}
+	if (now - (time_t)p->full_time >= fj->full_every) {
+		snprintf(p->reason, sizeof(p->reason), "full_every passed since the full %s", p->full);
+		return;
+	}
+	if (p->chain_length + 1 > fj->max_chain) {
+		snprintf(p->reason, sizeof(p->reason), "the chain on %s reached max_chain (%ld)", p->full,
+			 fj->max_chain);
+		return;
+	}
+	r = filechain_load(k->st, k->job->name, p->id, &chain, why, sizeof(why));
+	if (r < 0) {
+		snprintf(p->reason, sizeof(p->reason), "the parent's chain is broken: %s", why);
+		log_warn("job %s: %s; taking a full snapshot", k->job->name, p->reason);
+		return;
+	}
+	want = filechain_artifact_sha(&chain.v[chain.n - 1], "index.zst");
+	r = filechain_artifact(k->st, &chain.v[chain.n - 1], "index.zst", path, sizeof(path));
+	if (r == 0 && want)
+		r = fileindex_load(&p->index, path, hex);
+	if (r < 0 || !want || strcmp(hex, want) != 0) {
+		snprintf(p->reason, sizeof(p->reason), "the parent %s's index %s", p->id,
+			 !want ? "is not in its record" : r < 0 ? "cannot be read" : "does not match its SHA-256");
+		log_warn("job %s: %s; taking a full snapshot", k->job->name, p->reason);
+		fileindex_free(&p->index);
+	} else {
+		p->have = true;
+	}
+	filechain_free(&chain);
+}
+
+static int open_outputs(struct files_run *f)
+{
+	const struct job_tuning *t = &f->k->job->tuning;
+	int r;
+
+	r = store_artifact_open(f->k->txn, "tar.zst", &f->tar_art);
+	if (r == 0)
+		r = store_artifact_open(f->k->txn, "index.zst", &f->index_art);
+	/* The tar compresses on zstd's workers while this thread reads and
+	 * hashes: the two costs overlap. */
+	if (r == 0)
+		r = zwriter_open((int)t->compress_level, (int)t->compress_threads, tar_sink, f, &f->tar_zw);
+	if (r == 0)
+		r = zwriter_open((int)t->compress_level, 0, index_sink, f, &f->index_zw);
+	return r;
+}
+
+static int close_outputs(struct files_run *f)
+{
+	int r;
+
+	r = zwriter_close(f->tar_zw);
+	f->tar_zw = NULL;
+	if (r == 0) {
+		r = zwriter_close(f->index_zw);
+		f->index_zw = NULL;
+	}
+	if (r == 0)
+		r = store_artifact_finish(f->tar_art);
+	if (r == 0)
+		r = store_artifact_finish(f->index_art);
+	return r;
+}
+
+static json_t *facts_of(const struct snapshot_stats *s, const struct parent_pick *p, const char *id,
+			time_t now)
+{
+	json_t *j = json_pack("{s:s, s:s?, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			      " s:I, s:I, s:I, s:I, s:O, s:O}",
+			      "type", p->have ? "incremental" : "full",
+			      "parent", p->have ? p->id : NULL,
+			      "full", p->have ? p->full : id,
+			      "full_time", (json_int_t)(p->have ? p->full_time : now),
+			      "chain_length", (json_int_t)(p->have ? p->chain_length + 1 : 0),
+			      "entries", (json_int_t)s->entries,
+			      "files", (json_int_t)s->files,
+			      "stored", (json_int_t)s->stored,
+			      "added", (json_int_t)s->added,
+			      "changed", (json_int_t)s->changed,
+			      "removed", (json_int_t)s->removed,
+			      "unchanged", (json_int_t)s->unchanged,
+			      "bytes_read", (json_int_t)s->bytes_read,
+			      "bytes_tree", (json_int_t)s->bytes_tree,
+			      "excluded", (json_int_t)s->excluded,
+			      "sockets_skipped", (json_int_t)s->sockets,
+			      "mounts_not_entered", (json_int_t)s->other_fs,
+			      "changed_while_read_count", (json_int_t)s->changed_while_read,
+			      "errors", s->error_list,
+			      "changed_while_read", s->changed_list);
+
+	if (j && !p->have)
+		json_object_set_new(j, "full_reason", json_string(p->reason));
+	return j;
+}
 
 int jobkind_files_run(struct jobkind *k, json_t *record)
 {
-	log_error("job %s: files jobs are not available in this version", k->job->name);
-	return -ENOSYS;
+	struct files_run f = { .k = k };
+	struct parent_pick p;
+	struct snapshot_stats stats;
+	struct snapshot_opts o = {
+		.root = k->job->files.path,
+		.exclude = &k->job->files.exclude,
+		.one_file_system = k->job->files.one_file_system,
+		.id = store_txn_id(k->txn),
+		.tar_write = tar_write, .index_write = index_write,
+		.between_files = between_files, .read_bytes = read_bytes, .progress = progress,
+		.ctx = &f,
+	};
+	time_t now = time(NULL);
+	json_t *facts;
+	int r;
+
+	pick_parent(k, now, &p);
+	if (p.have) {
+		o.parent = &p.index;
+		o.parent_id = p.id;
+	}
+	r = open_outputs(&f);
+	if (r == 0)
+		r = snapshot_run(&o, &stats);
+	else
+		memset(&stats, 0, sizeof(stats));
+	if (r == 0) {
+		json_object_set_new(record, "size_raw", json_integer((json_int_t)zwriter_bytes_in(f.tar_zw)));
+		r = close_outputs(&f);
+	}
+	k->what = NULL;
+	zwriter_free(f.tar_zw);
+	zwriter_free(f.index_zw);
+	fileindex_free(&p.index);
+	if (r < 0) {
+		snapshot_stats_free(&stats);
+		return r;
+	}
+	for (size_t i = 0; i < json_array_size(stats.error_list) && i < 10; i++) {
+		const json_t *e = json_array_get(stats.error_list, i);
+
+		jobkind_partial(k, "%s/%s: %s", k->job->files.path,
+				json_string_value(json_object_get(e, "path")),
+				json_string_value(json_object_get(e, "error")));
+	}
+	if (stats.errors > 10)
+		jobkind_partial(k, "%llu more unreadable paths (see the log)",
+				(unsigned long long)(stats.errors - 10));
+	if (stats.changed_while_read) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "%llu file(s) changed while read, stored as last read (see files.changed_while_read)",
+			 (unsigned long long)stats.changed_while_read);
+		log_warn("job %s: %s", k->job->name, msg);
+		if (!k->warnings)
+			k->warnings = json_array();
+		json_array_append_new(k->warnings, json_string(msg));
+	}
+	facts = facts_of(&stats, &p, store_txn_id(k->txn), now);
+	snapshot_stats_free(&stats);
+	if (!facts)
+		return -ENOMEM;
+	json_object_set_new(record, "size_stored", json_integer((json_int_t)(f.tar_out + f.index_out)));
+	/* Top level too: list shows "type", retention follows "parent". */
+	json_object_set_new(record, "type", json_string(p.have ? "incremental" : "full"));
+	if (p.have)
+		json_object_set_new(record, "parent", json_string(p.id));
+	json_object_set_new(record, "files", facts);
+	return 0;
+}
+
+/* The store space this run will need: the chain's full, compressed, when a
+ * full is likely (a rough upper bound for an incremental too); 0 for a first
+ * run, when nothing is known. */
+int jobkind_files_estimate(const struct job *job, struct store *st, uint64_t *bytes)
+{
+	struct store_entry full, last;
+	const char *full_id;
+
+	*bytes = 0;
+	if (store_get(st, job->name, "latest", &last) < 0)
+		return 0;
+	full_id = json_string_value(json_object_get(json_object_get(last.record, "files"), "full"));
+	if (full_id && store_get(st, job->name, full_id, &full) == 0) {
+		*bytes = (uint64_t)json_integer_value(json_object_get(full.record, "size_stored"));
+		store_entry_free(&full);
+	}
+	store_entry_free(&last);
+	return 0;
 }

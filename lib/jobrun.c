@@ -89,6 +89,9 @@ static int space_guard(const struct config *cfg, const struct job *job, struct s
 	case JOB_DB:
 		r = jobkind_db_estimate(job, st, &estimate);
 		break;
+	case JOB_FILES:
+		r = jobkind_files_estimate(job, st, &estimate);
+		break;
 	default:
 		r = 0;
 		break;

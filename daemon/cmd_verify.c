@@ -1,0 +1,161 @@
+/*
+ * lifeboat verify [JOB [ID]] — re-hashes every artifact of the backups
+ * against their records and, for files backups, checks that the chain each
+ * one needs is whole and holds the content its index names.  One line per
+ * backup, "ok" or "BAD" with the reason; exit 1 when any is bad.  Reads only
+ * the store: no daemon needed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "filechain.h"
+#include "store.h"
+#include "units.h"
+#include "verify.h"
+
+static const char usage_text[] = "usage: lifeboat [-c FILE] verify [JOB [ID]]\n";
+
+/* Artifact results, so a chain member shared by many backups is hashed once. */
+struct checked {
+	char job[128];
+	char id[STORE_ID_MAX];
+	int r;				/* 0 or the negative errno */
+	char why[1200];
+};
+
+struct verify_run {
+	struct store *st;
+	struct checked *v;
+	size_t n;
+	uint64_t bytes;
+};
+
+static const struct checked *artifacts_of(struct verify_run *vr, const struct store_entry *e)
+{
+	struct checked *c, *nv;
+	uint64_t bytes = 0;
+
+	for (size_t i = 0; i < vr->n; i++)
+		if (!strcmp(vr->v[i].job, e->job) && !strcmp(vr->v[i].id, e->id))
+			return &vr->v[i];
+	nv = realloc(vr->v, (vr->n + 1) * sizeof(*nv));
+	if (!nv)
+		return NULL;
+	vr->v = nv;
+	c = &vr->v[vr->n++];
+	memset(c, 0, sizeof(*c));
+	snprintf(c->job, sizeof(c->job), "%s", e->job);
+	snprintf(c->id, sizeof(c->id), "%s", e->id);
+	c->r = verify_artifacts(vr->st, e, &bytes, c->why, sizeof(c->why));
+	vr->bytes += bytes;
+	return c;
+}
+
+/* Checks one backup; prints its line; returns true when good. */
+static bool verify_one(struct verify_run *vr, const struct store_entry *e)
+{
+	const char *kind = json_string_value(json_object_get(e->record, "kind"));
+	const json_t *facts = json_object_get(e->record, "files");
+	const char *type = json_string_value(json_object_get(facts, "type"));
+	const struct checked *c = artifacts_of(vr, e);
+	char why[1400] = "", size[32];
+
+	if (!c) {
+		snprintf(why, sizeof(why), "out of memory");
+	} else if (c->r < 0) {
+		snprintf(why, sizeof(why), "%s", c->why);
+	} else if (kind && !strcmp(kind, "files")) {
+		struct filechain chain;
+		char cwhy[1024];
+
+		if (filechain_load(vr->st, e->job, e->id, &chain, cwhy, sizeof(cwhy)) < 0) {
+			snprintf(why, sizeof(why), "its chain is broken: %s", cwhy);
+		} else {
+			for (size_t i = 0; i + 1 < chain.n && !*why; i++) {
+				const struct checked *m = artifacts_of(vr, &chain.v[i]);
+
+				if (!m || m->r < 0)
+					snprintf(why, sizeof(why), "its chain member %s is bad: %s", chain.v[i].id,
+						 m ? m->why : "out of memory");
+			}
+			filechain_free(&chain);
+			if (!*why)
+				verify_files_content(vr->st, e, why, sizeof(why));
+		}
+	}
+	units_format_size_human((uint64_t)json_integer_value(json_object_get(e->record, "size_stored")),
+				size, sizeof(size));
+	if (*why) {
+		printf("BAD  %s %s: %s\n", e->job, e->id, why);
+		return false;
+	}
+	printf("ok   %s %s (%s%s%s, %zu artifact(s), %s)\n", e->job, e->id, kind ? kind : "?",
+	       type ? " " : "", type ? type : "", json_array_size(json_object_get(e->record, "artifacts")), size);
+	return true;
+}
+
+int cmd_verify(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ NULL, 0, NULL, 0 },
+	};
+	struct verify_run vr = { 0 };
+	struct store_list l = { 0 };
+	struct store_entry one;
+	const struct job *job = NULL;
+	struct config *cfg;
+	size_t total = 0, bad = 0;
+	char size[32];
+	int c, r;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (argc - optind > 2) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (argc - optind >= 1)
+		r = cli_load_job(cli, argv[optind], NULL, &cfg, &job);
+	else
+		r = cli_load_config(cli, &cfg);
+	if (r)
+		return r;
+	if (store_open(cfg->store, &vr.st) < 0) {
+		config_free(cfg);
+		return EXIT_FAILED;
+	}
+	if (argc - optind == 2) {
+		r = store_get(vr.st, job->name, argv[optind + 1], &one);
+		if (r == 0) {
+			total = 1;
+			bad = !verify_one(&vr, &one);
+			store_entry_free(&one);
+		} else if (r == -ENOENT) {
+			fprintf(stderr, "lifeboat: job %s has no backup '%s' in %s\n", job->name,
+				argv[optind + 1], cfg->store);
+		}
+	} else {
+		r = store_list(vr.st, job ? job->name : NULL, &l);
+		for (size_t i = 0; r == 0 && i < l.n; i++) {
+			total++;
+			bad += !verify_one(&vr, &l.v[i]);
+		}
+		store_list_free(&l);
+	}
+	if (r == 0) {
+		units_format_size_human(vr.bytes, size, sizeof(size));
+		printf("%zu backup(s) verified, %s read: %zu ok, %zu bad\n", total, size, total - bad, bad);
+	}
+	free(vr.v);
+	store_close(vr.st);
+	config_free(cfg);
+	return r < 0 || bad ? EXIT_FAILED : EXIT_OK;
+}

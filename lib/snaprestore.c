@@ -1,0 +1,621 @@
+/*
+ * snaprestore — see snaprestore.h.
+ */
+#include "snaprestore.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "filechain.h"
+#include "fileindex.h"
+#include "log.h"
+#include "sha256.h"
+
+#define READ_BUF (256 * 1024)
+
+/* A tar.zst being read: the descriptor and the running hash of its bytes. */
+struct source {
+	int fd;
+	struct sha256 h;
+	unsigned char *buf;
+	const char *path;
+	int err;			/* read error (positive errno) */
+};
+
+struct rs {
+	const struct snaprestore_opts *o;
+	struct snaprestore_stats *stats;
+	struct fileindex index;		/* the backup's own index */
+	struct archive *disk;		/* archive_write_disk */
+	char *sub;			/* normalised subpath, or NULL */
+	char *name;			/* normalised entry name */
+	size_t namecap;
+	/* A tar stores a file with several names once, under the first name;
+	 * the later names are links to it.  When the first name is not to be
+	 * restored (deleted since, or outside the subpath) but a later one is,
+	 * the first is extracted anyway as an "anchor" for the link, then
+	 * removed.  INODES are those of the files the current member is to
+	 * restore; MI is the member's own index, where a name's inode is. */
+	struct fileindex member;	/* the current member's index (not the last) */
+	const struct fileindex *mi;	/* &member, or &index for the last member */
+	uint64_t *inodes;		/* sorted */
+	size_t ninodes;
+	char **anchors;			/* paths extracted only as anchors; owned */
+	size_t nanchors;
+};
+
+bool snaprestore_path_safe(const char *path)
+{
+	const char *p = path;
+
+	if (*path == '/' || *path == 0)
+		return false;
+	while (*p) {
+		const char *slash = strchr(p, '/');
+		size_t len = slash ? (size_t)(slash - p) : strlen(p);
+
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return false;
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+	return true;
+}
+
+/* "a/b/" -> "a/b", "./a" -> "a", "./" -> "."  (into S->name). */
+static int normalise(struct rs *s, const char *in)
+{
+	size_t len;
+
+	while (in[0] == '.' && in[1] == '/' && in[2])
+		in += 2;
+	len = strlen(in);
+	if (len + 1 > s->namecap) {
+		char *n = realloc(s->name, len + 1);
+
+		if (!n)
+			return -ENOMEM;
+		s->name = n;
+		s->namecap = len + 1;
+	}
+	memcpy(s->name, in, len + 1);
+	while (len > 1 && s->name[len - 1] == '/')
+		s->name[--len] = 0;
+	return 0;
+}
+
+static bool in_subpath(const struct rs *s, const char *name)
+{
+	size_t len;
+
+	if (!s->sub)
+		return true;
+	len = strlen(s->sub);
+	return strncmp(name, s->sub, len) == 0 && (name[len] == 0 || name[len] == '/');
+}
+
+static la_ssize_t source_read(struct archive *a, void *ctx, const void **buf)
+{
+	struct source *src = ctx;
+	ssize_t n;
+
+	(void)a;
+	do
+		n = read(src->fd, src->buf, READ_BUF);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		src->err = errno;
+		return -1;
+	}
+	sha256_update(&src->h, src->buf, (size_t)n);
+	*buf = src->buf;
+	return n;
+}
+
+static int copy_data(struct rs *s, struct archive *in, const struct store_entry *m)
+{
+	for (;;) {
+		const void *buf;
+		size_t len;
+		la_int64_t off;
+		int r = archive_read_data_block(in, &buf, &len, &off);
+
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN) {
+			log_error("%s %s: %s: %s", s->o->job, m->id, s->name, archive_error_string(in));
+			return -EINVAL;
+		}
+		if (archive_write_data_block(s->disk, buf, len, off) < ARCHIVE_WARN) {
+			log_error("%s %s: cannot restore '%s': %s", s->o->job, m->id, s->name,
+				  archive_error_string(s->disk));
+			return -EIO;
+		}
+		s->stats->bytes += len;
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool linked_inside(const struct rs *s, uint64_t ino)
+{
+	return s->inodes && bsearch(&ino, s->inodes, s->ninodes, sizeof(ino), cmp_u64) != NULL;
+}
+
+/* The inodes of the files member ID is to restore. */
+static int collect_inodes(struct rs *s, const char *id)
+{
+	free(s->inodes);
+	s->ninodes = 0;
+	s->inodes = malloc((s->index.n + 1) * sizeof(*s->inodes));
+	if (!s->inodes)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->index.n; i++) {
+		const struct fi_entry *e = &s->index.v[i];
+		const char *from = fileindex_from(&s->index, e);
+
+		if (e->type == 'f' && from && !strcmp(from, id) && in_subpath(s, e->path))
+			s->inodes[s->ninodes++] = e->ino;
+	}
+	qsort(s->inodes, s->ninodes, sizeof(*s->inodes), cmp_u64);
+	return 0;
+}
+
+/* One entry of member M: extracted when the index names M as its holder. */
+static int take_entry(struct rs *s, struct archive *in, struct archive_entry *entry,
+		      const struct store_entry *m)
+{
+	const char *raw = archive_entry_pathname(entry);
+	const char *link = archive_entry_hardlink(entry);
+	struct fi_entry *ie;
+	const char *from;
+	int r;
+
+	if (!raw || !snaprestore_path_safe(raw) || (link && !snaprestore_path_safe(link))) {
+		char *esc = fileindex_escape(raw ? raw : "");
+
+		log_error("%s %s: the archive holds an entry outside the tree ('%s'%s%s); refused",
+			  s->o->job, m->id, esc ? esc : "?", link ? " linked to " : "", link ? link : "");
+		free(esc);
+		return -EINVAL;
+	}
+	r = normalise(s, raw);
+	if (r < 0)
+		return r;
+	ie = fileindex_find(&s->index, s->name);
+	from = ie ? fileindex_from(&s->index, ie) : NULL;
+	if (!ie || ie->type == '-' || !from || strcmp(from, m->id) != 0 || !in_subpath(s, s->name)) {
+		const struct fi_entry *me = fileindex_find(s->mi, s->name);
+		char **na;
+
+		ie = NULL;
+		if (link || archive_entry_filetype(entry) != AE_IFREG || !me || me->type != 'f' ||
+		    !linked_inside(s, me->ino))
+			return 0;
+		na = realloc(s->anchors, (s->nanchors + 1) * sizeof(*na));
+		if (!na)
+			return -ENOMEM;
+		s->anchors = na;
+		s->anchors[s->nanchors] = strdup(s->name);
+		if (!s->anchors[s->nanchors])
+			return -ENOMEM;
+		s->nanchors++;
+	}
+	/* The root is the target directory itself: its metadata is set at the
+	 * end (libarchive refuses the empty name "."). */
+	if (strcmp(s->name, ".") == 0) {
+		if (ie)
+			ie->seen = true;
+		return 0;
+	}
+	archive_entry_copy_pathname(entry, s->name);
+	r = archive_write_header(s->disk, entry);
+	if (r < ARCHIVE_WARN) {
+		char *esc = fileindex_escape(s->name);
+
+		log_error("%s %s: cannot restore '%s': %s", s->o->job, m->id, esc ? esc : "?",
+			  archive_error_string(s->disk));
+		free(esc);
+		return -EINVAL;
+	}
+	if (archive_entry_size(entry) > 0 && !link)
+		r = copy_data(s, in, m);
+	else
+		r = 0;
+	if (r == 0 && archive_write_finish_entry(s->disk) < ARCHIVE_WARN) {
+		log_error("%s %s: cannot finish '%s': %s", s->o->job, m->id, s->name,
+			  archive_error_string(s->disk));
+		r = -EIO;
+	}
+	if (r == 0 && ie) {
+		ie->seen = true;
+		s->stats->entries++;
+		if (ie->type == 'f' && !link)
+			s->stats->files++;
+	}
+	return r;
+}
+
+/* Reads the rest of the file (tar padding, zstd epilogue, or all that a
+ * failed read left) into the hash, and compares it with the record.  The
+ * hash is finished either way. */
+static int drain_and_check(struct rs *s, const struct store_entry *m, struct archive *in,
+			   struct source *src, const char *want)
+{
+	char hex[65];
+	const void *b;
+
+	while (source_read(in, src, &b) > 0)
+		;
+	sha256_final_hex(&src->h, hex);
+	if (strcmp(hex, want) != 0) {
+		log_error("%s %s: %s does not match the SHA-256 in its record: the backup is corrupted",
+			  s->o->job, m->id, src->path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Reads member M's tar, extracting what the index says it holds, then
+ * checks the tar's hash. */
+static int read_member(struct rs *s, const struct store_entry *m)
+{
+	struct source src = { .fd = -1 };
+	struct archive *in = NULL;
+	struct archive_entry *entry;
+	const char *want = filechain_artifact_sha(m, "tar.zst");
+	char path[4096];
+	bool hashing = false;
+	int r = 0, ar;
+
+	if (!want || filechain_artifact(s->o->st, m, "tar.zst", path, sizeof(path)) < 0) {
+		log_error("%s %s: the record names no tar.zst", s->o->job, m->id);
+		return -EINVAL;
+	}
+	src.path = path;
+	src.buf = malloc(READ_BUF);
+	in = archive_read_new();
+	if (!src.buf || !in || sha256_init(&src.h) < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	hashing = true;
+	src.fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (src.fd < 0) {
+		r = -errno;
+		log_err(LOG_LVL_ERROR, errno, "%s %s: %s", s->o->job, m->id, path);
+		goto out;
+	}
+	/* Only what we write: zstd around a tar. */
+	archive_read_support_filter_zstd(in);
+	archive_read_support_format_tar(in);
+	archive_read_set_options(in, "hdrcharset=BINARY");
+	if (archive_read_open(in, &src, NULL, source_read, NULL) != ARCHIVE_OK) {
+		log_error("%s %s: %s: not a tar.zst: %s", s->o->job, m->id, path, archive_error_string(in));
+		r = -EINVAL;
+		goto out;
+	}
+	while ((ar = archive_read_next_header(in, &entry)) != ARCHIVE_EOF) {
+		if (ar < ARCHIVE_WARN) {
+			log_error("%s %s: %s: %s", s->o->job, m->id, path,
+				  src.err ? strerror(src.err) : archive_error_string(in));
+			r = -EINVAL;
+			goto out;
+		}
+		r = take_entry(s, in, entry, m);
+		if (r < 0)
+			goto out;
+	}
+	r = drain_and_check(s, m, in, &src, want);
+	hashing = false;
+	s->stats->chain++;
+out:
+	/* A tar that fails to read is most often a corrupted one: say so. */
+	if (hashing && r == -EINVAL && src.fd >= 0) {
+		drain_and_check(s, m, in, &src, want);
+		hashing = false;
+	}
+	if (hashing)
+		sha256_discard(&src.h);
+	if (in)
+		archive_read_free(in);
+	if (src.fd >= 0)
+		close(src.fd);
+	free(src.buf);
+	return r;
+}
+
+static int prepare_target(const char *to)
+{
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+
+	if (mkdir(to, 0700) == 0)
+		return 0;
+	if (errno != EEXIST) {
+		log_err(LOG_LVL_ERROR, errno, "%s: cannot create", to);
+		return -errno;
+	}
+	d = opendir(to);
+	if (!d) {
+		log_err(LOG_LVL_ERROR, errno, "%s", to);
+		return -errno;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	if (n) {
+		log_error("%s is not empty: restore only into a new or empty directory", to);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* Opens PATH below DIRFD one component at a time, never following a
+ * symlink, so a path longer than PATH_MAX opens too.  -1 with errno. */
+static int open_below(int dirfd, const char *path)
+{
+	char *copy = strdup(path), *save = NULL, *part;
+	int fd = dup(dirfd);
+
+	if (!copy || fd < 0) {
+		free(copy);
+		if (fd >= 0)
+			close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (part = strtok_r(copy, "/", &save); part && fd >= 0; part = strtok_r(NULL, "/", &save)) {
+		int next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		close(fd);
+		fd = next;
+	}
+	free(copy);
+	return fd;
+}
+
+/* libarchive sets directory times and modes at close through full paths,
+ * which fails past PATH_MAX; setting them again here, relative, covers
+ * every depth. */
+static void dir_metadata(struct rs *s, int target)
+{
+	for (size_t i = 0; i < s->index.n; i++) {
+		const struct fi_entry *e = &s->index.v[i];
+		struct timespec ts[2];
+		int fd;
+
+		if (e->type != 'd' || !e->seen || strcmp(e->path, ".") == 0)
+			continue;
+		fd = open_below(target, e->path);
+		if (fd < 0) {
+			log_err(LOG_LVL_WARN, errno, "%s/%s: cannot set the times", s->o->to, e->path);
+			continue;
+		}
+		ts[0].tv_sec = ts[1].tv_sec = e->mtime_s;
+		ts[0].tv_nsec = ts[1].tv_nsec = e->mtime_ns;
+		if (fchmod(fd, e->mode) < 0 || futimens(fd, ts) < 0)
+			log_err(LOG_LVL_WARN, errno, "%s/%s: cannot set the mode or times", s->o->to, e->path);
+		close(fd);
+	}
+}
+
+/* Removes the hard-link anchors extracted outside the subpath, and the
+ * directories made only for them. */
+static void remove_anchors(struct rs *s, int target)
+{
+	for (size_t i = 0; i < s->nanchors; i++) {
+		char *p = s->anchors[i], *slash;
+		const struct fi_entry *e = fileindex_find(&s->index, p);
+
+		/* A later member restored this name for real. */
+		if (e && e->type != '-' && e->seen && in_subpath(s, p)) {
+			free(p);
+			continue;
+		}
+		if (unlinkat(target, p, 0) < 0)
+			log_err(LOG_LVL_WARN, errno, "%s/%s: cannot remove", s->o->to, p);
+		while ((slash = strrchr(p, '/'))) {
+			*slash = 0;
+			if (unlinkat(target, p, AT_REMOVEDIR) < 0)
+				break;
+		}
+		free(p);
+	}
+	free(s->anchors);
+	s->anchors = NULL;
+	s->nanchors = 0;
+}
+
+/* The root's mode, times and owner, from its index line. */
+static void root_metadata(struct rs *s, int dirfd)
+{
+	struct fi_entry *root = fileindex_find(&s->index, ".");
+	struct timespec ts[2];
+
+	if (!root || s->sub)
+		return;
+	if (s->o->owners && fchownat(dirfd, ".", root->uid, root->gid, 0) < 0)
+		log_err(LOG_LVL_WARN, errno, "%s: cannot set the owner", s->o->to);
+	if (fchmodat(dirfd, ".", root->mode, 0) < 0)
+		log_err(LOG_LVL_WARN, errno, "%s: cannot set the mode", s->o->to);
+	ts[0].tv_sec = ts[1].tv_sec = root->mtime_s;
+	ts[0].tv_nsec = ts[1].tv_nsec = root->mtime_ns;
+	if (utimensat(dirfd, ".", ts, 0) < 0)
+		log_err(LOG_LVL_WARN, errno, "%s: cannot set the times", s->o->to);
+}
+
+static int load_index(struct rs *s, const struct store_entry *e, struct fileindex *fi)
+{
+	const char *want = filechain_artifact_sha(e, "index.zst");
+	char path[4096], hex[65];
+	int r;
+
+	if (!want || filechain_artifact(s->o->st, e, "index.zst", path, sizeof(path)) < 0) {
+		log_error("%s %s: the record names no index.zst", s->o->job, e->id);
+		return -EINVAL;
+	}
+	r = fileindex_load(fi, path, hex);
+	if (r < 0)
+		return r;
+	if (strcmp(hex, want) != 0) {
+		log_error("%s %s: %s does not match the SHA-256 in its record: the backup is corrupted",
+			  s->o->job, e->id, path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Every entry of the tree (within the subpath) must have been written. */
+static int check_complete(struct rs *s)
+{
+	uint64_t missing = 0, inside = 0;
+	const char *first = NULL;
+
+	for (size_t i = 0; i < s->index.n; i++) {
+		const struct fi_entry *e = &s->index.v[i];
+
+		if (e->type == '-' || !in_subpath(s, e->path))
+			continue;
+		inside++;
+		if (e->flags & FI_ERROR) {
+			s->stats->unreadable++;
+			continue;
+		}
+		if (!e->seen && !(s->sub && strcmp(e->path, ".") == 0)) {
+			missing++;
+			if (!first)
+				first = e->path;
+		}
+	}
+	if (s->sub && inside == 0) {
+		log_error("%s %s: no path '%s' in the backup", s->o->job, s->o->id, s->sub);
+		return -ENOENT;
+	}
+	if (missing) {
+		char *esc = fileindex_escape(first);
+
+		log_error("%s %s: %llu path(s) of the index were not found in the chain (first: '%s')",
+			  s->o->job, s->o->id, (unsigned long long)missing, esc ? esc : "?");
+		free(esc);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *stats)
+{
+	struct rs s = { .o = o, .stats = stats };
+	struct filechain chain = { 0 };
+	char why[1024];
+	int cwd = -1, target = -1, r, flags;
+
+	memset(stats, 0, sizeof(*stats));
+	fileindex_init(&s.index);
+	fileindex_init(&s.member);
+	r = filechain_load(o->st, o->job, o->id, &chain, why, sizeof(why));
+	if (r < 0) {
+		log_error("%s", why);
+		return r;
+	}
+	r = load_index(&s, &chain.v[chain.n - 1], &s.index);
+	if (r == 0 && o->subpath) {
+		r = normalise(&s, o->subpath);
+		if (r == 0 && (!snaprestore_path_safe(s.name) || strcmp(s.name, ".") == 0)) {
+			log_error("--path %s: give a path inside the tree, relative to its root", o->subpath);
+			r = -EINVAL;
+		}
+		if (r == 0) {
+			s.sub = strdup(s.name);
+			if (!s.sub)
+				r = -ENOMEM;
+		}
+	}
+	if (r == 0)
+		r = prepare_target(o->to);
+	if (r == 0) {
+		cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		target = open(o->to, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cwd < 0 || target < 0 || fchdir(target) < 0) {
+			r = -errno;
+			log_err(LOG_LVL_ERROR, errno, "%s: cannot enter", o->to);
+		}
+	}
+	if (r == 0) {
+		s.disk = archive_write_disk_new();
+		if (!s.disk)
+			r = -ENOMEM;
+	}
+	if (r == 0) {
+		flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
+			ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_SPARSE | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+			ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+		if (o->owners)
+			flags |= ARCHIVE_EXTRACT_OWNER;
+		archive_write_disk_set_options(s.disk, flags);
+		archive_write_disk_set_standard_lookup(s.disk);
+	}
+	for (size_t i = 0; r == 0 && i < chain.n; i++) {
+		bool last = i + 1 == chain.n;
+
+		fileindex_free(&s.member);
+		s.mi = last ? &s.index : &s.member;
+		if (!last)
+			r = load_index(&s, &chain.v[i], &s.member);
+		if (r == 0)
+			r = collect_inodes(&s, chain.v[i].id);
+		if (r == 0)
+			r = read_member(&s, &chain.v[i]);
+	}
+	if (s.disk) {
+		/* Directory times and modes are set here, after their contents. */
+		if (archive_write_close(s.disk) < ARCHIVE_WARN && r == 0) {
+			log_error("%s %s: %s", o->job, o->id, archive_error_string(s.disk));
+			r = -EIO;
+		}
+		archive_write_free(s.disk);
+	}
+	if (target >= 0)
+		remove_anchors(&s, target);
+	if (r == 0) {
+		dir_metadata(&s, target);
+		root_metadata(&s, target);
+	}
+	if (r == 0)
+		r = check_complete(&s);
+	if (cwd >= 0) {
+		if (fchdir(cwd) < 0)
+			log_err(LOG_LVL_WARN, errno, "cannot return to the working directory");
+		close(cwd);
+	}
+	if (target >= 0)
+		close(target);
+	if (r == -ENOMEM)
+		log_error("%s %s: out of memory", o->job, o->id);
+	filechain_free(&chain);
+	fileindex_free(&s.index);
+	for (size_t i = 0; i < s.nanchors; i++)
+		free(s.anchors[i]);
+	free(s.anchors);
+	free(s.inodes);
+	free(s.sub);
+	free(s.name);
+	return r;
+}

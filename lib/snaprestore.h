@@ -1,0 +1,61 @@
+/*
+ * snaprestore — rebuilds the tree of a files backup into a new directory,
+ * pulling each file's content from the chain member its index names.
+ *
+ * The chain is read oldest first, each tar once.  An entry is extracted only
+ * when the backup's index says this member holds it (its FROM), so a file
+ * changed later, or deleted since, is never written; the newest tar carries
+ * every directory, symlink and special file, and comes last, so directory
+ * times and modes are set after their contents (and set again, relative,
+ * for directories deeper than PATH_MAX).  A file with several names is in a
+ * tar once, under its first name: when only a later name is wanted, the
+ * first is extracted too, as the link's anchor, and removed at the end.
+ * Every tar is hashed as it is read and must match its record.
+ *
+ * Extraction is libarchive's archive_write_disk with the SECURE_* flags: no
+ * absolute path, no "..", no writing through a symlink.  An entry that tries
+ * any of these stops the restore with an error naming the backup and the
+ * entry: a crafted archive in the store is refused, not obeyed.  Modes,
+ * times, symlinks, hard links, xattrs and ACLs are restored; owners too when
+ * OWNERS is set (the caller passes it for root).
+ *
+ * The working directory is changed to the target for the duration (so
+ * paths deeper than PATH_MAX work) and restored before returning.  What this
+ * module does not do: restore over existing files, or restore db backups.
+ */
+#ifndef LIFEBOAT_SNAPRESTORE_H
+#define LIFEBOAT_SNAPRESTORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct snaprestore_opts {
+	struct store *st;
+	const char *job;
+	const char *id;			/* an exact backup id */
+	const char *to;			/* target: must not exist (it is created 0700) or be empty */
+	const char *subpath;		/* restore only this path of the tree (relative), or NULL */
+	bool owners;			/* set owners (needs root) */
+};
+
+struct snaprestore_stats {
+	uint64_t entries;		/* entries written */
+	uint64_t files;			/* regular files with content */
+	uint64_t bytes;			/* content bytes written */
+	uint64_t unreadable;		/* index entries with no content (unreadable at backup time) */
+	unsigned chain;			/* tars read */
+};
+
+/* Returns 0, or a negative errno after logging one line naming the backup
+ * (and the entry or file at fault): -EEXIST for a non-empty target,
+ * -ENOENT for a missing chain member or subpath, -EINVAL for a corrupted
+ * or crafted archive. */
+int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *stats);
+
+/* True when the tar entry name PATH is safe to extract: relative, and no
+ * ".." component. */
+bool snaprestore_path_safe(const char *path);
+
+#endif

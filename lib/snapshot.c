@@ -1,0 +1,743 @@
+/*
+ * snapshot — see snapshot.h.  The walk keeps one open directory per level
+ * and a growing relative path; every entry is looked at with fstatat()
+ * relative to its directory, never through the full path.
+ */
+#include "snapshot.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "log.h"
+#include "sha256.h"
+
+#define READ_BUF (256 * 1024)
+
+/* The content hash of a file with several names, for the names after the
+ * first (which the tar stores as links to it). */
+struct link_seen {
+	dev_t dev;
+	ino_t ino;
+	uint8_t sha[32];
+	bool used;
+};
+
+struct snap {
+	const struct snapshot_opts *o;
+	struct snapshot_stats *stats;
+	struct archive *tar;		/* the pax writer */
+	struct archive *disk;		/* archive_read_disk, for entry_from_file */
+	struct archive_entry_linkresolver *links;
+	struct link_seen *seen;		/* open addressing on (dev, ino) */
+	size_t nseen, seencap;
+	dev_t root_dev;
+	char *path;			/* relative path being visited */
+	size_t pathlen, pathcap;
+	unsigned char *buf;		/* READ_BUF */
+	int sink_err;			/* the tar sink's error, if it failed */
+	struct timespec last_between;	/* throttle between files at most every 20 ms */
+};
+
+void snapshot_stats_free(struct snapshot_stats *stats)
+{
+	json_decref(stats->error_list);
+	json_decref(stats->changed_list);
+	stats->error_list = stats->changed_list = NULL;
+}
+
+bool snapshot_excluded(const struct strlist *exclude, const char *path, bool is_dir)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base ? base + 1 : path;
+	for (size_t i = 0; exclude && i < exclude->n; i++) {
+		const char *g = exclude->v[i];
+		size_t len = strlen(g);
+		char pat[4096];
+
+		if (len == 0 || len >= sizeof(pat))
+			continue;
+		memcpy(pat, g, len + 1);
+		if (pat[len - 1] == '/') {
+			if (!is_dir)
+				continue;
+			pat[--len] = 0;
+			if (len == 0)
+				continue;
+		}
+		if (strchr(pat, '/')) {
+			if (fnmatch(pat, path, FNM_PATHNAME) == 0)
+				return true;
+		} else if (fnmatch(pat, base, 0) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+/* The relative path being visited; the root is "." (held as ""). */
+static const char *cur_path(const struct snap *s)
+{
+	return s->pathlen ? s->path : ".";
+}
+
+static int path_push(struct snap *s, const char *name, size_t *saved)
+{
+	size_t need = s->pathlen + 1 + strlen(name) + 1;
+
+	*saved = s->pathlen;
+	if (need > s->pathcap) {
+		size_t cap = s->pathcap * 2 > need ? s->pathcap * 2 : need + 256;
+		char *p = realloc(s->path, cap);
+
+		if (!p)
+			return -ENOMEM;
+		s->path = p;
+		s->pathcap = cap;
+	}
+	if (s->pathlen)
+		s->path[s->pathlen++] = '/';
+	strcpy(s->path + s->pathlen, name);
+	s->pathlen += strlen(name);
+	return 0;
+}
+
+static void path_pop(struct snap *s, size_t saved)
+{
+	s->pathlen = saved;
+	s->path[s->pathlen] = 0;
+}
+
+static void note_error(struct snap *s, int err, const char *what)
+{
+	char *esc = fileindex_escape(cur_path(s));
+
+	s->stats->errors++;
+	log_warn("%s/%s: %s: %s", s->o->root, esc ? esc : cur_path(s), what, strerror(err));
+	if (esc && json_array_size(s->stats->error_list) < SNAPSHOT_LIST_MAX)
+		json_array_append_new(s->stats->error_list,
+				      json_pack("{s:s, s:i, s:s}", "path", esc, "errno", err,
+						"error", strerror(err)));
+	free(esc);
+}
+
+static int index_line(struct snap *s, const struct fi_entry *e, const char *from)
+{
+	char *line = fileindex_entry_line(e, from);
+	int r;
+
+	if (!line)
+		return -ENOMEM;
+	r = s->o->index_write(s->o->ctx, line, strlen(line));
+	free(line);
+	if (e->type != '-')
+		s->stats->entries++;
+	return r;
+}
+
+static void entry_from_stat(struct fi_entry *e, const struct stat *st, const char *path)
+{
+	memset(e, 0, sizeof(*e));
+	e->type = fileindex_type_of(st->st_mode);
+	e->mode = st->st_mode & 07777;
+	e->uid = st->st_uid;
+	e->gid = st->st_gid;
+	e->size = (uint64_t)st->st_size;
+	e->mtime_s = st->st_mtim.tv_sec;
+	e->mtime_ns = (int32_t)st->st_mtim.tv_nsec;
+	e->ctime_s = st->st_ctim.tv_sec;
+	e->ctime_ns = (int32_t)st->st_ctim.tv_nsec;
+	e->ino = st->st_ino;
+	e->path = path;
+}
+
+/* Compares with the parent's line for the counts; returns that line (marked
+ * seen) or NULL. */
+static struct fi_entry *compare_parent(struct snap *s, const struct fi_entry *e)
+{
+	struct fi_entry *p = s->o->parent ? fileindex_find(s->o->parent, e->path) : NULL;
+
+	if (!s->o->parent)
+		return NULL;
+	if (!p || p->type == '-') {
+		s->stats->added++;
+		return NULL;
+	}
+	p->seen = true;
+	if (p->type == e->type && p->size == e->size && p->mtime_s == e->mtime_s &&
+	    p->mtime_ns == e->mtime_ns && p->ctime_s == e->ctime_s && p->ctime_ns == e->ctime_ns &&
+	    p->ino == e->ino && p->mode == e->mode && !(p->flags & (FI_ERROR | FI_CHANGED)) &&
+	    (p->type != 'f' || (p->from && p->has_sha))) {
+		s->stats->unchanged++;
+		return p;
+	}
+	s->stats->changed++;
+	return NULL;
+}
+
+/* The hard-link table: finds or adds (dev, ino). */
+static struct link_seen *link_slot(struct snap *s, dev_t dev, ino_t ino, bool add)
+{
+	size_t i;
+
+	if (add && (s->nseen + 1) * 2 > s->seencap) {
+		size_t cap = s->seencap ? s->seencap * 2 : 256;
+		struct link_seen *v = calloc(cap, sizeof(*v));
+
+		if (!v)
+			return NULL;
+		for (size_t j = 0; j < s->seencap; j++) {
+			if (!s->seen[j].used)
+				continue;
+			i = (s->seen[j].ino * 31 + s->seen[j].dev) & (cap - 1);
+			while (v[i].used)
+				i = (i + 1) & (cap - 1);
+			v[i] = s->seen[j];
+		}
+		free(s->seen);
+		s->seen = v;
+		s->seencap = cap;
+	}
+	if (!s->seencap)
+		return NULL;
+	i = (ino * 31 + dev) & (s->seencap - 1);
+	while (s->seen[i].used) {
+		if (s->seen[i].dev == dev && s->seen[i].ino == ino)
+			return &s->seen[i];
+		i = (i + 1) & (s->seencap - 1);
+	}
+	if (!add)
+		return NULL;
+	s->seen[i].used = true;
+	s->seen[i].dev = dev;
+	s->seen[i].ino = ino;
+	s->nseen++;
+	return &s->seen[i];
+}
+
+/* ---- tar output ---------------------------------------------------------- */
+
+static la_ssize_t tar_cb(struct archive *a, void *ctx, const void *buf, size_t len)
+{
+	struct snap *s = ctx;
+	int r = s->o->tar_write(s->o->ctx, buf, len);
+
+	if (r < 0) {
+		s->sink_err = r;
+		archive_set_error(a, -r, "cannot write the snapshot");
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
+static int tar_fail(struct snap *s, const char *what)
+{
+	if (s->sink_err)
+		return s->sink_err;
+	log_error("%s/%s: %s: %s", s->o->root, cur_path(s), what, archive_error_string(s->tar));
+	return -EIO;
+}
+
+static int write_header(struct snap *s, struct archive_entry *entry)
+{
+	int r = archive_write_header(s->tar, entry);
+
+	/* WARN: e.g. a name not in the locale's charset, stored as bytes. */
+	if (r < ARCHIVE_WARN)
+		return tar_fail(s, "cannot write the tar header");
+	return 0;
+}
+
+/* A fresh entry for the current path; from the open FD (xattrs, ACLs,
+ * sparse map, owner names) when FD >= 0, else from ST alone. */
+static int make_entry(struct snap *s, int fd, const struct stat *st, struct archive_entry **out)
+{
+	struct archive_entry *entry = archive_entry_new();
+	char src[64];
+
+	*out = NULL;
+	if (!entry)
+		return -ENOMEM;
+	archive_entry_copy_pathname(entry, cur_path(s));
+	if (fd >= 0) {
+		/* The descriptor's /proc name lets libarchive reach the file (for a
+		 * directory's default ACL) without the full path. */
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+		archive_entry_copy_sourcepath(entry, src);
+		if (archive_read_disk_entry_from_file(s->disk, entry, fd, st) < ARCHIVE_WARN) {
+			log_warn("%s/%s: extended attributes or ACLs not read: %s", s->o->root, cur_path(s),
+				 archive_error_string(s->disk));
+			archive_entry_copy_stat(entry, st);
+		}
+		archive_entry_copy_sourcepath(entry, NULL);
+	} else {
+		archive_entry_copy_stat(entry, st);
+	}
+	archive_entry_copy_pathname(entry, cur_path(s));
+	archive_entry_copy_uname(entry, archive_read_disk_uname(s->disk, st->st_uid));
+	archive_entry_copy_gname(entry, archive_read_disk_gname(s->disk, st->st_gid));
+	*out = entry;
+	return 0;
+}
+
+/* ---- regular files ------------------------------------------------------- */
+
+static bool changed_since(const struct stat *a, const struct stat *b)
+{
+	return a->st_size != b->st_size || a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+	       a->st_mtim.tv_nsec != b->st_mtim.tv_nsec;
+}
+
+/* Streams ST->st_size bytes of FD into the current tar entry, hashing them.
+ * A file that shrank is padded with zeros (libarchive does it at the end of
+ * the entry); one that grew is cut at the size in the header — either way
+ * the caller sees the change and reads again. */
+static int copy_content(struct snap *s, int fd, const struct stat *st, uint8_t sha[32], int *read_err)
+{
+	uint64_t left = (uint64_t)st->st_size;
+	struct sha256 h;
+	char hex[65];
+	int r = 0;
+
+	*read_err = 0;
+	if (sha256_init(&h) < 0)
+		return -ENOMEM;
+	while (left > 0) {
+		ssize_t n = read(fd, s->buf, left < READ_BUF ? (size_t)left : READ_BUF);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*read_err = errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		sha256_update(&h, s->buf, (size_t)n);
+		left -= (uint64_t)n;
+		s->stats->bytes_read += (uint64_t)n;
+		if (s->o->read_bytes) {
+			r = s->o->read_bytes(s->o->ctx, (uint64_t)n);
+			if (r < 0)
+				goto out;
+		}
+		for (ssize_t done = 0; done < n;) {
+			la_ssize_t w = archive_write_data(s->tar, s->buf + done, (size_t)(n - done));
+
+			if (w <= 0) {
+				r = tar_fail(s, "cannot write the content");
+				goto out;
+			}
+			done += w;
+		}
+	}
+	/* The padding libarchive adds is part of what the tar holds. */
+	if (left > 0) {
+		memset(s->buf, 0, READ_BUF);
+		while (left > 0) {
+			size_t n = left < READ_BUF ? (size_t)left : READ_BUF;
+
+			sha256_update(&h, s->buf, n);
+			left -= n;
+		}
+	}
+out:
+	sha256_final_hex(&h, hex);
+	for (int i = 0; i < 32; i++) {
+		unsigned v;
+
+		sscanf(hex + 2 * i, "%2x", &v);
+		sha[i] = (uint8_t)v;
+	}
+	return r;
+}
+
+static int open_file(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOATIME);
+
+	/* O_NOATIME is only for the owner (or root). */
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	return fd;
+}
+
+static int visit_file(struct snap *s, int dirfd, const char *name, const struct stat *lst)
+{
+	struct fi_entry e, *same;
+	struct stat st, after;
+	struct archive_entry *entry = NULL, *spare = NULL;
+	int fd, r, read_err = 0;
+	bool is_link = false;
+
+	s->stats->files++;
+	s->stats->bytes_tree += (uint64_t)lst->st_size;
+	entry_from_stat(&e, lst, cur_path(s));
+	same = compare_parent(s, &e);
+	if (same) {
+		e.has_sha = true;
+		memcpy(e.sha, same->sha, sizeof(e.sha));
+		return index_line(s, &e, fileindex_from(s->o->parent, same));
+	}
+	fd = open_file(dirfd, name);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;	/* gone since readdir: not part of the tree */
+		note_error(s, errno, "cannot open");
+		e.flags = FI_ERROR;
+		return index_line(s, &e, NULL);
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		note_error(s, errno ? errno : EIO, "cannot stat");
+		close(fd);
+		e.flags = FI_ERROR;
+		return index_line(s, &e, NULL);
+	}
+	for (int attempt = 0;; attempt++) {
+		entry_from_stat(&e, &st, cur_path(s));
+		r = make_entry(s, fd, &st, &entry);
+		if (r < 0)
+			break;
+		lseek(fd, 0, SEEK_SET);
+		/* The first read of a file with several names goes through the
+		 * link resolver; a re-read is a plain entry of the same name. */
+		if (attempt == 0 && st.st_nlink > 1) {
+			archive_entry_linkify(s->links, &entry, &spare);
+			is_link = entry && archive_entry_hardlink(entry) != NULL;
+		}
+		r = write_header(s, entry);
+		if (r == 0 && is_link) {
+			struct link_seen *ls = link_slot(s, st.st_dev, st.st_ino, false);
+
+			/* No hash: the first name could not be read, so neither is
+			 * there content for this one. */
+			e.has_sha = ls != NULL;
+			if (ls)
+				memcpy(e.sha, ls->sha, sizeof(e.sha));
+			else
+				e.flags = FI_ERROR;
+		} else if (r == 0) {
+			r = copy_content(s, fd, &st, e.sha, &read_err);
+			e.has_sha = true;
+		}
+		archive_entry_free(entry);
+		archive_entry_free(spare);
+		entry = spare = NULL;
+		if (r < 0 || is_link)
+			break;
+		if (read_err) {
+			/* The entry is in the tar, padded; the content is not. */
+			note_error(s, read_err, "cannot read");
+			e.flags = FI_ERROR;
+			e.has_sha = false;
+			break;
+		}
+		if (fstat(fd, &after) < 0 || !changed_since(&st, &after))
+			break;
+		if (attempt == SNAPSHOT_RETRIES) {
+			char *esc = fileindex_escape(cur_path(s));
+
+			e.flags = FI_CHANGED;
+			s->stats->changed_while_read++;
+			log_warn("%s/%s: changed while read %d times; stored as last read", s->o->root,
+				 esc ? esc : cur_path(s), SNAPSHOT_RETRIES + 1);
+			if (esc && json_array_size(s->stats->changed_list) < SNAPSHOT_LIST_MAX)
+				json_array_append_new(s->stats->changed_list, json_string(esc));
+			free(esc);
+			break;
+		}
+		st = after;
+	}
+	if (r == 0 && !is_link && st.st_nlink > 1 && !(e.flags & FI_ERROR)) {
+		struct link_seen *ls = link_slot(s, st.st_dev, st.st_ino, true);
+
+		if (!ls)
+			r = -ENOMEM;
+		else
+			memcpy(ls->sha, e.sha, sizeof(e.sha));
+	}
+	close(fd);
+	if (r < 0)
+		return r;
+	if (!(e.flags & FI_ERROR))
+		s->stats->stored++;
+	return index_line(s, &e, e.flags & FI_ERROR ? NULL : s->o->id);
+}
+
+/* ---- other entries and directories ---------------------------------------- */
+
+static int visit_special(struct snap *s, int dirfd, const char *name, const struct stat *st)
+{
+	struct archive_entry *entry;
+	struct fi_entry e;
+	int r;
+
+	entry_from_stat(&e, st, cur_path(s));
+	compare_parent(s, &e);
+	r = make_entry(s, -1, st, &entry);
+	if (r < 0)
+		return r;
+	if (S_ISLNK(st->st_mode)) {
+		size_t cap = (size_t)st->st_size + 2;
+		char *target = malloc(cap);
+		ssize_t n = target ? readlinkat(dirfd, name, target, cap) : -1;
+
+		if (n < 0 || (size_t)n >= cap) {
+			int err = target ? (n < 0 ? errno : EOVERFLOW) : ENOMEM;
+
+			free(target);
+			archive_entry_free(entry);
+			if (err == ENOENT)
+				return 0;
+			note_error(s, err, "cannot read the symlink");
+			e.flags = FI_ERROR;
+			return index_line(s, &e, NULL);
+		}
+		target[n] = 0;
+		archive_entry_copy_symlink(entry, target);
+		free(target);
+	}
+	r = write_header(s, entry);
+	archive_entry_free(entry);
+	if (r < 0)
+		return r;
+	return index_line(s, &e, s->o->id);
+}
+
+static int walk_dir(struct snap *s, int fd);
+
+static int between(struct snap *s)
+{
+	struct timespec now;
+
+	if (!s->o->between_files)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((now.tv_sec - s->last_between.tv_sec) * 1000000000L + now.tv_nsec - s->last_between.tv_nsec <
+	    20000000L)
+		return 0;
+	s->last_between = now;
+	return s->o->between_files(s->o->ctx);
+}
+
+/* The current path, a directory: its entry, then (same filesystem) its
+ * contents.  FD is the open directory (owned: closed here), or -1 when it
+ * could not be opened (the entry is written from ST, flagged). */
+static int visit_dir(struct snap *s, int fd, const struct stat *st)
+{
+	struct archive_entry *entry;
+	struct fi_entry e;
+	int r;
+
+	entry_from_stat(&e, st, cur_path(s));
+	compare_parent(s, &e);
+	if (fd < 0)
+		e.flags = FI_ERROR;
+	r = make_entry(s, fd, st, &entry);
+	if (r == 0) {
+		r = write_header(s, entry);
+		archive_entry_free(entry);
+	}
+	if (r == 0)
+		r = index_line(s, &e, s->o->id);
+	if (r < 0 || fd < 0) {
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	if (s->o->one_file_system && st->st_dev != s->root_dev) {
+		s->stats->other_fs++;
+		close(fd);
+		return 0;
+	}
+	return walk_dir(s, fd);
+}
+
+static int visit(struct snap *s, int dirfd, const char *name)
+{
+	struct stat st;
+	int fd, r;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		note_error(s, errno, "cannot stat");
+		return 0;
+	}
+	if (snapshot_excluded(s->o->exclude, cur_path(s), S_ISDIR(st.st_mode))) {
+		s->stats->excluded++;
+		return 0;
+	}
+	if (s->o->progress)
+		s->o->progress(s->o->ctx, cur_path(s));
+	switch (st.st_mode & S_IFMT) {
+	case S_IFREG:
+		return visit_file(s, dirfd, name, &st);
+	case S_IFDIR:
+		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ENOENT)
+				return 0;
+			note_error(s, errno, "cannot open the directory");
+		}
+		r = visit_dir(s, fd, &st);
+		return r;
+	case S_IFSOCK:
+		s->stats->sockets++;
+		return 0;
+	default:
+		return visit_special(s, dirfd, name, &st);
+	}
+}
+
+/* Every entry of the open directory FD (owned: closed here). */
+static int walk_dir(struct snap *s, int fd)
+{
+	DIR *d = fdopendir(fd);
+	struct dirent *de;
+	int r = 0;
+
+	if (!d) {
+		note_error(s, errno, "cannot read the directory");
+		close(fd);
+		return 0;
+	}
+	for (;;) {
+		size_t saved;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno)
+				note_error(s, errno, "cannot read the directory");
+			break;
+		}
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		r = between(s);
+		if (r < 0)
+			break;
+		r = path_push(s, de->d_name, &saved);
+		if (r == 0)
+			r = visit(s, dirfd(d), de->d_name);
+		path_pop(s, saved);
+		if (r < 0)
+			break;
+	}
+	closedir(d);
+	return r;
+}
+
+/* The parent's lines this walk did not see: removed since. */
+static int write_removed(struct snap *s)
+{
+	struct fileindex *p = s->o->parent;
+
+	for (size_t i = 0; p && i < p->n; i++) {
+		struct fi_entry e = { .type = '-', .path = p->v[i].path };
+		int r;
+
+		if (p->v[i].seen || p->v[i].type == '-')
+			continue;
+		s->stats->removed++;
+		r = index_line(s, &e, NULL);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int setup(struct snap *s)
+{
+	s->buf = malloc(READ_BUF);
+	s->pathcap = 4096;
+	s->path = malloc(s->pathcap);
+	s->tar = archive_write_new();
+	s->disk = archive_read_disk_new();
+	s->links = archive_entry_linkresolver_new();
+	s->stats->error_list = json_array();
+	s->stats->changed_list = json_array();
+	if (!s->buf || !s->path || !s->tar || !s->disk || !s->links || !s->stats->error_list ||
+	    !s->stats->changed_list)
+		return -ENOMEM;
+	s->path[0] = 0;
+	s->pathlen = 0;
+	archive_read_disk_set_standard_lookup(s->disk);
+	/* File flags (chattr +i and the like) are left out, as tar leaves
+	 * them: restoring an immutable flag would make the copy hard to use. */
+	archive_read_disk_set_behavior(s->disk, ARCHIVE_READDISK_NO_FFLAGS);
+	/* Full pax, not restricted: every entry then carries its mtime
+	 * with nanoseconds. */
+	archive_write_set_format_pax(s->tar);
+	/* Names are bytes: one that is not in the locale's charset is stored
+	 * as it is, marked hdrcharset=BINARY (libarchive's own fallback). */
+	/* Big blocks: each one is a call into zstd, which takes locks when it
+	 * compresses on a worker thread. */
+	archive_write_set_bytes_per_block(s->tar, 1 << 20);
+	archive_write_set_bytes_in_last_block(s->tar, 1);
+	archive_entry_linkresolver_set_strategy(s->links, archive_format(s->tar));
+	if (archive_write_open(s->tar, s, NULL, tar_cb, NULL) != ARCHIVE_OK) {
+		log_error("cannot start the tar: %s", archive_error_string(s->tar));
+		return -EIO;
+	}
+	return 0;
+}
+
+int snapshot_run(const struct snapshot_opts *o, struct snapshot_stats *stats)
+{
+	struct snap s = { .o = o, .stats = stats };
+	char *header = NULL;
+	struct stat st;
+	int fd = -1, r;
+
+	memset(stats, 0, sizeof(*stats));
+	r = setup(&s);
+	if (r == 0) {
+		header = fileindex_header_line(o->id, o->parent_id);
+		r = header ? o->index_write(o->ctx, header, strlen(header)) : -ENOMEM;
+	}
+	if (r == 0) {
+		fd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			r = -errno;
+			log_err(LOG_LVL_ERROR, errno, "%s: cannot open the tree", o->root);
+		}
+	}
+	if (r == 0) {
+		s.root_dev = st.st_dev;
+		r = visit_dir(&s, fd, &st);	/* closes fd */
+		fd = -1;
+	}
+	if (r == 0)
+		r = write_removed(&s);
+	if (r == 0 && archive_write_close(s.tar) != ARCHIVE_OK)
+		r = tar_fail(&s, "cannot finish the tar");
+	if (fd >= 0)
+		close(fd);
+	if (r == -ENOMEM)
+		log_error("%s: out of memory", o->root);
+	free(header);
+	if (s.tar)
+		archive_write_free(s.tar);
+	if (s.disk)
+		archive_read_free(s.disk);
+	if (s.links)
+		archive_entry_linkresolver_free(s.links);
+	free(s.seen);
+	free(s.path);
+	free(s.buf);
+	return r;
+}

@@ -1,0 +1,172 @@
+# verify and the safety of restore: `lifeboat verify` passes a good store
+# (files and db backups alike), catches one flipped byte in an artifact
+# (exit 1, naming the backup, and the incremental that depends on it), a
+# missing chain member, and an index entry whose content its holder does
+# not have.  restore refuses a non-empty target and a crafted archive placed
+# in the store (an absolute path, "..", a write through a symlink it just
+# restored) without writing outside the target.
+set -e
+# shellcheck source=tests/e2e/files-lib.sh
+. "$(dirname "$0")/files-lib.sh"
+
+T=$TMP/tree
+mkdir -p "$T/a" "$T/b"
+for i in $(seq 1 20); do head -c 5000 /dev/urandom > "$T/a/f$i"; done
+echo one > "$T/b/one"
+make_files_config site "$T"
+printf '\n[files:evil]\nschedule = @daily\npath = %s\n' "$T" >> "$CFG"
+run_job site
+ID1=$ID
+echo two > "$T/b/two"
+run_job site
+ID2=$ID
+"$MKBACKUP" "$STORE" dbjob db > "$TMP/dbid"
+DBID=$(cat "$TMP/dbid")
+
+expect_rc 0 lb verify
+contains "$OUT" "ok   site $ID1 (files full"
+contains "$OUT" "ok   site $ID2 (files incremental"
+contains "$OUT" "ok   dbjob $DBID (db"
+contains "$OUT" "3 backup(s) verified"
+expect_rc 0 lb verify site "$ID2"
+
+# flip BYTE FILE: inverts one byte in the middle of FILE.
+flip() {
+	python3 - "$1" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 0xff
+open(p, "wb").write(b)
+PY
+}
+TAR1=$(artifact_of site "$ID1" tar.zst)
+flip "$TAR1"
+expect_rc 1 lb verify
+contains "$OUT" "BAD  site $ID1: $TAR1: SHA-256"
+contains "$OUT" "corrupted"
+contains "$OUT" "BAD  site $ID2: its chain member $ID1 is bad"
+contains "$OUT" "ok   dbjob $DBID"
+contains "$OUT" "1 ok, 2 bad"
+expect_rc 1 lb verify site "$ID2"
+contains "$OUT" "BAD  site $ID2"
+# Restore reads the same hash and refuses the result.
+expect_rc 1 lb restore site "$ID2" --to "$TMP/r-corrupt"
+contains "$ERR" "site $ID1: $TAR1 does not match the SHA-256 in its record"
+flip "$TAR1"
+expect_rc 0 lb verify site
+
+# A db artifact is checked too.
+flip "$(artifact_of dbjob "$DBID" sql.zst)"
+expect_rc 1 lb verify
+contains "$OUT" "BAD  dbjob $DBID"
+flip "$(artifact_of dbjob "$DBID" sql.zst)"
+
+# An index entry whose holder does not hold it: the full's index loses a
+# line (its record re-hashed, so only the content check can see it).
+IDX1=$(artifact_of site "$ID1" index.zst)
+cp "$IDX1" "$TMP/idx1.bak"
+cp "$(record_of site "$ID1")" "$TMP/rec1.bak"
+zstdcat "$TMP/idx1.bak" | grep -v 'a/f7$' | zstd -q -f -o "$IDX1"
+python3 - "$(record_of site "$ID1")" "$IDX1" <<'PY'
+import hashlib, json, os, sys
+rec, idx = sys.argv[1], sys.argv[2]
+j = json.load(open(rec))
+for a in j["artifacts"]:
+    if a["file"].endswith(".index.zst"):
+        a["sha256"] = hashlib.sha256(open(idx, "rb").read()).hexdigest()
+        a["size"] = os.path.getsize(idx)
+json.dump(j, open(rec, "w"))
+PY
+expect_rc 1 lb verify site "$ID2"
+contains "$OUT" "the content of 'a/f7' should be in $ID1, which does not hold it"
+cp "$TMP/idx1.bak" "$IDX1"
+cp "$TMP/rec1.bak" "$(record_of site "$ID1")"
+
+# A missing chain member.
+mv "$(record_of site "$ID1")" "$TMP/rec1.moved"
+expect_rc 1 lb verify site
+contains "$OUT" "BAD  site $ID2: its chain is broken: backup $ID1 of site is missing, needed by $ID2"
+expect_rc 1 lb restore site "$ID2" --to "$TMP/r-missing"
+contains "$ERR" "backup $ID1 of site is missing"
+mv "$TMP/rec1.moved" "$(record_of site "$ID1")"
+
+# restore refuses a non-empty target, and leaves it alone.
+mkdir "$TMP/full"
+echo keep > "$TMP/full/keep"
+expect_rc 1 lb restore site "$ID2" --to "$TMP/full"
+contains "$ERR" "$TMP/full is not empty"
+equals "$(ls "$TMP/full")" "keep" "non-empty target untouched"
+expect_rc 2 lb restore site "$ID2" --database x
+contains "$ERR" "a files job restores with --to DIR"
+
+# Crafted archives, each committed as a backup of job "evil" with a
+# matching index and record.
+mkdir -p "$TMP/outside"
+# craft SEQ KIND: writes backup 2020/01/backup-01-SEQ of job evil.
+craft() {
+	python3 - "$STORE/evil/2020/01" "$1" "$2" "$TMP/outside" <<'PY'
+import hashlib, io, json, os, subprocess, sys, tarfile
+d, seq, kind, outside = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+bid = "2020/01/backup-01-%s" % seq
+os.makedirs(d, mode=0o700, exist_ok=True)
+buf = io.BytesIO()
+t = tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT)
+def add(name, data=b"evil\n", **kw):
+    ti = tarfile.TarInfo(name)
+    for k, v in kw.items():
+        setattr(ti, k, v)
+    if ti.type == tarfile.REGTYPE:
+        ti.size = len(data)
+        t.addfile(ti, io.BytesIO(data))
+    else:
+        t.addfile(ti)
+names = []
+if kind == "dotdot":
+    add("../evil-dotdot"); names.append(("f", "../evil-dotdot"))
+elif kind == "absolute":
+    add(outside + "/evil-abs"); names.append(("f", outside + "/evil-abs"))
+else:
+    add("link", type=tarfile.SYMTYPE, linkname=outside); names.append(("l", "link"))
+    add("link/evil-through"); names.append(("f", "link/evil-through"))
+t.close()
+tarzst = subprocess.run(["zstd", "-q", "-c"], input=buf.getvalue(), capture_output=True, check=True).stdout
+lines = ["lifeboat-index 1\t%s\t-" % bid,
+         "d\t0755\t0\t0\t0\t0.000000000\t0.000000000\t1\t-\t%s\t-\t." % bid]
+for typ, n in names:
+    lines.append("%s\t0644\t0\t0\t5\t0.000000000\t0.000000000\t2\t%s\t%s\t-\t%s"
+                 % (typ, hashlib.sha256(b"evil\n").hexdigest() if typ == "f" else "-", bid, n))
+idxzst = subprocess.run(["zstd", "-q", "-c"], input=("\n".join(lines) + "\n").encode(),
+                        capture_output=True, check=True).stdout
+stem = os.path.join(d, "backup-01-%s" % seq)
+arts = []
+for ext, data in (("tar.zst", tarzst), ("index.zst", idxzst)):
+    open(stem + "." + ext, "wb").write(data)
+    arts.append({"file": "backup-01-%s.%s" % (seq, ext), "size": len(data),
+                 "sha256": hashlib.sha256(data).hexdigest()})
+rec = {"format": 1, "job": "evil", "kind": "files", "id": bid, "result": "ok",
+       "started": "2020-01-01T00:00:00Z", "finished": "2020-01-01T00:00:01Z",
+       "size_raw": 0, "size_stored": 0, "artifacts": arts,
+       "files": {"type": "full", "full": bid, "full_time": 1577836800, "chain_length": 0}}
+json.dump(rec, open(stem + ".json", "w"))
+print(bid)
+PY
+}
+n=0
+for kind in dotdot absolute symlink; do
+	n=$((n + 1))
+	bid=$(craft "0$n" "$kind")
+	expect_rc 0 lb verify evil "$bid"
+	expect_rc 1 lb restore evil "$bid" --to "$TMP/r-$kind"
+	contains "$ERR" "evil $bid:" "the refusal names the backup"
+	case $kind in
+	dotdot) contains "$ERR" "'../evil-dotdot'" ; contains "$ERR" "refused" ;;
+	absolute) contains "$ERR" "refused" ;;
+	symlink) contains "$ERR" "cannot restore 'link/evil-through'" ;;
+	esac
+done
+[ ! -e "$TMP/evil-dotdot" ] && [ ! -e "$TMP/r-dotdot/../evil-dotdot" ] || fail "'..' was written"
+[ -z "$(ls -A "$TMP/outside")" ] || fail "a crafted archive wrote outside the target: $(ls -A "$TMP/outside")"
+CHECKS=$((CHECKS + 2))
+
+done_ok
