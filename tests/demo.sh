@@ -2,11 +2,13 @@
 # The Lifeboat demo, from a fresh Debian 12 machine:
 #   tests/demo.sh
 # Installs what it needs, builds, starts a private MariaDB holding a small
-# sample shop database and a sample web root (all under ./demo-run, never the
-# system server), writes a demo config for them and shows what Lifeboat does
-# with it: the config check, db backups, the store, listing, a restore,
-# retention and what throttling recorded.
-# It grows with each job kind.  Everything it starts is stopped when it ends.
+# sample shop database, a sample web root and a few logs (all under
+# ./demo-run, never the system server), writes a demo config for them, starts
+# lifeboatd on it and shows what Lifeboat does: each kind of backup (db,
+# files, logs) run through the daemon, the store, incremental snapshots, the
+# three restores compared with their originals, verify, a tampered log
+# raising an alert, a failed run, retention, and `lifeboat status`.
+# Everything it starts is stopped when it ends.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +30,12 @@ rm -rf "$demo"
 mkdir -p "$demo"
 dbdir=$(mktemp -d /tmp/lifeboat-demo-mariadb.XXXXXX)
 ln -s "$dbdir" "$demo/mariadb-dir"
+daemon_pid=""
 cleanup() {
+	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+		kill -TERM "$daemon_pid" 2>/dev/null || true
+		wait "$daemon_pid" 2>/dev/null || true
+	fi
 	"$src/tests/mariadb.sh" stop "$dbdir" >/dev/null 2>&1 || true
 	rm -rf "$dbdir"
 }
@@ -46,9 +53,16 @@ mariadb --no-defaults --socket="$LIFEBOAT_TEST_MYSQL_SOCKET" -uroot -t \
 
 step "Creating a sample web root"
 "$src/tests/sample-webroot.sh" "$demo/www"
-mkdir -p "$demo/logs"
-printf '203.0.113.9 - - [25/Nov/2026:09:00:00 +0000] "GET / HTTP/1.1" 200 512\n' > "$demo/logs/access.log"
 find "$demo/www" | head -25
+
+step "Some web server logs, with a rotated one from before Lifeboat"
+mkdir -p "$demo/logs"
+hit() { printf '203.0.113.%d - - [25/Nov/2026:%s +0000] "GET %s HTTP/1.1" 200 %d\n' "$1" "$2" "$3" "$4"; }
+hit 7 08:00:00 /old-page 1200 > "$demo/logs/access.log.1"
+hit 9 09:00:00 / 512 > "$demo/logs/access.log"
+hit 9 09:00:01 /shop/cart 2048 >> "$demo/logs/access.log"
+printf 'Nov 25 09:00:02 web sshd[811]: Accepted publickey for deploy from 198.51.100.4\n' > "$demo/logs/auth.log"
+ls -l "$demo/logs"
 
 step "The demo config ($demo/lifeboat.ini)"
 install -m 600 "$LIFEBOAT_TEST_MYSQL_PASSWORD_FILE" "$demo/shop.password"
@@ -57,6 +71,7 @@ cat > "$demo/lifeboat.ini" <<INI
 store = $demo/store
 state_dir = $demo/state
 socket = $demo/lifeboatd.sock
+socket_group = root     ; who may ask the daemon (besides root and its own user)
 max_load = 4            ; a demo machine is busy building; don't wait on it
 io_limit = 0
 
@@ -75,54 +90,115 @@ exclude = cache/*, *.tmp
 [logs:web]
 schedule = @hourly
 paths = $demo/logs/*.log
+verify_every = 0        ; re-hash everything archived on every run
 INI
 cat "$demo/lifeboat.ini"
 
 step "lifeboatd -n: the daemon's config check"
 "$lifeboatd" -n -c "$demo/lifeboat.ini"
 
-step "lifeboat check-config: the effective config, defaults filled in"
-"$lifeboat" -c "$demo/lifeboat.ini" check-config
+step "lifeboat check-config: the effective config, defaults filled in (first lines)"
+"$lifeboat" -c "$demo/lifeboat.ini" check-config 2>&1 | head -30
+echo "..."
 
-step "lifeboat run shop --here: a consistent dump of the shop database"
-"$lifeboat" -c "$demo/lifeboat.ini" run shop --here
-"$lifeboat" -c "$demo/lifeboat.ini" run shop --here
+lb() { "$lifeboat" -c "$demo/lifeboat.ini" "$@"; }
 
-step "The store: artifact, checksums and record, readable without Lifeboat"
+step "Starting lifeboatd (log: $demo/lifeboatd.log)"
+"$lifeboatd" -c "$demo/lifeboat.ini" > "$demo/lifeboatd.log" 2>&1 &
+daemon_pid=$!
+for _ in $(seq 100); do
+	[ -S "$demo/lifeboatd.sock" ] && break
+	sleep 0.1
+done
+[ -S "$demo/lifeboatd.sock" ] || { cat "$demo/lifeboatd.log"; echo "lifeboatd did not start" >&2; exit 1; }
+cat "$demo/lifeboatd.log"
+
+step "lifeboat status: nothing backed up yet"
+lb status
+
+step "lifeboat run JOB --wait: each kind of backup, run by the daemon"
+lb run shop --wait
+lb run site --wait
+lb run web --wait
+
+step "The store: artifacts, checksums and records, readable without Lifeboat"
 month=$(ls -d "$demo"/store/shop/*/* | tail -1)
 ls -l "$month"
-(cd "$month" && sha256sum -c backup-*-02.sha256)
-zstd -dc "$month"/backup-*-02.sql.zst | head -12
+(cd "$month" && sha256sum -c backup-*-01.sha256)
+zstd -dc "$month"/backup-*-01.sql.zst | head -12
 echo "..."
-zstd -dc "$month"/backup-*-02.sql.zst | tail -1
-python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); d=r["db"]; print("record:", r["id"], r["result"], "binlog", d["binlog"], "tables", [(t["table"], t["rows"]) for t in d["tables"]])' "$month"/backup-*-02.json
+zstd -dc "$month"/backup-*-01.sql.zst | tail -1
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); d=r["db"]; print("record:", r["id"], r["result"], "binlog", d["binlog"], "tables", [(t["table"], t["rows"]) for t in d["tables"]])' "$month"/backup-*-01.json
+site_month=$(ls -d "$demo"/store/site/*/* | tail -1)
+echo "the web root, a plain tar:"
+tar --zstd -tvf "$site_month"/backup-*-01.tar.zst | head -8
+echo "..."
+web_month=$(ls -d "$demo"/store/web/*/* | tail -1)
+echo "the logs, one entry per segment archived:"
+tar --zstd -tvf "$web_month"/backup-*-01.tar.zst
+
+step "A change on the site and new log lines; the second runs are incremental"
+echo '<?php /* updated */ echo "hello";' > "$demo/www/index.php"
+echo "new page" > "$demo/www/new.html"
+hit 9 09:05:00 /new.html 9 >> "$demo/logs/access.log"
+lb run site --wait
+lb run web --wait
+lb run shop --wait
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); f=r["files"]; print("site:", r["id"], {k: f[k] for k in ("type", "parent", "added", "changed", "removed", "unchanged") if k in f})' \
+	"$(ls "$site_month"/backup-*.json | tail -1)"
 
 step "lifeboat list: the backups in the store"
-"$lifeboat" -c "$demo/lifeboat.ini" list
+lb list
 
-step "lifeboat restore shop latest --database shop_restored: a clean copy beside the original"
-"$lifeboat" -c "$demo/lifeboat.ini" restore shop latest --database shop_restored
+step "Restores: the database beside the original, the web root and the logs into new directories"
+lb restore shop latest --database shop_restored
 mariadb --no-defaults --socket="$LIFEBOAT_TEST_MYSQL_SOCKET" -uroot -t \
 	-e 'CHECKSUM TABLE shop.customers, shop_restored.customers, shop.orders, shop_restored.orders'
+lb restore site latest --to "$demo/restored-site"
+diff -r "$demo/www" "$demo/restored-site" && echo "restored web root: identical to $demo/www"
+lb restore web latest --to "$demo/restored-logs"
+find "$demo/restored-logs" -type f | sort
+cat "$demo/logs/access.log.1" "$demo/logs/access.log" | cmp - "$(find "$demo/restored-logs" -path '*access.log' -type f | head -1)" 2>/dev/null &&
+	echo "restored access.log history: identical to access.log.1 + access.log" ||
+	echo "(the restored access log history is in $demo/restored-logs)"
 
-step "A failed run leaves nothing behind (wrong password)"
+step "lifeboat verify: every artifact re-hashed against its record"
+lb verify
+
+step "Someone edits an archived log line: the next run raises an alert"
+sed -i 's/198.51.100.4/10.0.0.1/' "$demo/logs/auth.log"
+lb run web --wait || true
+lb status || true
+lb status --check || echo "(exit status $?)"
+alert=$(ls "$demo/state/alerts/open" | head -1)
+lb ack "${alert%.json}"
+
+step "A failed run leaves nothing behind (wrong password), and status says so"
 printf 'wrong\n' > "$demo/wrong.password"
 chmod 600 "$demo/wrong.password"
-sed "s|password_file = $demo/shop.password|password_file = $demo/wrong.password|" \
-	"$demo/lifeboat.ini" > "$demo/wrong.ini"
-"$lifeboat" -c "$demo/wrong.ini" run shop --here || echo "(exit status $?)"
-"$lifeboat" -c "$demo/lifeboat.ini" list shop
+cp "$demo/lifeboat.ini" "$demo/lifeboat.ini.good"
+sed -i "s|password_file = $demo/shop.password|password_file = $demo/wrong.password|" "$demo/lifeboat.ini"
+lb reload
+lb run shop --wait || echo "(exit status $?)"
+lb status --check || echo "(exit status $?)"
+cp "$demo/lifeboat.ini.good" "$demo/lifeboat.ini"
+lb reload
+lb run shop --wait
 
 step "Retention: pin a backup, then see what prune would keep and why"
-"$lifeboat" -c "$demo/lifeboat.ini" pin shop latest --reason "demo: known good"
-"$lifeboat" -c "$demo/lifeboat.ini" prune --dry-run
+lb pin shop latest --reason "demo: known good"
+lb prune --dry-run
 
-step "What throttling recorded for the last run"
+step "What throttling recorded for the last shop run"
 python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["throttle"], indent=1))' \
 	"$(ls "$month"/backup-*.json | tail -1)"
 
-cat <<'TXT'
+step "lifeboat status: when was my last good backup?"
+lb status
+lb status --check
 
-Files and logs jobs, the daemon and `lifeboat status` arrive with the next
-issues, and this demo will run them too.
-TXT
+step "Stopping lifeboatd (SIGTERM)"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid"
+daemon_pid=""
+tail -5 "$demo/lifeboatd.log"
