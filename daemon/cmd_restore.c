@@ -1,6 +1,7 @@
 /*
  * lifeboat restore — puts a backup back, never over the original:
  *   db jobs:    restore JOB ID --database NAME [--force]   (a new database)
+ *   logs jobs:  restore JOB ID --to DIR                    (a new or empty directory)
  * ID is a backup id or `latest` (the newest good backup).
  */
 #include <errno.h>
@@ -14,11 +15,13 @@
 #include "dbconn.h"
 #include "dbrestore.h"
 #include "log.h"
+#include "logship.h"
 #include "store.h"
 #include "units.h"
 
 static const char usage_text[] =
-	"usage: lifeboat [-c FILE] restore JOB ID --database NAME [--force]\n";
+	"usage: lifeboat [-c FILE] restore JOB ID --database NAME [--force]\n"
+	"       lifeboat [-c FILE] restore JOB ID --to DIR\n";
 
 static int restore_db(const struct config *cfg, const struct job *job, struct store *st,
 		      const struct store_entry *e, const char *to_db, bool force)
@@ -60,6 +63,22 @@ static int restore_db(const struct config *cfg, const struct job *job, struct st
 	return EXIT_OK;
 }
 
+/* Logs: every log as archived up to the backup, under DIR. */
+static int restore_logs(const struct job *job, struct store *st, const struct store_entry *e,
+			const char *to_dir)
+{
+	uint64_t files, bytes;
+	char size[32];
+
+	if (logship_restore(st, job->name, e->id, to_dir, &files, &bytes) < 0) {
+		fprintf(stderr, "lifeboat: restore of %s %s into %s failed\n", job->name, e->id, to_dir);
+		return EXIT_FAILED;
+	}
+	units_format_size_human(bytes, size, sizeof(size));
+	printf("restored %s %s into %s: %" PRIu64 " log(s), %s\n", job->name, e->id, to_dir, files, size);
+	return EXIT_OK;
+}
+
 int cmd_restore(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -98,9 +117,10 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	r = cli_load_job(cli, argv[optind], "restore needs its connection settings", &cfg, &job);
 	if (r)
 		return r;
-	if (to_dir || job->kind != JOB_DB) {
-		fprintf(stderr, "lifeboat: restore: %s\n", job->kind != JOB_DB ?
-			"only db jobs can be restored in this version" :
+	if (job->kind == JOB_LOGS ? !to_dir : (to_dir || job->kind != JOB_DB)) {
+		fprintf(stderr, "lifeboat: restore: %s\n",
+			job->kind == JOB_LOGS ? "a logs job restores with --to DIR" :
+			job->kind != JOB_DB ? "only db and logs jobs can be restored in this version" :
 			"--to DIR is for files jobs; a db job restores with --database NAME");
 		config_free(cfg);
 		return EXIT_USAGE;
@@ -118,7 +138,8 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		config_free(cfg);
 		return EXIT_FAILED;
 	}
-	r = restore_db(cfg, job, st, &e, to_db, force);
+	r = job->kind == JOB_LOGS ? restore_logs(job, st, &e, to_dir)
+				  : restore_db(cfg, job, st, &e, to_db, force);
 	store_entry_free(&e);
 	store_close(st);
 	config_free(cfg);

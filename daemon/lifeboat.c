@@ -26,7 +26,9 @@ static const struct command commands[] = {
 	{ "pin", cmd_pin, "pin JOB ID [--reason TEXT]   keep a backup forever" },
 	{ "unpin", cmd_unpin, "unpin JOB ID                 let retention decide again" },
 	{ "restore", cmd_restore, "restore JOB ID --database NAME [--force]\n"
-	  "                               db: restore a dump into a new database" },
+	  "                               db: restore a dump into a new database\n"
+	  "  restore JOB ID --to DIR      logs: rebuild every log's history in a new directory" },
+	{ "ack", cmd_ack, "ack JOB|ALERT-ID             acknowledge open alerts (a tampered log)" },
 };
 
 static void usage(FILE *out)
