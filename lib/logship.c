@@ -184,9 +184,12 @@ static int match_identity(struct run *rn)
 			if (ok) {
 				f->cand = (int)j;
 				c->owner = (int)i;
-			} else {
+			} else if (strcmp(c->path, f->path) == 0) {
 				f->at = (int)j;
 			}
+			/* Otherwise the inode number was freed and reused by another
+			 * file under another name (logrotate deleting the oldest .gz
+			 * while gzip writes a new one): this generation is not here. */
 			break;
 		}
 	}
@@ -281,6 +284,8 @@ static int judge_missing(struct run *rn)
 		f->drop = true;
 		if (f->offset == 0)
 			continue;	/* nothing archived, nothing to defend */
+		if (f->at >= 0 && rn->c.v[f->at].owner >= 0)
+			f->at = -1;	/* its inode number now holds another generation */
 		if (f->at >= 0) {
 			/* Its own inode, shrunk or with other first bytes. */
 			rn->c.v[f->at].tampered = true;
@@ -387,8 +392,10 @@ static int last_line_end(struct run *rn, int fd, uint64_t from, uint64_t size, u
 	uint64_t hi = size;
 
 	*end = from;
+	/* Backwards in small steps: lines are short, and the bytes read here
+	 * are read again when archived. */
 	while (hi > from) {
-		size_t n = hi - from < LS_BUF ? (size_t)(hi - from) : LS_BUF;
+		size_t n = hi - from < LS_FP_MAX ? (size_t)(hi - from) : LS_FP_MAX;
 		ssize_t got = pread(fd, rn->buf, n, (off_t)(hi - n));
 
 		if (got < 0)

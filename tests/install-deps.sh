@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential pkg-config meson ninja-build
       libuv1-dev libarchive-dev libzstd-dev default-libmysqlclient-dev
       libinih-dev libssl-dev libjansson-dev libcmocka-dev
-      mariadb-server mariadb-client zstd faketime python3 procps tzdata"
+      mariadb-server mariadb-client zstd faketime python3 procps tzdata
+      time strace gzip"
 
 missing=""
 for p in $PKGS; do
