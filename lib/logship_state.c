@@ -6,9 +6,9 @@
  * "verified_at", "files": [generation...]}.  The state file names the
  * backup it is the outcome of.  It is written before that backup commits,
  * so a run whose commit fails leaves a state file naming a backup that does
- * not exist; the next run notices (the newest record is another one) and
- * takes the state from the newest record instead, which is exactly what was
- * archived.  The store is the truth; the state file saves reading it.
+ * not exist; the next run notices (no such record) and takes the state from
+ * the newest record instead, which is exactly what was archived.  The store
+ * is the truth; the state file saves reading every record of the job.
  */
 #include "logship_int.h"
 
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 #include "log.h"
@@ -169,18 +170,52 @@ static int newest_record(const struct logship_opts *o, struct store_list *l, con
 	return -ENOENT;
 }
 
+/* The state file, when the backup it names is committed.  Then that backup
+ * is the newest: every run writes the state file before it commits, so a
+ * later committed backup would have replaced it.  This spares reading every
+ * record of the job. */
+static int load_state_file(const struct logship_opts *o, struct lstate *s, char parent[STORE_ID_MAX])
+{
+	char path[PATH_MAX], rec[PATH_MAX], *text = NULL;
+	struct store_id sid;
+	const char *backup;
+	json_t *j = NULL;
+	size_t len;
+	int r;
+
+	r = state_path(o, path, sizeof(path));
+	if (r == 0)
+		r = fs_read_all(path, STATE_FILE_MAX, &text, &len);
+	if (r == 0) {
+		j = json_loads(text, 0, NULL);
+		free(text);
+	}
+	backup = json_string_value(json_object_get(j, "backup"));
+	if (!backup || store_id_parse(backup, &sid) < 0 ||
+	    store_path(o->st, o->job, &sid, "json", rec, sizeof(rec)) < 0 || access(rec, F_OK) < 0 ||
+	    lstate_from_json(j, s) < 0) {
+		if (r != -ENOENT)
+			log_info("job %s: %s does not name a committed backup; taking the state from the store",
+				 o->job, path);
+		json_decref(j);
+		return -ENOENT;
+	}
+	snprintf(parent, STORE_ID_MAX, "%s", backup);
+	json_decref(j);
+	return 0;
+}
+
 int lstate_load(const struct logship_opts *o, struct lstate *s, char parent[STORE_ID_MAX])
 {
 	struct store_list l = { 0 };
 	const json_t *rec = NULL;
 	const char *id = NULL;
-	char path[PATH_MAX], *text = NULL;
-	json_t *j = NULL;
-	size_t len;
 	int r;
 
 	memset(s, 0, sizeof(*s));
 	parent[0] = '\0';
+	if (load_state_file(o, s, parent) == 0)
+		return 0;
 	r = newest_record(o, &l, &rec, &id);
 	if (r == -ENOENT) {
 		store_list_free(&l);
@@ -191,22 +226,6 @@ int lstate_load(const struct logship_opts *o, struct lstate *s, char parent[STOR
 		return r;
 	}
 	snprintf(parent, STORE_ID_MAX, "%s", id);
-	r = state_path(o, path, sizeof(path));
-	if (r == 0)
-		r = fs_read_all(path, STATE_FILE_MAX, &text, &len);
-	if (r == 0)
-		j = json_loads(text, 0, NULL);
-	free(text);
-	if (j && strcmp(json_string_value(json_object_get(j, "backup")) ?: "", id) == 0 &&
-	    lstate_from_json(j, s) == 0) {
-		json_decref(j);
-		store_list_free(&l);
-		return 0;
-	}
-	json_decref(j);
-	if (r != -ENOENT)
-		log_info("job %s: %s does not match the newest backup %s; taking the state from its record",
-			 o->job, path, id);
 	r = lstate_from_json(json_object_get(rec, "logs"), s);
 	if (r < 0)
 		log_error("job %s: backup %s: the record's \"logs\" state is unreadable", o->job, id);

@@ -2,7 +2,8 @@
 # lib.sh.  Logs tests need no database: each works in its own $TMP.
 #
 #   logs_config NAME [key = value]...   $TMP/NAME.ini for [logs:NAME] over
-#                                       $LOGS/*.log, sets CFG and JOB
+#                                       $LOGS/*.log (unless paths is given),
+#                                       sets CFG and JOB
 #   lb ARGS...                          $LIFEBOAT -c $CFG ARGS...
 #   run_ok                              lb run $JOB --here, must succeed; sets ID
 #   addlines FILE N TAG                 appends N lines of varied length
@@ -37,7 +38,10 @@ logs_config() {
 		echo "io_limit = 0"
 		echo "[logs:$name]"
 		echo "schedule = @hourly"
-		echo "paths = $LOGS/*.log"
+		case " $* " in
+		*" paths ="*) ;;
+		*) echo "paths = $LOGS/*.log" ;;
+		esac
 		echo "keep_last = 1000"
 		for arg in "$@"; do
 			echo "$arg"
