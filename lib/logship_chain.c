@@ -537,11 +537,22 @@ int logship_restore(struct store *st, const char *job, const char *id, const cha
 		    uint64_t *files, uint64_t *bytes)
 {
 	struct restore_ctx rc = { .dir = dir, .fd = -1 };
+	char real_id[STORE_ID_MAX];
+	struct store_entry e;
 	struct lchain c;
 	int r;
 
 	*files = *bytes = 0;
-	r = lchain_load(st, job, id, &c);
+	/* "latest" and the like: the store names the backup. */
+	r = store_get(st, job, id, &e);
+	if (r < 0) {
+		if (r == -ENOENT)
+			log_error("job %s: no backup %s in the store", job, id);
+		return r;
+	}
+	snprintf(real_id, sizeof(real_id), "%s", e.id);
+	store_entry_free(&e);
+	r = lchain_load(st, job, real_id, &c);
 	if (r < 0)
 		return r;
 	r = restore_plan(job, &c, &rc);
