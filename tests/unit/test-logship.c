@@ -149,6 +149,7 @@ static void test_state_json_round_trip(void **unused)
 	assert_int_equal(back.n, 1);
 	assert_string_equal(back.v[0].path, "/var/log/a.log.1");
 	assert_int_equal(back.v[0].ino, 1234567);
+	lstate_free(&back);
 	/* A state whose offset disagrees with its hash state is refused. */
 	json_object_set_new(json_array_get(json_object_get(j2, "files"), 0), "offset", json_integer(6));
 	assert_int_equal(lstate_from_json(j2, &back) , -EINVAL);
