@@ -62,6 +62,10 @@ int ltar_open(struct store_txn *txn, int level, int threads, struct ltar **out)
 		t->a = archive_write_new();
 		if (!t->a || archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||
 		    archive_write_add_filter_none(t->a) != ARCHIVE_OK ||
+		    /* No blocking: each header and data chunk goes straight to
+		     * zstd, without a copy into 10 KiB records and a zstd call
+		     * (and its worker-queue locking) per record. */
+		    archive_write_set_bytes_per_block(t->a, 0) != ARCHIVE_OK ||
 		    archive_write_set_bytes_in_last_block(t->a, 1) != ARCHIVE_OK ||
 		    archive_write_open2(t->a, t, NULL, tar_write_cb, NULL, NULL) != ARCHIVE_OK) {
 			log_error("cannot start the tar of the logs: %s",
