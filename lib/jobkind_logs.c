@@ -39,6 +39,11 @@ static void logs_progress(void *ctx, const char *what, uint64_t bytes_in, uint64
 	jobkind_progress(k, false);
 }
 
+static void logs_partial(void *ctx, const char *msg)
+{
+	jobkind_partial(ctx, "%s", msg);
+}
+
 int jobkind_logs_run(struct jobkind *k, json_t *record)
 {
 	struct logship_opts o = {
@@ -50,7 +55,8 @@ int jobkind_logs_run(struct jobkind *k, json_t *record)
 		.level = (int)k->job->tuning.compress_level,
 		.threads = (int)k->job->tuning.compress_threads,
 		.st = k->st,
-		.hooks = { .ctx = k, .io = logs_io, .between = logs_between, .progress = logs_progress },
+		.hooks = { .ctx = k, .io = logs_io, .between = logs_between, .progress = logs_progress,
+			   .partial = logs_partial },
 	};
 	struct logship_result res;
 	int r;

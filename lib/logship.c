@@ -43,6 +43,7 @@ struct run {
 	struct ltar *tar;
 	json_t *segments;		/* this run's segments, owned */
 	json_t *alert_ids;		/* alerts raised, owned */
+	json_t *open_alerts;		/* the job's open alerts at the first raise, owned */
 	unsigned char *buf;		/* LS_BUF bytes, owned */
 	bool verify_due;
 	struct logship_result *res;
@@ -89,10 +90,24 @@ static int raise_alert(struct run *rn, const char *kind, const char *file, int64
 	va_list ap;
 	int r;
 
+	const json_t *open;
+	size_t i;
+
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	a.message = msg;
+	if (!rn->open_alerts && alerts_list(rn->o->state_dir, rn->o->job, &rn->open_alerts) < 0)
+		rn->open_alerts = NULL;
+	json_array_foreach(rn->open_alerts, i, open) {
+		if (strcmp(json_string_value(json_object_get(open, "kind")) ?: "", kind) == 0 &&
+		    strcmp(json_string_value(json_object_get(open, "file")) ?: "", file) == 0 &&
+		    json_integer_value(json_object_get(open, "offset")) == offset) {
+			log_warn("job %s: %s (still open as %s)", rn->o->job, msg,
+				 json_string_value(json_object_get(open, "id")) ?: "?");
+			return 0;
+		}
+	}
 	r = alerts_raise(rn->o->state_dir, &a, id);
 	if (r < 0)
 		return r;
@@ -490,6 +505,15 @@ static int archive_one(struct run *rn, struct lfile *f, struct lcand *c)
 		log_warn("job %s: %s changed while the run looked at it; it is taken next run", rn->o->job, c->path);
 		return 0;
 	}
+	if (r < 0 && r != -ENOMEM && hk->partial) {
+		/* Unreadable (permissions, I/O): the other logs are still taken. */
+		char msg[PATH_MAX + 64];
+
+		snprintf(msg, sizeof(msg), "%s: cannot read it (%s); it is tried again next run",
+			 c->path, strerror(-r));
+		hk->partial(hk->ctx, msg);
+		return 0;
+	}
 	if (r < 0)
 		return r;
 	if (c->gz) {
@@ -659,6 +683,7 @@ static void run_free(struct run *rn)
 	ltar_free(rn->tar);
 	json_decref(rn->segments);
 	json_decref(rn->alert_ids);
+	json_decref(rn->open_alerts);
 	free(rn->buf);
 }
 

@@ -32,7 +32,9 @@
  * 4 KiB of every archived prefix; the whole prefix is re-hashed every
  * verify_every (0 = every run) and whenever a file changed without growing.
  * After an alert the file as it now is starts a new generation, so both the
- * archived original and the altered version are kept.
+ * archived original and the altered version are kept.  An alert still open
+ * with the same kind, file and offset is not raised twice (a run that found
+ * it but did not commit is followed by one that finds it again).
  *
  * The artifact is a plain tar (zstd-compressed) with one entry per segment,
  * named "<source path>@<dev>:<ino>@<start>-<end>" (source path without its
@@ -58,6 +60,8 @@ struct logship_hooks {
 	void (*io)(void *ctx, uint64_t n);		/* N bytes read: throttle's io_limit */
 	int (*between)(void *ctx);			/* between reads: 0, or -ECANCELED to stop */
 	void (*progress)(void *ctx, const char *what, uint64_t bytes_in, uint64_t files);
+	/* A file could not be read: the run goes on without it and is partial. */
+	void (*partial)(void *ctx, const char *msg);
 };
 
 struct logship_opts {

@@ -86,4 +86,21 @@ contains "$ERR" "not empty"
 equals "$(ls "$TMP/full")" "x" "non-empty target untouched"
 # A logs job restores with --to only.
 expect_rc 2 lb restore "$JOB" "$ID" --database x
+
+# Retention keeps the whole chain: each logs backup is needed by the next.
+sed -i 's/^keep_last = 1000$/keep_last = 1\nkeep_daily = 0\nkeep_weekly = 0\nkeep_monthly = 0/' "$CFG"
+n=$(find "$STORE/$JOB" -name '*.json' | wc -l)
+expect_rc 0 lb prune "$JOB" --dry-run --json
+printf '%s' "$OUT" | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+assert all(r["action"] == "keep" for r in rows), rows
+assert any("keep: needed by" in x for x in rows[0]["reasons"]), rows[0]
+' || fail "prune would break the chain"
+CHECKS=$((CHECKS + 1))
+expect_rc 0 lb prune "$JOB"
+equals "$(find "$STORE/$JOB" -name '*.json' | wc -l)" "$n" "backups after prune"
+rm -rf "$TMP/r6"
+restore_to latest "$TMP/r6"
+same_bytes "$TMP/r6$LOGS/access.log" "$LOGS/access.log" "access.log after prune"
 done_ok

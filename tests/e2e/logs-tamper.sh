@@ -72,6 +72,12 @@ truncate -s $((size / 2)) "$LOGS/access.log"
 run_ok
 alert_is truncated $((size / 2))
 archived_intact
+# A run that found it but never committed (its backup gone, as after a crash
+# before the record): the next run finds it again, and does not raise it twice.
+rm "$STORE/$JOB/$ID".*
+run_ok
+alert_is truncated $((size / 2))
+contains "$ERR" "still open as half-1"
 
 # ------------------------------------------------------------------ deleted
 fresh deleted
