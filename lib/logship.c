@@ -7,15 +7,15 @@
  *      inode, if that file still starts with the generation's fingerprint and
  *      is not shorter than what was archived (gzip files: unchanged size and
  *      mtime, or a decompressed prefix that still hashes the same);
- *   2. successors: a generation not found so continues in an unclaimed
+ *   2. verification: the last 4 KiB of each archived prefix are re-read;
+ *      the whole prefix is re-hashed every verify_every, and for a file that
+ *      changed without growing; a file that fails is no continuation;
+ *   3. successors: a generation not found so continues in an unclaimed
  *      rotated file that starts with exactly its archived prefix (gzip or
  *      copytruncate copy, or the old inode number reused by a new file);
- *   3. tamper: a live generation with no continuation is reported
+ *   4. tamper: a live generation with no continuation is reported
  *      (truncated, rewritten, replaced, deleted); a rotated one simply gone
  *      was removed by log rotation and is forgotten;
- *   4. verification: the last 4 KiB of each archived prefix are re-read;
- *      the whole prefix is re-hashed every verify_every, and for a file that
- *      changed without growing;
  *   5. archiving: each generation's new bytes, then every unclaimed file as
  *      a new generation (rotated ones oldest first, then the live ones).
  * The state is saved last, naming this run's backup.
@@ -211,7 +211,7 @@ static int match_identity(struct run *rn)
 	return 0;
 }
 
-/* ---- 2. successors -------------------------------------------------------------- */
+/* ---- 3. successors -------------------------------------------------------------- */
 
 static int match_successors(struct run *rn)
 {
@@ -251,7 +251,7 @@ static int match_successors(struct run *rn)
 	return 0;
 }
 
-/* ---- 3. tamper ------------------------------------------------------------------ */
+/* ---- 4. tamper ------------------------------------------------------------------ */
 
 /* The first byte where the file at PATH differs from F as archived. */
 static int first_diff(struct run *rn, const struct lfile *f, const char *path, int64_t *diff)
@@ -344,7 +344,7 @@ static int judge_missing(struct run *rn)
 	return r;
 }
 
-/* ---- 4. verification -------------------------------------------------------------- */
+/* ---- 2. verification -------------------------------------------------------------- */
 
 static int verify_one(struct run *rn, struct lfile *f, struct lcand *c)
 {
@@ -377,11 +377,12 @@ static int verify_one(struct run *rn, struct lfile *f, struct lcand *c)
 	}
 	if (ok)
 		return 0;
+	/* Not as archived: a copytruncate copy may yet hold it (successors),
+	 * else it is judged as altered in place. */
 	f->cand = -1;
-	f->drop = true;
+	f->at = (int)(c - rn->c.v);
 	c->owner = -1;
-	c->tampered = true;
-	return judge_altered(rn, f, c);
+	return 0;
 }
 
 static int verify_all(struct run *rn)
@@ -710,11 +711,11 @@ int logship_run(const struct logship_opts *o, struct store_txn *txn, struct logs
 	if (r == 0)
 		r = match_identity(&rn);
 	if (r == 0)
+		r = verify_all(&rn);
+	if (r == 0)
 		r = match_successors(&rn);
 	if (r == 0)
 		r = judge_missing(&rn);
-	if (r == 0)
-		r = verify_all(&rn);
 	if (r == 0)
 		r = ltar_open(txn, o->level, o->threads, &rn.tar);
 	if (r == 0)

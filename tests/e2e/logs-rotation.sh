@@ -106,6 +106,22 @@ put "$LOGS/access.log" "$TMP/c.g3" 4 g3a
 run_ok
 history_is "$TMP/c.g1" "$TMP/c.g2" "$TMP/c.g3"
 
+# ------------------------ copytruncate, the new file starting like the old
+# An application that writes the same banner (over 4 KiB) at every start:
+# after copytruncate the log has the old first bytes but is a new file.
+LOGS=$TMP/banner && mkdir -p "$LOGS"
+logs_config banner
+python3 -c 'import sys; sys.stdout.write("".join("banner line %03d of the application start\n" % i for i in range(150)))' > "$TMP/banner.txt"
+cat "$TMP/banner.txt" >> "$LOGS/access.log" && cat "$TMP/banner.txt" >> "$TMP/b.g1"
+put "$LOGS/access.log" "$TMP/b.g1" 30 g1a
+run_ok
+cp "$LOGS/access.log" "$LOGS/access.log.1" && : > "$LOGS/access.log"
+cat "$TMP/banner.txt" >> "$LOGS/access.log" && cat "$TMP/banner.txt" >> "$TMP/b.g2"
+put "$LOGS/access.log" "$TMP/b.g2" 60 g2a
+[ "$(stat -c %s "$LOGS/access.log")" -gt "$(stat -c %s "$LOGS/access.log.1")" ] || fail "banner: the new file should outgrow the copy"
+run_ok
+history_is "$TMP/b.g1" "$TMP/b.g2"
+
 # ------------------------------------------- first run meets rotated logs
 # .3.gz, .2.gz and .1 from before installation, oldest first by time.
 LOGS=$TMP/preexisting && mkdir -p "$LOGS"
