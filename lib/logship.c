@@ -125,7 +125,8 @@ static int starts_like(struct lcand *c, const struct lfile *f, bool *yes)
 	int r = lcand_head(c);
 
 	*yes = false;
-	if (r == -ESTALE)
+	/* Gone, or a .gz that does not decompress (being written): not it. */
+	if (r == -ESTALE || (r < 0 && r != -ENOMEM))
 		return 0;
 	if (r < 0)
 		return r;
@@ -155,7 +156,7 @@ static int holds_prefix(struct run *rn, const struct lcand *c, const struct lfil
 	hashrun_init(&h);
 	r = lsrc_hash_prefix(&src, f->offset, &h, total, &rn->o->hooks);
 	lsrc_close(&src);
-	if (r == -ENODATA)
+	if (r == -ENODATA || (c->gz && r == -EIO))
 		return 0;
 	if (r < 0)
 		return r;
@@ -595,6 +596,24 @@ static int archive_one(struct run *rn, struct lfile *f, struct lcand *c)
 	return r;
 }
 
+/* Whether the .gz C decompresses to its end.  One that does not is being
+ * written (logrotate compressing right now): it is looked at next run,
+ * when it is whole and its source gone, and is then recognised by content. */
+static bool gz_complete(struct lcand *c)
+{
+	struct lsrc src;
+	int r = lsrc_open(&src, c->path, true, c->dev, c->ino);
+
+	if (r == 0) {
+		r = lsrc_seek(&src, UINT64_MAX);
+		lsrc_close(&src);
+	}
+	if (r == -ENODATA)
+		return true;	/* reached its end */
+	log_info("%s: not a whole gzip file yet; it is looked at again next run", c->path);
+	return false;
+}
+
 /* New generations: rotated files oldest first, then the live ones. */
 static int cmp_new(const void *a, const void *b, void *ctx)
 {
@@ -624,9 +643,12 @@ static int archive_new(struct run *rn)
 	for (size_t k = 0; k < n && r == 0; k++) {
 		struct lcand *c = &rn->c.v[order[k]];
 		size_t i = rn->s.n;
-		struct lfile *f = lstate_add(&rn->s);
+		struct lfile *f;
 		struct hashrun h;
 
+		if (c->gz && !gz_complete(c))
+			continue;
+		f = lstate_add(&rn->s);
 		if (!f) {
 			r = -ENOMEM;
 			break;

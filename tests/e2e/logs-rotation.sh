@@ -66,8 +66,18 @@ mv "$LOGS/access.log" "$LOGS/access.log.1"
 put "$LOGS/access.log" "$TMP/r.g3" 20 g3a
 run_ok
 history_is "$TMP/r.g1" "$TMP/r.g2" "$TMP/r.g3"
+# A run while gzip is still writing .1.gz (and .1 still exists): the partial
+# .gz is left for later; once whole, and .1 gone, it is recognised.
+gzip -c "$LOGS/access.log.1" > "$TMP/whole.gz"
+head -c $(( $(stat -c %s "$TMP/whole.gz") / 2 )) "$TMP/whole.gz" > "$LOGS/access.log.1.gz"
+run_ok
+contains "$ERR" "not a whole gzip file yet"
+equals "$(record "$ID" "j['size_raw']")" "0" "bytes archived beside a partial .gz"
+cat "$TMP/whole.gz" > "$LOGS/access.log.1.gz" && rm "$LOGS/access.log.1"
+run_ok
+history_is "$TMP/r.g1" "$TMP/r.g2" "$TMP/r.g3"
 # The oldest rotation deleted by logrotate: legitimate, nothing changes.
-rm "$LOGS/access.log.2.gz"
+rm "$LOGS/access.log.2.gz" "$LOGS/access.log.1.gz"
 put "$LOGS/access.log" "$TMP/r.g3" 5 g3b
 run_ok
 history_is "$TMP/r.g1" "$TMP/r.g2" "$TMP/r.g3"
