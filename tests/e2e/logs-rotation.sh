@@ -96,6 +96,19 @@ run_ok
 contains "$ERR" "continues in $LOGS/access.log.1.gz"
 history_is "$TMP/z.g1" "$TMP/z.g2"
 
+# ------------------------------- the live log compressed in place, recreated
+# gzip access.log; the new access.log may well get the old inode number: the
+# fingerprint tells them apart and the .gz continues the old generation.
+LOGS=$TMP/gzlive && mkdir -p "$LOGS"
+logs_config gzlive
+put "$LOGS/access.log" "$TMP/l.g1" 80 g1a
+run_ok
+put "$LOGS/access.log" "$TMP/l.g1" 10 g1b
+gzip "$LOGS/access.log"
+put "$LOGS/access.log" "$TMP/l.g2" 15 g2a
+run_ok
+history_is "$TMP/l.g1" "$TMP/l.g2"
+
 # ---------------------------------------------------------- copytruncate
 LOGS=$TMP/copytrunc && mkdir -p "$LOGS"
 logs_config copytrunc
