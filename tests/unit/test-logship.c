@@ -302,12 +302,12 @@ static void test_appends_rotation_copytruncate(void **unused)
 	assert_int_equal(total, 0);
 }
 
-/* An inode number reused: the log compressed away (access.log -> .1.gz) and
- * a new access.log that the state's identity now points at.  The reuse is
- * forced by rewriting the state (a file system reuses numbers when it
- * likes); the fingerprint (and the tail check behind it) tells the files
- * apart, the old generation is
- * found in the .gz, and nothing is lost, doubled or alerted. */
+/* An inode number reused: the log compressed away (access.log ->
+ * access.log.gz) and a new, longer access.log that the state's identity now
+ * points at.  The reuse is forced by rewriting the state (a file system
+ * reuses numbers when it likes).  The fingerprint (and the tail check behind
+ * it) tells the files apart, the old generation is found in the .gz, and
+ * nothing is lost, doubled or alerted. */
 static void test_inode_reuse_caught_by_fingerprint(void **unused)
 {
 	static char g1[65536], g2[65536], want[2 * 65536];
