@@ -109,7 +109,7 @@ now() { date +%s.%N; }
 best() { awk -v a="$2" -v b="$3" -v best="$1" 'BEGIN { s = b - a; print (best == "" || s < best) ? s : best }'; }
 best_zstd=""
 declare -A best_lb rss lsize
-for i in $(seq 1 "$REPEAT"); do
+for _ in $(seq 1 "$REPEAT"); do
 	cat "$W"/logs/*.log > /dev/null
 	t0=$(now)
 	cat "$W"/logs/*.log | zstd -3 -q > "$W/zstd.out" || { echo "zstd pipeline failed" >&2; exit 1; }
@@ -136,6 +136,7 @@ rows=""
 for t in $THREADS; do
 	rows="$rows $t:${best_lb[$t]}:${rss[$t]}:${lsize[$t]}"
 done
+# shellcheck disable=SC2086 # one argument per row
 python3 - "$bytes" "$best_zstd" "$zsize" $rows <<'PY'
 import sys
 b, tz, zs = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])

@@ -5,6 +5,7 @@
 # state rebuilds from the store when its file is lost, without duplicating
 # anything; restore refuses a non-empty directory.
 set -e
+# shellcheck source=tests/e2e/logs-lib.sh
 . "$(dirname "$0")/logs-lib.sh"
 
 logs_config app

@@ -5,6 +5,7 @@
 # concatenation of everything written, generation after generation; the
 # runs together archived every byte exactly once; no alert is raised.
 set -e
+# shellcheck source=tests/e2e/logs-lib.sh
 . "$(dirname "$0")/logs-lib.sh"
 
 # put FILE COPY N TAG: appends N new lines to FILE, and the same to COPY

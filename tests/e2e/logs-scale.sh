@@ -5,6 +5,7 @@
 # its peak RSS stays under 64 MiB (/usr/bin/time; not checked under ASan,
 # whose shadow memory is no measure of ours); and the restore is exact.
 set -e
+# shellcheck source=tests/e2e/logs-lib.sh
 . "$(dirname "$0")/logs-lib.sh"
 for tool in strace /usr/bin/time; do
 	command -v "$tool" >/dev/null 2>&1 || fail "$tool is not installed"

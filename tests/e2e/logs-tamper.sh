@@ -4,6 +4,7 @@
 # rotation raises none; `lifeboat ack` clears alerts by job or by id, and a
 # new tamper raises a new alert.
 set -e
+# shellcheck source=tests/e2e/logs-lib.sh
 . "$(dirname "$0")/logs-lib.sh"
 
 # fresh NAME [key = value]...: a job over its own directory $LOGS with an
