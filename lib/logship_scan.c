@@ -5,6 +5,7 @@
  * last known path of every generation in the state.  Each directory is read
  * once, however many logs it holds.
  *
+ * Only regular files are archived: a symbolic link is reported and skipped.
  * A log (a "base") is a glob match that is not itself a rotated form of
  * another log, or a log the state already knows.  A rotated form is the
  * base's name followed by ".N" or "-DIGITS" and/or ".gz".
@@ -172,8 +173,14 @@ static int glob_all(const struct strlist *globs, struct names *out)
 		for (size_t j = 0; j < g.gl_pathc && r == 0; j++) {
 			struct stat sb;
 
-			if (stat(g.gl_pathv[j], &sb) == 0 && S_ISREG(sb.st_mode))
+			if (lstat(g.gl_pathv[j], &sb) < 0)
+				continue;
+			if (S_ISREG(sb.st_mode))
 				r = names_add(out, g.gl_pathv[j]);
+			else if (S_ISLNK(sb.st_mode))
+				/* Followed, a link could make the job read any file. */
+				log_warn("%s: a symbolic link; logs jobs archive regular files only (name its target)",
+					 g.gl_pathv[j]);
 		}
 		globfree(&g);
 	}

@@ -3,7 +3,8 @@
 # archived whole; each backup restores the logs as they were at its run;
 # the artifact is a plain tar.zst that tar lists and sha256sum checks; the
 # state rebuilds from the store when its file is lost, without duplicating
-# anything; restore refuses a non-empty directory.
+# anything; a symbolic link is not followed; restore refuses a non-empty
+# directory; retention keeps the whole chain.
 set -e
 # shellcheck source=tests/e2e/logs-lib.sh
 . "$(dirname "$0")/logs-lib.sh"
@@ -55,9 +56,14 @@ equals "$(record "$ID" "[f['sha256'] for f in j['logs']['files'] if f['name'].en
 	"$(sha256sum < "$LOGS/access.log" | cut -d' ' -f1)" "prefix hash in the record"
 equals "$(stat -c %a "$STATE/logs/$JOB.json")" "600" "state file mode"
 
-# Nothing new: a run archives nothing.
+# Nothing new: a run archives nothing.  A symbolic link matched by the glob
+# is reported and not followed.
+echo "secret" > "$TMP/secret"
+ln -s "$TMP/secret" "$LOGS/link.log"
 run_ok
 equals "$(record "$ID" "j['size_raw']")" "0" "bytes archived with nothing new"
+contains "$ERR" "$LOGS/link.log: a symbolic link"
+rm "$LOGS/link.log"
 
 # The state file lost: rebuilt from the newest record, nothing archived twice.
 rm "$STATE/logs/$JOB.json"
