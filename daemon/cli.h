@@ -63,5 +63,6 @@ int cmd_unpin(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_cancel(struct cli *cli, int argc, char **argv);
 int cmd_reload(struct cli *cli, int argc, char **argv);
+int cmd_ack(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -2,6 +2,7 @@
  * lifeboat restore — puts a backup back, never over the original:
  *   db jobs:    restore JOB ID --database NAME [--force]   (a new database)
  *   files jobs: restore JOB ID --to DIR [--path SUBPATH]   (a new or empty DIR)
+ *   logs jobs:  restore JOB ID --to DIR                    (a new or empty directory)
  * ID is a backup id or `latest` (the newest good backup).
  */
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include "dbrestore.h"
 #include "log.h"
 #include "snaprestore.h"
+#include "logship.h"
 #include "store.h"
 #include "units.h"
 
@@ -91,6 +93,22 @@ static int restore_db(const struct config *cfg, const struct job *job, struct st
 	return EXIT_OK;
 }
 
+/* Logs: every log as archived up to the backup, under DIR. */
+static int restore_logs(const struct job *job, struct store *st, const struct store_entry *e,
+			const char *to_dir)
+{
+	uint64_t files, bytes;
+	char size[32];
+
+	if (logship_restore(st, job->name, e->id, to_dir, &files, &bytes) < 0) {
+		fprintf(stderr, "lifeboat: restore of %s %s into %s failed\n", job->name, e->id, to_dir);
+		return EXIT_FAILED;
+	}
+	units_format_size_human(bytes, size, sizeof(size));
+	printf("restored %s %s into %s: %" PRIu64 " log(s), %s\n", job->name, e->id, to_dir, files, size);
+	return EXIT_OK;
+}
+
 int cmd_restore(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -135,12 +153,12 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	r = cli_load_job(cli, argv[optind], "restore needs its settings", &cfg, &job);
 	if (r)
 		return r;
-	if ((job->kind == JOB_DB && to_dir) || (job->kind == JOB_FILES && to_db) ||
-	    (job->kind != JOB_DB && job->kind != JOB_FILES)) {
+	if ((job->kind == JOB_DB && to_dir) || (job->kind != JOB_DB && to_db) ||
+	    (job->kind == JOB_LOGS && subpath)) {
 		fprintf(stderr, "lifeboat: restore: %s\n",
-			job->kind == JOB_DB ? "--to DIR is for files jobs; a db job restores with --database NAME" :
-			job->kind == JOB_FILES ? "--database is for db jobs; a files job restores with --to DIR" :
-			"only db and files jobs can be restored in this version");
+			job->kind == JOB_DB ? "--to DIR is for files and logs jobs; a db job restores with --database NAME" :
+			subpath ? "--path is for files jobs; a logs job restores every log with --to DIR" :
+			"--database is for db jobs; a files or logs job restores with --to DIR");
 		config_free(cfg);
 		return EXIT_USAGE;
 	}
@@ -159,6 +177,8 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	}
 	if (job->kind == JOB_FILES)
 		r = restore_files(job, st, &e, to_dir, subpath);
+	else if (job->kind == JOB_LOGS)
+		r = restore_logs(job, st, &e, to_dir);
 	else
 		r = restore_db(cfg, job, st, &e, to_db, force);
 	store_entry_free(&e);

@@ -33,7 +33,9 @@ static const struct command commands[] = {
 	{ "restore", cmd_restore, "restore JOB ID --database NAME [--force]\n"
 	  "                               db: restore a dump into a new database\n"
 	  "  restore JOB ID --to DIR [--path SUBPATH]\n"
-	  "                               files: restore a snapshot into a new or empty DIR" },
+	  "                               files: restore a snapshot into a new or empty DIR;\n"
+	  "                               logs: rebuild every log's history in a new or empty DIR" },
+	{ "ack", cmd_ack, "ack JOB|ALERT-ID             acknowledge open alerts (a tampered log)" },
 };
 
 static void usage(FILE *out)

@@ -1014,6 +1014,7 @@ static int load_record(const char *path, json_t **out)
 {
 	json_error_t err;
 	json_t *rec;
+	FILE *f;
 	int fd;
 	int rc;
 
@@ -1025,8 +1026,17 @@ static int load_record(const char *path, json_t **out)
 			log_err(LOG_LVL_ERROR, -rc, "%s: unreadable record", path);
 		return rc;
 	}
-	rec = json_loadfd(fd, 0, &err);
-	close(fd);
+	/* Through stdio: json_loadfd reads one byte per read(2), a system call
+	 * per byte of a large record (a logs job's holds its whole state). */
+	f = fdopen(fd, "r");
+	if (!f) {
+		rc = -errno;
+		close(fd);
+		log_err(LOG_LVL_ERROR, -rc, "%s: unreadable record", path);
+		return rc;
+	}
+	rec = json_loadf(f, 0, &err);
+	fclose(f);
 	if (!rec) {
 		log_error("%s: unreadable record: %s", path, err.text);
 		return -EBADMSG;

@@ -7,7 +7,8 @@ PKGS="build-essential pkg-config meson ninja-build
       libuv1-dev libarchive-dev libzstd-dev default-libmysqlclient-dev
       libinih-dev libssl-dev libjansson-dev libcmocka-dev
       mariadb-server mariadb-client zstd faketime python3 procps tzdata
-      tar attr acl util-linux"
+      tar attr acl util-linux \
+      time strace gzip"
 
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,60 @@
+/*
+ * lifeboat ack JOB|ALERT-ID — acknowledges open alerts (a tampered log, say)
+ * directly in the state dir: every open alert of JOB, or the one alert.
+ * Prints what it acknowledged; exit 1 when nothing matched.  Needs no daemon.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "alerts.h"
+#include "cli.h"
+
+/* Prints the open alerts WHAT names (an alert id or a job), before they go. */
+static void print_matching(const char *state_dir, const char *what)
+{
+	json_t *all, *a;
+	size_t i;
+
+	if (alerts_list(state_dir, NULL, &all) < 0)
+		return;
+	json_array_foreach(all, i, a) {
+		const char *id = json_string_value(json_object_get(a, "id"));
+		const char *job = json_string_value(json_object_get(a, "job"));
+		json_int_t off = json_integer_value(json_object_get(a, "offset"));
+
+		if (!id || !job || (strcmp(id, what) && strcmp(job, what)))
+			continue;
+		printf("acknowledged %s: %s %s", id, json_string_value(json_object_get(a, "kind")) ?: "?",
+		       json_string_value(json_object_get(a, "file")) ?: "-");
+		if (json_is_integer(json_object_get(a, "offset")) && off >= 0)
+			printf(" at offset %lld", (long long)off);
+		printf(" (found %s)\n", json_string_value(json_object_get(a, "found")) ?: "?");
+	}
+	json_decref(all);
+}
+
+int cmd_ack(struct cli *cli, int argc, char **argv)
+{
+	struct config *cfg;
+	size_t n = 0;
+	int r;
+
+	if (argc != 2 || argv[1][0] == '-') {
+		fprintf(stderr, "usage: lifeboat [-c FILE] ack JOB|ALERT-ID\n");
+		return EXIT_USAGE;
+	}
+	r = cli_load_config(cli, &cfg);
+	if (r)
+		return r;
+	print_matching(cfg->state_dir, argv[1]);
+	r = alerts_ack(cfg->state_dir, argv[1], &n);
+	if (r == -ENOENT)
+		fprintf(stderr, "lifeboat: no open alert matches '%s'\n", argv[1]);
+	else if (r == 0)
+		printf("%zu alert(s) acknowledged\n", n);
+	config_free(cfg);
+	return r < 0 ? EXIT_FAILED : EXIT_OK;
+}
