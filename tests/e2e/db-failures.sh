@@ -94,13 +94,19 @@ SQL
 kill_when_dumping() {
 	local end=$((SECONDS + 60)) first="" row
 	while [ "$SECONDS" -lt "$end" ]; do
+		# Not the run's short-lived size estimate (a query on
+		# information_schema naming the databases): the dump's connection.
 		row=$(db_q -e "SELECT ID, (DB <=> '$big' OR INFO LIKE '%$big%')
-			FROM information_schema.PROCESSLIST WHERE USER = '$killer' LIMIT 1")
+			FROM information_schema.PROCESSLIST WHERE USER = '$killer'
+			AND (INFO IS NULL OR INFO NOT LIKE '%information_schema%') ORDER BY ID DESC LIMIT 1")
 		if [ -n "$row" ]; then
 			[ -n "$first" ] || first=$SECONDS
 			if [ "${row#*$'\t'}" = 1 ] || [ $((SECONDS - first)) -ge 1 ]; then
-				db_q -e "KILL CONNECTION ${row%%$'\t'*}" && echo "$row" > "$TMP/killed"
-				return 0
+				# A connection that ended meanwhile: look again.
+				if db_q -e "KILL CONNECTION ${row%%$'\t'*}" 2>/dev/null; then
+					echo "$row" > "$TMP/killed"
+					return 0
+				fi
 			fi
 		fi
 		sleep 0.02

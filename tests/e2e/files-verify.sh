@@ -98,7 +98,7 @@ expect_rc 1 lb restore site "$ID2" --to "$TMP/full"
 contains "$ERR" "$TMP/full is not empty"
 equals "$(ls "$TMP/full")" "keep" "non-empty target untouched"
 expect_rc 2 lb restore site "$ID2" --database x
-contains "$ERR" "a files job restores with --to DIR"
+contains "$ERR" "a files or logs job restores with --to DIR"
 
 # Crafted archives, each committed as a backup of job "evil" with a
 # matching index and record.
