@@ -194,9 +194,14 @@ static void print_details(json_t *jobs, time_t now)
 			if (!header)
 				printf("\nOpen alerts (after looking into them: lifeboat ack ID):\n");
 			header = true;
-			printf("  %-12s %-10s %s%s%s", str(al, "id"), str(al, "kind"), str(al, "message"),
-			       str(al, "file") ? ": " : "", str(al, "file") ? str(al, "file") : "");
-			if (off >= 0 && json_is_integer(json_object_get(al, "offset")))
+			const char *msg = str(al, "message") ? str(al, "message") : "";
+			const char *file = str(al, "file");
+
+			/* The message is the finder's own words; add only what it leaves out. */
+			printf("  %-12s %-10s %s", str(al, "id"), str(al, "kind"), msg);
+			if (file && !strstr(msg, file))
+				printf(": %s", file);
+			if (off >= 0 && json_is_integer(json_object_get(al, "offset")) && !strstr(msg, "offset"))
 				printf(" (first difference at byte %lld)", (long long)off);
 			printf(", found %s\n", str(al, "found"));
 		}

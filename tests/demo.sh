@@ -98,8 +98,9 @@ step "lifeboatd -n: the daemon's config check"
 "$lifeboatd" -n -c "$demo/lifeboat.ini"
 
 step "lifeboat check-config: the effective config, defaults filled in (first lines)"
-"$lifeboat" -c "$demo/lifeboat.ini" check-config 2>&1 | head -30
-echo "..."
+"$lifeboat" -c "$demo/lifeboat.ini" check-config > "$demo/effective.ini"
+head -30 "$demo/effective.ini"
+echo "... (all of it in $demo/effective.ini)"
 
 lb() { "$lifeboat" -c "$demo/lifeboat.ini" "$@"; }
 
@@ -125,14 +126,16 @@ step "The store: artifacts, checksums and records, readable without Lifeboat"
 month=$(ls -d "$demo"/store/shop/*/* | tail -1)
 ls -l "$month"
 (cd "$month" && sha256sum -c backup-*-01.sha256)
-zstd -dc "$month"/backup-*-01.sql.zst | head -12
+zstd -dc "$month"/backup-*-01.sql.zst > "$demo/shop-dump.sql"
+head -12 "$demo/shop-dump.sql"
 echo "..."
-zstd -dc "$month"/backup-*-01.sql.zst | tail -1
+tail -1 "$demo/shop-dump.sql"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); d=r["db"]; print("record:", r["id"], r["result"], "binlog", d["binlog"], "tables", [(t["table"], t["rows"]) for t in d["tables"]])' "$month"/backup-*-01.json
 site_month=$(ls -d "$demo"/store/site/*/* | tail -1)
 echo "the web root, a plain tar:"
-tar --zstd -tvf "$site_month"/backup-*-01.tar.zst | head -8
-echo "..."
+tar --zstd -tvf "$site_month"/backup-*-01.tar.zst > "$demo/site-tar.txt"
+head -8 "$demo/site-tar.txt"
+echo "... ($(wc -l < "$demo/site-tar.txt") entries)"
 web_month=$(ls -d "$demo"/store/web/*/* | tail -1)
 echo "the logs, one entry per segment archived:"
 tar --zstd -tvf "$web_month"/backup-*-01.tar.zst
@@ -155,7 +158,9 @@ lb restore shop latest --database shop_restored
 mariadb --no-defaults --socket="$LIFEBOAT_TEST_MYSQL_SOCKET" -uroot -t \
 	-e 'CHECKSUM TABLE shop.customers, shop_restored.customers, shop.orders, shop_restored.orders'
 lb restore site latest --to "$demo/restored-site"
-diff -r "$demo/www" "$demo/restored-site" && echo "restored web root: identical to $demo/www"
+# cache/* is excluded by the config: its content is the one difference.
+diff -r --exclude=.keep "$demo/www" "$demo/restored-site" &&
+	echo "restored web root: identical to $demo/www (but for the excluded cache/ content)"
 lb restore web latest --to "$demo/restored-logs"
 find "$demo/restored-logs" -type f | sort
 cat "$demo/logs/access.log.1" "$demo/logs/access.log" | cmp - "$(find "$demo/restored-logs" -path '*access.log' -type f | head -1)" 2>/dev/null &&
