@@ -1,7 +1,8 @@
 /*
- * lifeboat ack JOB|ALERT-ID — acknowledges open alerts (a tampered log, say)
- * directly in the state dir: every open alert of JOB, or the one alert.
- * Prints what it acknowledged; exit 1 when nothing matched.  Needs no daemon.
+ * lifeboat ack JOB|ALERT-ID — acknowledges open alerts (a tampered log, say):
+ * every open alert of JOB, or the one alert.  Through lifeboatd when it runs
+ * (so a member of socket_group can ack without access to the state dir),
+ * else directly in the state dir.  Exit 1 when nothing matched.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -36,6 +37,23 @@ static void print_matching(const char *state_dir, const char *what)
 	json_decref(all);
 }
 
+/* Asks the daemon.  Returns an exit code, or -1 when there is no daemon. */
+static int ack_via_daemon(const struct config *cfg, const char *what)
+{
+	struct cli_conn conn;
+	json_t *reply = NULL;
+	int r;
+
+	if (cli_daemon_open(cfg, &conn, true) < 0)
+		return -1;
+	r = cli_daemon_request(&conn, json_pack("{s:s, s:s}", "cmd", "ack", "what", what), &reply);
+	cli_daemon_close(&conn);
+	if (r == 0)
+		printf("%lld alert(s) acknowledged\n", (long long)json_integer_value(json_object_get(reply, "acked")));
+	json_decref(reply);
+	return r == 0 ? EXIT_OK : EXIT_FAILED;
+}
+
 int cmd_ack(struct cli *cli, int argc, char **argv)
 {
 	struct config *cfg;
@@ -49,6 +67,11 @@ int cmd_ack(struct cli *cli, int argc, char **argv)
 	r = cli_load_config(cli, &cfg);
 	if (r)
 		return r;
+	r = ack_via_daemon(cfg, argv[1]);
+	if (r >= 0) {
+		config_free(cfg);
+		return r;
+	}
 	print_matching(cfg->state_dir, argv[1]);
 	r = alerts_ack(cfg->state_dir, argv[1], &n);
 	if (r == -ENOENT)

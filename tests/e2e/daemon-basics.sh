@@ -119,7 +119,7 @@ contains "$OUT" "shop-1" "status with an open alert (its id)"
 contains "$OUT" "test alert from daemon-basics" "status with an open alert (its message)"
 contains "$OUT" "/var/log/test.log" "status with an open alert (its file)"
 equals "$(status_json 'j["jobs"][0]["alerts"][0]["id"]')" "shop-1" "jobs[0].alerts[0].id"
-# Acknowledged (over the socket: the CLI has no ack command yet), it is
+# Acknowledged (over the socket), it is
 # history, and the job is OK again.
 reply=$(ctl_send '{"cmd":"ack","what":"shop-9"}\n{"cmd":"ack","what":"shop-1"}\n' 2)
 contains "$(printf '%s\n' "$reply" | head -n 1)" '"ok":false' "ack of an unknown alert"
@@ -130,6 +130,19 @@ CHECKS=$((CHECKS + 1))
 CHECKS=$((CHECKS + 1))
 expect_rc 0 lb status --check
 contains "$OUT" "LIFEBOAT OK" "--check after the ack"
+# lifeboat ack goes through the daemon while it runs.
+cat >"$STATE/alerts/open/shop-2.json" <<EOF
+{"id": "shop-2", "job": "shop", "kind": "deleted", "file": "/var/log/test.log",
+ "offset": -1, "message": "second test alert", "found": "2026-01-02T03:04:06Z"}
+EOF
+expect_rc 2 lb status --check
+expect_rc 1 lb ack shop-77
+contains "$ERR" "no open alert matches 'shop-77'" "lifeboat ack of an unknown alert"
+expect_rc 0 lb ack shop
+contains "$OUT" "1 alert(s) acknowledged" "lifeboat ack JOB through the daemon"
+[ -f "$STATE/alerts/acked/shop-2.json" ] || fail "no acked/shop-2.json after lifeboat ack"
+CHECKS=$((CHECKS + 1))
+expect_rc 0 lb status --check
 
 # ------------------------------------------------- an overdue job: WARNING
 # The last good backup (and run) 3 days old, for an @daily job.
