@@ -125,7 +125,7 @@ int child_main(const char *job_name, const char *config_path)
 	}
 	send_event(json_pack("{s:s, s:i}", "event", "started", "pid", (int)getpid()));
 	r = jobrun(cfg, job, &ro, &res);
-	if (r == -EBUSY) {
+	if (res.busy) {
 		config_free(cfg);
 		return CHILD_EXIT_BUSY;
 	}

@@ -124,7 +124,8 @@ static void run_hook(struct daemon *d, const struct djob *dj, const char *result
 	const char *cmd, *which = good ? "on_success" : "on_failure";
 	char v_job[128], v_id[128], v_res[64], v_msg[2200], v_kind[64];
 	const char *extra[] = { v_job, v_id, v_res, v_msg, v_kind, NULL };
-	char *args[] = { "/bin/sh", "-c", NULL, NULL };
+	/* Through ourselves, to shed the capabilities only job runs need. */
+	char *args[] = { d->self_exe, "--run-hook", NULL, NULL };
 	uv_process_options_t o = { 0 };
 	uv_stdio_container_t stdio[3];
 	struct hook *hk;
@@ -169,7 +170,7 @@ static void run_hook(struct daemon *d, const struct djob *dj, const char *result
 	r = uv_spawn(d->loop, &hk->proc, &o);
 	env_free(env);
 	if (r < 0) {
-		log_error("job %s: %s hook: cannot start /bin/sh: %s", dj->name, which, uv_strerror(r));
+		log_error("job %s: %s hook: cannot start %s: %s", dj->name, which, d->self_exe, uv_strerror(r));
 		hk->open_handles = 1;
 		uv_close((uv_handle_t *)&hk->proc, hook_closed);
 		return;
@@ -313,6 +314,7 @@ static void on_exit_cb(uv_process_t *p, int64_t status, int sig)
 	c->exited = true;
 	c->exit_status = status;
 	c->term_signal = sig;
+	uv_timer_stop(&c->kill_timer);	/* the pid is reaped: never signal it again */
 	if (pipe_done(c))
 		child_finish(c);
 }
@@ -377,6 +379,8 @@ static void on_kill_timer(uv_timer_t *t)
 {
 	struct child *c = t->data;
 
+	if (c->exited)
+		return;
 	log_warn("job %s: did not stop within stop_timeout; killing it", c->dj->name);
 	uv_process_kill(&c->proc, SIGKILL);
 }

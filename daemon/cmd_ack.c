@@ -16,6 +16,7 @@
 /* Prints the open alerts WHAT names (an alert id or a job), before they go. */
 static void print_matching(const char *state_dir, const char *what)
 {
+	bool by_id = alerts_is_open_id(state_dir, what);
 	json_t *all, *a;
 	size_t i;
 
@@ -26,7 +27,7 @@ static void print_matching(const char *state_dir, const char *what)
 		const char *job = json_string_value(json_object_get(a, "job"));
 		json_int_t off = json_integer_value(json_object_get(a, "offset"));
 
-		if (!id || !job || (strcmp(id, what) && strcmp(job, what)))
+		if (!id || !job || strcmp(by_id ? id : job, what) != 0)
 			continue;
 		printf("acknowledged %s: %s %s", id, json_string_value(json_object_get(a, "kind")) ?: "?",
 		       json_string_value(json_object_get(a, "file")) ?: "-");

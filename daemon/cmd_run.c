@@ -122,7 +122,8 @@ static int run_via_daemon(const struct config *cfg, const struct job *job, bool 
 			else
 				fprintf(stderr, "lifeboat: %s: run %s: %s\n", job->name, result ? result : "failed",
 					json_string_value(json_object_get(ev, "error")) ?: "see the daemon's log");
-			r = result && strcmp(result, "ok") == 0 ? EXIT_OK : EXIT_FAILED;
+			/* As with --here: a committed backup, partial or not, is exit 0. */
+			r = result && (!strcmp(result, "ok") || !strcmp(result, "partial")) ? EXIT_OK : EXIT_FAILED;
 			json_decref(ev);
 			cli_daemon_close(&conn);
 			return r;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -190,8 +191,16 @@ int daemon_reload(struct daemon *d, json_t **errors)
 			if (dj->next_fire == -1) {
 				uv_close((uv_handle_t *)&dj->timer, djob_free_cb);
 			} else {
-				dj->next = old;
-				old = dj;
+				/* Back to the config still in use; an orphan taken back
+				 * goes back to the orphans. */
+				dj->job = config_job(d->cfg, dj->name);
+				if (dj->job) {
+					dj->next = old;
+					old = dj;
+				} else {
+					dj->next = d->orphans;
+					d->orphans = dj;
+				}
 			}
 			dj = next;
 		}
@@ -335,11 +344,26 @@ static int run_daemon(struct daemon *d)
 	return 0;
 }
 
+/* A hook runs as the daemon's user but without the ambient capability the
+ * service gives it to read any file (CAP_DAC_READ_SEARCH): a hook is the
+ * admin's script that talks to the network, not a backup reader. */
+static int hook_main(const char *cmd)
+{
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
+		log_err(LOG_LVL_ERROR, errno, "hook: cannot drop the ambient capabilities; not running it");
+		return 126;
+	}
+	execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+	log_err(LOG_LVL_ERROR, errno, "hook: cannot run /bin/sh");
+	return 127;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "run-job", required_argument, NULL, 'J' },
+		{ "run-hook", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -360,6 +384,8 @@ int main(int argc, char **argv)
 		case 'J':
 			run_job = optarg;
 			break;
+		case 'K':
+			return hook_main(optarg);
 		case 'h':
 			usage(stdout);
 			return 0;

@@ -97,9 +97,12 @@ void notify_status(struct daemon *d)
 	if (!notify_len)
 		return;
 	for (const struct djob *dj = d->jobs; dj; dj = dj->next) {
-		if (dj->child)
+		if (dj->child) {
 			off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s", off ? ", " : "running: ",
 						dj->name);
+			if (off >= sizeof(line))
+				off = sizeof(line) - 1;
+		}
 		if (dj->next_fire && (!next || dj->next_fire < next->next_fire))
 			next = dj;
 		if (off >= sizeof(line) - 64)

@@ -255,11 +255,29 @@ static int ack_one(const char *state_dir, const char *name)
 	return r;
 }
 
+/* DIR holds the open alert WHAT (an id). */
+static bool alert_is_open(const char *dir, const char *what)
+{
+	char path[PATH_MAX];
+
+	if (snprintf(path, sizeof(path), "%s/%s.json", dir, what) >= (int)sizeof(path))
+		return false;
+	return access(path, F_OK) == 0;
+}
+
+bool alerts_is_open_id(const char *state_dir, const char *what)
+{
+	char dir[PATH_MAX];
+
+	return alerts_dir(state_dir, "open", dir, sizeof(dir)) == 0 && alert_is_open(dir, what);
+}
+
 int alerts_ack(const char *state_dir, const char *what, size_t *n)
 {
 	char dir[PATH_MAX];
 	struct dirent *de;
 	size_t wl = strlen(what);
+	bool by_id;
 	int fd, r;
 	DIR *d;
 
@@ -275,11 +293,15 @@ int alerts_ack(const char *state_dir, const char *what, size_t *n)
 		close(fd);
 		return r;
 	}
+	/* WHAT is an id ("web-3") or a job ("web"); job names may hold '-' and
+	 * digits, so an open alert with exactly that id wins, and only then is
+	 * WHAT taken as a job ("web" never matches "web2-1"). */
+	by_id = alert_is_open(dir, what);
 	while ((de = readdir(d))) {
-		/* WHAT is an id ("web-3") or a job ("web"): never "web" matching "web2-1". */
-		bool is_id = strncmp(de->d_name, what, wl) == 0 && strcmp(de->d_name + wl, ".json") == 0;
+		bool match = by_id ? strncmp(de->d_name, what, wl) == 0 && strcmp(de->d_name + wl, ".json") == 0
+				   : alert_number(de->d_name, what) != 0;
 
-		if (!is_id && alert_number(de->d_name, what) == 0)
+		if (!match)
 			continue;
 		r = ack_one(state_dir, de->d_name);
 		if (r < 0)

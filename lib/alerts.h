@@ -16,6 +16,7 @@
 #ifndef LIFEBOAT_ALERTS_H
 #define LIFEBOAT_ALERTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,8 +40,11 @@ int alerts_raise(const char *state_dir, const struct alert_new *a, char id[ALERT
  * array in *OUT.  A state dir without alerts gives an empty array. */
 int alerts_list(const char *state_dir, const char *job, json_t **out);
 
-/* Acknowledges one alert (WHAT is an alert id) or every open alert of a job
- * (WHAT is a job name).  *N gets how many were acknowledged; -ENOENT when
+/* WHAT is the id of an open alert (rather than a job name). */
+bool alerts_is_open_id(const char *state_dir, const char *what);
+
+/* Acknowledges one alert (WHAT is the id of an open alert) or else every
+ * open alert of a job (WHAT is a job name).  *N gets how many were acknowledged; -ENOENT when
  * WHAT matched none (not logged: the caller says it in its own words). */
 int alerts_ack(const char *state_dir, const char *what, size_t *n);
 

@@ -109,7 +109,7 @@ const struct config_key config_keys[] = {
 	{ "one_file_system", KT_BOOL, J(KK_FILES, files.one_file_system), 0, 0, "yes", false, NULL },
 	{ "full_every", KT_DURATION, J(KK_FILES, files.full_every), 0, 0, "7d", false,
 	  "time between full snapshots" },
-	{ "max_chain", KT_INT, J(KK_FILES, files.max_chain), 0, 1000, "14", false,
+	{ "max_chain", KT_INT, J(KK_FILES, files.max_chain), 0, 254, "14", false,
 	  "most incrementals on one full" },
 
 	/* logs */

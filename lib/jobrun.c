@@ -231,14 +231,17 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	timefmt_rfc3339(now, started);
 
 	r = jobstate_lock(cfg->state_dir, job->name, &lockfd);
-	if (r < 0)
+	if (r < 0) {
+		res->busy = r == -EBUSY;
 		return r;	/* not a failed run: the other one is running */
+	}
 	throttle_apply_priority(job);
 	/* The gate first: a job waiting for a quieter server must not hold the
 	 * run slot that another job could use meanwhile. */
 	r = throttle_init(&throttle, job, NULL, opts ? opts->cancel : NULL);
-	if (r == 0)
-		r = throttle_share_io(&throttle, cfg->state_dir);
+	/* A private bucket is still a limit: not a reason to skip a backup. */
+	if (r == 0 && throttle_share_io(&throttle, cfg->state_dir) < 0)
+		log_warn("job %s: io_limit applies to this job alone this time", job->name);
 	if (r == 0)
 		r = throttle_gate(&throttle);
 	if (r == 0)

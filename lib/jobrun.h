@@ -45,6 +45,7 @@ struct jobrun_result {
 	uint64_t bytes_out;		/* stored size */
 	double seconds;			/* wall time */
 	bool partial;			/* committed, but something could not be captured */
+	bool busy;			/* not run: the job runs in another process */
 };
 
 /* Runs JOB now.  Returns 0 and fills *RES, or a negative errno after logging

@@ -130,4 +130,33 @@ CHECKS=$((CHECKS + 1))
 ! grep -q "watchdog" "$DLOG" || fail "a watchdog without WATCHDOG_USEC: $(cat "$DLOG")"
 ! grep -qi "notify" "$DLOG" || fail "notify errors without NOTIFY_SOCKET: $(cat "$DLOG")"
 
+# ------------------------------------------- hooks shed the ambient capability
+# Under systemd lifeboatd holds CAP_DAC_READ_SEARCH as an ambient capability
+# (to read web roots and logs); job runs need it, hooks must not have it.
+command -v setpriv >/dev/null 2>&1 || fail "setpriv is not installed"
+capfile=$TMP/hook.caps
+CFG=$TMP/caps.ini
+{
+	daemon_globals
+	db_job shop "$db" "on_success = grep CapAmb /proc/self/status > $capfile"
+} >"$CFG"
+cat >"$TMP/lifeboatd-caps" <<EOF
+#!/bin/sh
+exec setpriv --inh-caps +dac_read_search --ambient-caps +dac_read_search "$LIFEBOATD" "\$@"
+EOF
+chmod 755 "$TMP/lifeboatd-caps"
+real_lifeboatd=$LIFEBOATD
+LIFEBOATD=$TMP/lifeboatd-caps
+: >"$DLOG"
+start_daemon
+LIFEBOATD=$real_lifeboatd
+amb=$(awk '/^CapAmb/ { print $2 }' "/proc/$DPID/status")
+[ -n "$amb" ] && [ "$amb" != 0000000000000000 ] || fail "the test daemon has no ambient capability ($amb)"
+CHECKS=$((CHECKS + 1))
+expect_rc 0 lb run shop --wait
+wait_until 5 "the hook's capabilities" test -s "$capfile"
+equals "$(awk '{ print $2 }' "$capfile")" "0000000000000000" "the ambient capabilities of a hook"
+stop_daemon 10
+equals "$DRC" "0" "lifeboatd's exit status (ambient capability case)"
+
 done_ok

@@ -114,6 +114,29 @@ static void test_ack_by_id_then_by_job_and_ids_not_reused(void **state)
 	assert_int_equal(count_open("web"), 1);
 }
 
+/* Job names may hold '-' and digits: "web-2" is alert 2 of job web, and
+ * acknowledging it leaves the alerts of a job named web-2 alone. */
+static void test_ack_id_that_is_also_a_job_name(void **state)
+{
+	size_t n;
+
+	(void)state;
+	raise_one("web", "rewritten", "web-1");
+	raise_one("web", "deleted", "web-2");
+	raise_one("web-2", "deleted", "web-2-1");
+	assert_true(alerts_is_open_id(dir, "web-2"));
+	assert_int_equal(alerts_ack(dir, "web-2", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(count_open("web-2"), 1);
+	assert_int_equal(count_open("web"), 1);
+	/* Now no open alert has that id: it names the job. */
+	assert_false(alerts_is_open_id(dir, "web-2"));
+	assert_int_equal(alerts_ack(dir, "web-2", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(count_open("web-2"), 0);
+	assert_int_equal(count_open("web"), 1);
+}
+
 static void test_corrupt_alert_file_is_reported(void **state)
 {
 	char path[PATH_MAX + 64];
@@ -138,6 +161,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_empty_state_dir_lists_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_raise_list_fields_and_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ack_by_id_then_by_job_and_ids_not_reused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ack_id_that_is_also_a_job_name, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_alert_file_is_reported, setup, teardown),
 	};
 
