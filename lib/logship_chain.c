@@ -26,6 +26,7 @@
 
 #include "fsutil.h"
 #include "log.h"
+#include "verify.h"
 
 /* ---- the chain ------------------------------------------------------------ */
 
@@ -555,7 +556,18 @@ int logship_restore(struct store *st, const char *job, const char *id, const cha
 	r = lchain_load(st, job, real_id, &c);
 	if (r < 0)
 		return r;
-	r = restore_plan(job, &c, &rc);
+	/* Every artifact is checked before anything is written: a tampered one
+	 * must not get a single byte into the restored logs. */
+	for (size_t i = 0; r == 0 && i < c.n; i++) {
+		char why[1024];
+		uint64_t read;
+
+		r = verify_artifacts(st, &c.list.v[c.idx[i]], &read, why, sizeof(why));
+		if (r < 0)
+			log_error("job %s: %s: %s; nothing was restored", job, real_id, why);
+	}
+	if (r == 0)
+		r = restore_plan(job, &c, &rc);
 	if (r == 0)
 		r = restore_dir_ready(dir);
 	if (r == 0)

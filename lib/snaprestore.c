@@ -16,6 +16,7 @@
 #include <archive_entry.h>
 
 #include "filechain.h"
+#include "verify.h"
 #include "fileindex.h"
 #include "log.h"
 #include "sha256.h"
@@ -520,6 +521,22 @@ static int check_complete(struct rs *s)
 	return 0;
 }
 
+static int verify_chain(const struct snaprestore_opts *o, const struct filechain *chain)
+{
+	char why[1024];
+	uint64_t bytes;
+	int r;
+
+	for (size_t i = 0; i < chain->n; i++) {
+		r = verify_artifacts(o->st, &chain->v[i], &bytes, why, sizeof(why));
+		if (r < 0) {
+			log_error("%s %s: %s; nothing was restored", o->job, o->id, why);
+			return r;
+		}
+	}
+	return 0;
+}
+
 int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *stats)
 {
 	struct rs s = { .o = o, .stats = stats };
@@ -535,7 +552,11 @@ int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *
 		log_error("%s", why);
 		return r;
 	}
-	r = load_index(&s, &chain.v[chain.n - 1], &s.index);
+	/* Every tar is checked before anything is written: a tampered archive
+	 * must not get to set a single mode or owner in the target. */
+	r = verify_chain(o, &chain);
+	if (r == 0)
+		r = load_index(&s, &chain.v[chain.n - 1], &s.index);
 	if (r == 0 && o->subpath) {
 		r = normalise(&s, o->subpath);
 		if (r == 0 && (!snaprestore_path_safe(s.name) || strcmp(s.name, ".") == 0)) {

@@ -50,9 +50,12 @@ contains "$OUT" "ok   dbjob $DBID"
 contains "$OUT" "1 ok, 2 bad"
 expect_rc 1 lb verify site "$ID2"
 contains "$OUT" "BAD  site $ID2"
-# Restore reads the same hash and refuses the result.
+# Restore checks every tar of the chain first, and writes nothing at all.
 expect_rc 1 lb restore site "$ID2" --to "$TMP/r-corrupt"
-contains "$ERR" "site $ID1: $TAR1 does not match the SHA-256 in its record"
+contains "$ERR" "$TAR1: SHA-256"
+contains "$ERR" "nothing was restored"
+[ ! -e "$TMP/r-corrupt" ] || fail "restore of a corrupted chain created $TMP/r-corrupt"
+CHECKS=$((CHECKS + 1))
 flip "$TAR1"
 expect_rc 0 lb verify site
 

@@ -93,6 +93,15 @@ contains "$ERR" "not empty"
 equals "$(ls "$TMP/full")" "x" "non-empty target untouched"
 # A logs job restores with --to only.
 expect_rc 2 lb restore "$JOB" "$ID" --database x
+# A corrupted artifact anywhere in the chain: refused before a byte is written.
+art="$STORE/$JOB/$first.tar.zst"
+cp "$art" "$TMP/art.saved"
+printf 'X' | dd of="$art" bs=1 seek=100 conv=notrunc status=none
+expect_rc 1 lb restore "$JOB" "$ID" --to "$TMP/r-bad"
+contains "$ERR" "nothing was restored" "restore of a chain with a corrupted artifact"
+[ ! -e "$TMP/r-bad" ] || fail "restore of a corrupted chain created $TMP/r-bad"
+CHECKS=$((CHECKS + 1))
+cp "$TMP/art.saved" "$art"
 
 # Retention keeps the whole chain: each logs backup is needed by the next.
 sed -i 's/^keep_last = 1000$/keep_last = 1\nkeep_daily = 0\nkeep_weekly = 0\nkeep_monthly = 0/' "$CFG"
