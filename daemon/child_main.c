@@ -13,11 +13,11 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fsutil.h"
 #include "jobrun.h"
 #include "log.h"
 
 #define PROGRESS_FD 3
-#define CONFIG_TEXT_MAX (16 * 1024 * 1024)
 
 static volatile sig_atomic_t cancel_flag;
 
@@ -45,49 +45,6 @@ static void on_progress(void *ctx, const struct jobrun_progress *p)
 			     "files", (json_int_t)p->files, "elapsed", p->elapsed));
 }
 
-/* The config text, all of stdin. */
-static int read_config(char **text, size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap);
-	ssize_t got;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (n == cap) {
-			char *grown;
-
-			if (cap >= CONFIG_TEXT_MAX) {
-				free(buf);
-				return -EFBIG;
-			}
-			grown = realloc(buf, cap * 2);
-			if (!grown) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = grown;
-			cap *= 2;
-		}
-		got = read(STDIN_FILENO, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int r = -errno;
-
-			free(buf);
-			return r;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
 int child_main(const char *job_name, const char *config_path)
 {
 	struct config_errors errs = { 0 };
@@ -105,7 +62,8 @@ int child_main(const char *job_name, const char *config_path)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	r = read_config(&text, &len);
+	/* The config text, all of stdin (a memfd the daemon filled). */
+	r = fs_read_all("/dev/stdin", CONFIG_TEXT_MAX, &text, &len);
 	if (r < 0) {
 		log_err(LOG_LVL_ERROR, -r, "job %s: cannot read the config from the daemon", job_name);
 		return CHILD_EXIT_USAGE;

@@ -212,11 +212,6 @@ static void record_lost_run(struct djob *dj, const struct child *c, const char *
 	json_decref(run);
 }
 
-static void djob_free_cb(uv_handle_t *h)
-{
-	free(h->data);
-}
-
 /* A child that died mid-run left its temporary files; nothing lists them,
  * but they take space until the job's next run, so they go now.  The run
  * lock died with the child, so the cleaner sees the run is over. */
@@ -236,7 +231,7 @@ static void free_orphan(struct daemon *d, struct djob *dj)
 	for (struct djob **pp = &d->orphans; *pp; pp = &(*pp)->next) {
 		if (*pp == dj) {
 			*pp = dj->next;
-			uv_close((uv_handle_t *)&dj->timer, djob_free_cb);
+			uv_close((uv_handle_t *)&dj->timer, djob_free_closed);
 			return;
 		}
 	}

@@ -355,15 +355,27 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 
 static bool peer_in_group(int fd, gid_t gid)
 {
-	gid_t groups[256];
-	socklen_t len = sizeof(groups);
+	socklen_t len = 64 * sizeof(gid_t);
+	gid_t *groups = NULL;
+	bool found = false;
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
-		return false;
-	for (size_t i = 0; i < len / sizeof(gid_t); i++)
-		if (groups[i] == gid)
-			return true;
-	return false;
+	/* ERANGE tells the size needed: a member of many groups is still a member. */
+	for (int tries = 0; tries < 3; tries++) {
+		gid_t *grown = realloc(groups, len);
+
+		if (!grown)
+			break;
+		groups = grown;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) {
+			for (size_t i = 0; i < len / sizeof(gid_t); i++)
+				found = found || groups[i] == gid;
+			break;
+		}
+		if (errno != ERANGE)
+			break;
+	}
+	free(groups);
+	return found;
 }
 
 static bool peer_allowed(struct control *ctl, int fd, char *who, size_t wholen)
@@ -486,14 +498,23 @@ int control_start(struct daemon *d)
 {
 	struct control *ctl = calloc(1, sizeof(*ctl));
 	struct group gr, *res = NULL;
-	char buf[4096];
+	size_t buflen = 4096;
+	char *buf = NULL;
 	int fd, r;
 
 	if (!ctl)
 		return -ENOMEM;
 	ctl->d = d;
 	if (d->cfg->socket_group && *d->cfg->socket_group) {
-		getgrnam_r(d->cfg->socket_group, &gr, buf, sizeof(buf), &res);
+		/* A group with many members needs a bigger buffer: grow on ERANGE. */
+		for (r = ERANGE; r == ERANGE && buflen <= (1u << 22); buflen *= 4) {
+			char *grown = realloc(buf, buflen);
+
+			if (!grown)
+				break;
+			buf = grown;
+			r = getgrnam_r(d->cfg->socket_group, &gr, buf, buflen, &res);
+		}
 		if (res) {
 			ctl->have_gid = true;
 			ctl->gid = res->gr_gid;
@@ -502,6 +523,7 @@ int control_start(struct daemon *d)
 				 d->cfg->socket_group);
 		}
 	}
+	free(buf);
 	fd = make_socket(ctl, d->cfg->socket);
 	if (fd < 0) {
 		free(ctl);
@@ -510,6 +532,8 @@ int control_start(struct daemon *d)
 	uv_pipe_init(d->loop, &ctl->server, 0);
 	ctl->server.data = ctl;
 	r = uv_pipe_open(&ctl->server, fd);
+	if (r < 0)
+		close(fd);	/* not the handle's yet */
 	if (r == 0)
 		r = uv_listen((uv_stream_t *)&ctl->server, 64, on_connection);
 	if (r < 0) {

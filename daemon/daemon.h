@@ -84,6 +84,8 @@ void daemon_stop(struct daemon *d);
 /* Called by children.c when the last child has gone while stopping. */
 void daemon_maybe_exit(struct daemon *d);
 struct djob *daemon_job(struct daemon *d, const char *name);
+/* Close callback of a djob's timer: frees the djob. */
+void djob_free_closed(uv_handle_t *h);
 
 /* scheduler.c */
 int scheduler_load_state(struct daemon *d);

@@ -25,8 +25,6 @@
 #include "fsutil.h"
 #include "log.h"
 
-#define CONFIG_TEXT_MAX (16 * 1024 * 1024)
-
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: lifeboatd [-n] [-c FILE]\n"
@@ -87,7 +85,7 @@ static struct djob *djob_new(struct daemon *d, const struct job *job)
 	return dj;
 }
 
-static void djob_free_cb(uv_handle_t *h)
+void djob_free_closed(uv_handle_t *h)
 {
 	free(h->data);
 }
@@ -144,7 +142,7 @@ static void retire_jobs(struct daemon *d, struct djob *gone)
 			dj->next = d->orphans;
 			d->orphans = dj;
 		} else {
-			uv_close((uv_handle_t *)&dj->timer, djob_free_cb);
+			uv_close((uv_handle_t *)&dj->timer, djob_free_closed);
 		}
 	}
 }
@@ -189,7 +187,7 @@ int daemon_reload(struct daemon *d, json_t **errors)
 			struct djob *next = dj->next;
 
 			if (dj->next_fire == -1) {
-				uv_close((uv_handle_t *)&dj->timer, djob_free_cb);
+				uv_close((uv_handle_t *)&dj->timer, djob_free_closed);
 			} else {
 				/* Back to the config still in use; an orphan taken back
 				 * goes back to the orphans. */
@@ -252,7 +250,7 @@ void daemon_maybe_exit(struct daemon *d)
 	close_if_open((uv_handle_t *)&d->watchdog);
 	for (struct djob *dj = d->jobs, *next; dj; dj = next) {
 		next = dj->next;
-		uv_close((uv_handle_t *)&dj->timer, djob_free_cb);
+		uv_close((uv_handle_t *)&dj->timer, djob_free_closed);
 	}
 	d->jobs = NULL;
 }

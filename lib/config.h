@@ -32,6 +32,7 @@
 #define CONFIG_DEFAULT_PATH "/etc/lifeboat/lifeboat.ini"
 #define CONFIG_ENV "LIFEBOAT_CONFIG"
 #define JOB_NAME_MAX 64
+#define CONFIG_TEXT_MAX (16 * 1024 * 1024)	/* a config file larger than this is refused */
 
 enum job_kind {
 	JOB_DB,

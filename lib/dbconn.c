@@ -115,3 +115,10 @@ int dbconn_exec(MYSQL *my, const char *job, const char *sql)
 	log_error("job %s: %s: %s", job, sql, mysql_error(my));
 	return -EIO;
 }
+
+bool dbconn_is_local(const struct job *job)
+{
+	const char *h = job->db.host;
+
+	return job->db.socket || !h || !strcmp(h, "localhost") || !strcmp(h, "127.0.0.1") || !strcmp(h, "::1");
+}

@@ -26,6 +26,9 @@ int dbconn_open(const struct job *job, const char *host_override, MYSQL **out);
 /* Runs one statement that returns no rows.  Logs "job: what: server error" on failure. */
 int dbconn_exec(MYSQL *my, const char *job, const char *sql);
 
+/* The job's server runs on this host: reached by socket, or by localhost. */
+bool dbconn_is_local(const struct job *job);
+
 /* Where the job connects, for messages: "socket /run/mysqld/mysqld.sock" or "host:port". */
 void dbconn_describe(const struct job *job, const char *host_override, char *buf, size_t buflen);
 

@@ -13,6 +13,7 @@
 #include <sys/statvfs.h>
 #include <time.h>
 
+#include "dbconn.h"
 #include "jobkind.h"
 #include "jobstate.h"
 #include "log.h"
@@ -182,19 +183,11 @@ static json_t *run_summary(const char *result, const char *started, const char *
 	return j;
 }
 
-/* A db job dumps "this host" when it talks to a local server. */
-static bool dumps_this_host(const struct job *job)
-{
-	const char *h = job->db.host;
-
-	return job->db.socket || !h || !strcmp(h, "localhost") || !strcmp(h, "127.0.0.1") || !strcmp(h, "::1");
-}
-
 /* Which side of the host's dump lock JOB takes, if any: 1 shared, 2 exclusive. */
 static int dbdump_lock_mode(const struct job *job)
 {
 	if (job->kind == JOB_DB)
-		return dumps_this_host(job) ? 1 : 0;
+		return dbconn_is_local(job) ? 1 : 0;
 	return job->tuning.exclusive ? 2 : 0;
 }
 

@@ -359,12 +359,11 @@ static pid_t server_thread(MYSQL *my)
 
 int throttle_server_thread_lower(const struct job *job, MYSQL *my, struct server_prio *saved)
 {
-	const char *h = job->db.host;
 	int nice_now;
 
 	memset(saved, 0, sizeof(*saved));
 	/* Only a server on this host has its threads in our process table. */
-	if (job->tuning.nice <= 0 || !(job->db.socket || !h || !strcmp(h, "localhost")))
+	if (job->tuning.nice <= 0 || !dbconn_is_local(job))
 		return 0;
 	saved->tid = server_thread(my);
 	if (saved->tid <= 0) {
