@@ -433,8 +433,15 @@ static void remove_anchors(struct rs *s, int target)
 		}
 		if (unlinkat(target, p, 0) < 0)
 			log_err(LOG_LVL_WARN, errno, "%s/%s: cannot remove", s->o->to, p);
+		/* Only the directories made for the anchor alone go with it: one the
+		 * tree holds stays, empty or not. */
 		while ((slash = strrchr(p, '/'))) {
+			const struct fi_entry *dir;
+
 			*slash = 0;
+			dir = fileindex_find(&s->index, p);
+			if (dir && dir->type != '-' && dir->seen && in_subpath(s, p))
+				break;
 			if (unlinkat(target, p, AT_REMOVEDIR) < 0)
 				break;
 		}
