@@ -33,7 +33,7 @@
 #define MAX_DAY_GAP	3653
 /* One full Gregorian cycle: the calendar (weekdays included) repeats. */
 #define CYCLE_DAYS	146097
-#define EVERY_MIN	60
+#define EVERY_MIN	1	/* seconds; short ones are for tests and drills */
 #define EVERY_MAX	(3650LL * DAY_SECS)
 /* Cron fires on minute boundaries, so no two fires are closer than this. */
 #define MIN_GAP		60
@@ -399,7 +399,7 @@ static int parse_every(const char *p, const char *end, struct schedule *s, char 
 	/* read_number stays below 1e9, so this cannot overflow. */
 	n *= mult;
 	if (n < EVERY_MIN)
-		return fail(err, errlen, "every: interval must be at least 1 minute");
+		return fail(err, errlen, "every: interval must be at least 1 second");
 	if (n > EVERY_MAX)
 		return fail(err, errlen, "every: interval must be at most %lld days",
 		    EVERY_MAX / DAY_SECS);

@@ -6,7 +6,7 @@
  *     month and weekday names, DOW 0-7 with 0 and 7 both Sunday, and cron's
  *     rule that when both DOM and DOW are restricted a day matching either fires);
  *   - a macro: @hourly, @daily (= @midnight), @weekly, @monthly, @yearly (= @annually);
- *   - "every DURATION" (e.g. "every 6h", "every 90m"), at least one minute.
+ *   - "every DURATION" (e.g. "every 6h", "every 90m"), at least one second.
  *
  * Cron schedules are evaluated in the server's local time (TZ), as cron does.
  * Across DST changes:

@@ -357,9 +357,33 @@ static pid_t server_thread(MYSQL *my)
 	return tid;
 }
 
+/* The nice of the server process TID belongs to (its main thread), which its
+ * threads have unless someone changed them; -1000 when unknown. */
+static int server_base_nice(pid_t tid)
+{
+	char path[64], line[128];
+	long tgid = -1;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1000;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	fclose(f);
+	if (tgid <= 0)
+		return -1000;
+	errno = 0;
+	n = getpriority(PRIO_PROCESS, (id_t)tgid);
+	return errno ? -1000 : n;
+}
+
 int throttle_server_thread_lower(const struct job *job, MYSQL *my, struct server_prio *saved)
 {
-	int nice_now;
+	int base;
 
 	memset(saved, 0, sizeof(*saved));
 	/* Only a server on this host has its threads in our process table. */
@@ -370,20 +394,23 @@ int throttle_server_thread_lower(const struct job *job, MYSQL *my, struct server
 		saved->tid = 0;
 		return 0;
 	}
-	errno = 0;
-	nice_now = getpriority(PRIO_PROCESS, (id_t)saved->tid);
-	if (errno || nice_now >= job->tuning.nice ||
+	/* Restored to the server's own nice, not to the thread's as found: a run
+	 * killed mid-dump (SIGKILL) could not give its thread back, and the
+	 * thread cache may hand that thread to us. */
+	base = server_base_nice(saved->tid);
+	if (base == -1000 || base >= job->tuning.nice ||
 	    setpriority(PRIO_PROCESS, (id_t)saved->tid, (int)job->tuning.nice) < 0) {
-		/* Not ours to renice (another user's thread, no CAP_SYS_NICE): the
-		 * dump still runs, only without this help. */
-		if (errno)
+		/* Not ours to renice (another user's thread, no CAP_SYS_NICE, a
+		 * server already nicer than the job): the dump runs without this. */
+		if (base != -1000 && base < job->tuning.nice)
 			log_debug("job %s: cannot renice the server thread %d: %s", job->name,
 				  (int)saved->tid, strerror(errno));
 		saved->tid = 0;
 		return 0;
 	}
-	saved->nice = nice_now;
-	log_debug("job %s: server thread %d now at nice %ld", job->name, (int)saved->tid, job->tuning.nice);
+	saved->nice = base;
+	log_debug("job %s: the server thread %d reads for this dump at nice %ld", job->name, (int)saved->tid,
+		  job->tuning.nice);
 	return 0;
 }
 

@@ -257,26 +257,38 @@ contains "$(cat "$TMP/wait.err")" "starting anyway" "log of a run started after 
 nice_of_thread() {
 	sed 's/.*) //' "/proc/$(cat "$LIFEBOAT_TEST_MYSQL_DIR/mariadbd.pid")/task/$1/stat" 2>/dev/null | awk '{ print $17 }'
 }
+# As a run killed mid-dump would leave it: every server thread but the main
+# one at nice 10, the thread cache included.  The dump must still restore its
+# thread to the server's own nice (0), not to the 10 it found.
+spid=$(cat "$LIFEBOAT_TEST_MYSQL_DIR/mariadbd.pid")
+for t in /proc/"$spid"/task/*; do
+	[ "${t##*/}" = "$spid" ] || renice -n 10 -p "${t##*/}" >/dev/null 2>&1 || true
+done
 make_config thsrv "$mid" "io_limit = 500K" "chunk_rows = 1000"
 bg_run srv thsrv
-# The thread id once (a query), then its nice from /proc (cheap): fast enough
-# even in a sanitizer build.  Not the run's size estimate, which also names
-# $mid (on information_schema) but is another, short-lived connection.
+# Our dump's connection is the one whose query names $mid (the run's size
+# estimate names it too, on information_schema: not that one): poll its
+# thread ids until one runs at nice 10.
 tid=""
 for _ in $(seq 750); do
 	[ -f "$TMP/srv.rc" ] && break
-	[ -n "$tid" ] || tid=$(db_q -e "SELECT TID FROM information_schema.PROCESSLIST
-		WHERE USER = '$LBUSER' AND INFO LIKE '%$mid%' AND INFO NOT LIKE '%information_schema%' LIMIT 1")
-	[ -n "$tid" ] && [ "$(nice_of_thread "$tid")" = 10 ] && break
+	for t in $(db_q -e "SELECT TID FROM information_schema.PROCESSLIST
+		WHERE USER = '$LBUSER' AND INFO LIKE '%$mid%' AND INFO NOT LIKE '%information_schema%'"); do
+		[ "$(nice_of_thread "$t")" = 10 ] && tid=$t
+	done
+	[ -n "$tid" ] && break
 	sleep 0.02
 done
-[ -n "$tid" ] || fail "never saw the dump's connection reading $mid.t"
+[ -n "$tid" ] || fail "never saw a server thread at nice 10 reading $mid.t: $(cat "$TMP/srv.err")"
 equals "$(nice_of_thread "$tid")" "10" "nice of the server thread reading for a dump at nice 10"
 bg_wait srv "server thread nice"
 # Given back before the connection closed: the thread cache reuses it.
 # (The thread may also have ended: then there is nothing left to restore.)
 after=$(nice_of_thread "$tid")
-[ -z "$after" ] || equals "$after" "0" "nice of that server thread after the dump"
+[ -z "$after" ] || equals "$after" "0" "nice of that server thread after the dump (it was 10 before)"
+for t in /proc/"$spid"/task/*; do
+	renice -n 0 -p "${t##*/}" >/dev/null 2>&1 || true
+done
 
 # ------------------------------------------- 4. max_dump_time cuts a heavily throttled dump short
 # ~7.5 MB through the bucket (SQL and compressed) at 200 KB/s would take ~37 s.
