@@ -106,6 +106,10 @@ int jobkind_db_run(struct jobkind *k, json_t *record)
 		return r;
 	}
 	json_object_set_new(record, "size_stored", json_integer((json_int_t)k->bytes_out));
+	/* Which server thread read at the job's nice, and the nice it got back. */
+	if (prio.tid)
+		json_object_set_new(facts, "server_thread", json_pack("{s:i, s:I, s:i}", "tid", (int)prio.tid,
+				    "nice", (json_int_t)k->job->tuning.nice, "restored_to", prio.nice));
 	json_object_set_new(record, "db", facts);
 	return 0;
 }

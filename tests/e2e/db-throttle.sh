@@ -266,26 +266,29 @@ for t in /proc/"$spid"/task/*; do
 done
 make_config thsrv "$mid" "io_limit = 500K" "chunk_rows = 1000"
 bg_run srv thsrv
-# Our dump's connection is the one whose query names $mid (the run's size
-# estimate names it too, on information_schema: not that one): poll its
-# thread ids until one runs at nice 10.
-tid=""
+# While it runs, a server thread of our dump's connection (the one whose
+# query names $mid; the run's size estimate names it too, on
+# information_schema: not that one) is seen at nice 10.
+seen=""
 for _ in $(seq 750); do
 	[ -f "$TMP/srv.rc" ] && break
 	for t in $(db_q -e "SELECT TID FROM information_schema.PROCESSLIST
 		WHERE USER = '$LBUSER' AND INFO LIKE '%$mid%' AND INFO NOT LIKE '%information_schema%'"); do
-		[ "$(nice_of_thread "$t")" = 10 ] && tid=$t
+		[ "$(nice_of_thread "$t")" = 10 ] && seen=$t
 	done
-	[ -n "$tid" ] && break
+	[ -n "$seen" ] && break
 	sleep 0.02
 done
-[ -n "$tid" ] || fail "never saw a server thread at nice 10 reading $mid.t: $(cat "$TMP/srv.err")"
-equals "$(nice_of_thread "$tid")" "10" "nice of the server thread reading for a dump at nice 10"
 bg_wait srv "server thread nice"
-# Given back before the connection closed: the thread cache reuses it.
-# (The thread may also have ended: then there is nothing left to restore.)
+CHECK_JOB=thsrv
+check 'j["db"]["server_thread"]["nice"] == 10' "the record's server thread nice"
+check 'j["db"]["server_thread"]["restored_to"] == 0' "the nice the server thread got back (the server's own)"
+tid=$(rec thsrv 'j["db"]["server_thread"]["tid"]')
+[ -z "$seen" ] || equals "$seen" "$tid" "the server thread seen at nice 10 is the one the record names"
+# Given back before the connection closed (it was 10 before the dump): the
+# thread cache reuses it.  (The thread may also have ended.)
 after=$(nice_of_thread "$tid")
-[ -z "$after" ] || equals "$after" "0" "nice of that server thread after the dump (it was 10 before)"
+[ -z "$after" ] || equals "$after" "0" "nice of that server thread after the dump"
 for t in /proc/"$spid"/task/*; do
 	renice -n 0 -p "${t##*/}" >/dev/null 2>&1 || true
 done
