@@ -75,12 +75,49 @@ void sha256_discard(struct sha256 *h)
 	h->ctx = NULL;
 }
 
-int sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1])
+int sha256_fd(int fd, char hex[SHA256_HEX_LEN + 1], uint64_t *bytes)
 {
 	struct sha256 h;
 	unsigned char *buf;
-	int fd;
 	int rc;
+
+	hex[0] = '\0';
+	/* On the heap: library code should not put 64 KiB on a caller's stack. */
+	buf = malloc(SHA256_FILE_BUF);
+	if (!buf)
+		return -ENOMEM;
+	rc = sha256_init(&h);
+	if (rc < 0) {
+		free(buf);
+		return rc;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	for (;;) {
+		ssize_t n = read(fd, buf, SHA256_FILE_BUF);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			sha256_discard(&h);
+			break;
+		}
+		if (n == 0) {
+			sha256_final_hex(&h, hex);
+			break;
+		}
+		sha256_update(&h, buf, (size_t)n);
+		*bytes += (uint64_t)n;
+	}
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	free(buf);
+	return rc;
+}
+
+int sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1])
+{
+	uint64_t bytes = 0;
+	int fd, rc;
 
 	hex[0] = '\0';
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -89,37 +126,9 @@ int sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1])
 		log_err(LOG_LVL_ERROR, -rc, "%s: cannot open", path);
 		return rc;
 	}
-	/* On the heap: library code should not put 64 KiB on a caller's stack. */
-	buf = malloc(SHA256_FILE_BUF);
-	if (!buf) {
-		close(fd);
-		log_error("%s: cannot hash: out of memory", path);
-		return -ENOMEM;
-	}
-	rc = sha256_init(&h);
-	if (rc < 0) {
+	rc = sha256_fd(fd, hex, &bytes);
+	if (rc < 0)
 		log_err(LOG_LVL_ERROR, -rc, "%s: cannot hash", path);
-		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf, SHA256_FILE_BUF);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = -errno;
-			log_err(LOG_LVL_ERROR, -rc, "%s: cannot read", path);
-			sha256_discard(&h);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		sha256_update(&h, buf, (size_t)n);
-	}
-	sha256_final_hex(&h, hex);
-	rc = 0;
-out:
-	free(buf);
 	close(fd);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #define LIFEBOAT_SHA256_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define SHA256_HEX_LEN 64
 
@@ -23,5 +24,11 @@ void sha256_discard(struct sha256 *h);
 
 /* Hashes the whole file at PATH.  Returns 0 or a negative errno (logged). */
 int sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1]);
+
+/* Hashes what is left of FD to its end, adding the bytes read to *BYTES,
+ * and drops them from the page cache afterwards (a hash check must not push
+ * the site's own files out).  Returns 0 or a negative errno, not logged: the
+ * caller names the file. */
+int sha256_fd(int fd, char hex[SHA256_HEX_LEN + 1], uint64_t *bytes);
 
 #endif
