@@ -187,65 +187,12 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-log "starting a private MariaDB in $MDIR"
-SERVER_STARTED=1        # stop is safe after a half-finished start
-"$SRCDIR/tests/mariadb.sh" start "$MDIR" > "$WORK/mariadb-start.log" 2>&1 || {
-    cat "$WORK/mariadb-start.log" >&2
-    die "tests/mariadb.sh start failed"
-}
-# shellcheck disable=SC1091
-. "$MDIR/env"
-SOCK=$LIFEBOAT_TEST_MYSQL_SOCKET
-ADMIN=$LIFEBOAT_TEST_MYSQL_ADMIN_USER
-CNF=$MDIR/lifeboat.cnf  # [client] user/password/socket of the lifeboat user, mode 0600
-
-# sql QUERY: run as the admin account (unix_socket auth, no password); -N -B output.
-sql() {
-    mariadb --no-defaults --socket="$SOCK" -u"$ADMIN" -N -B -e "$1"
-}
+# shellcheck source=tests/bench/lib.sh
+. "$SRCDIR/tests/bench/lib.sh"
+bench_start_server
 
 # ---------------------------------------------------------------- data
-ROWS=$(( (SIZE_MB * 1000000 / ROW_BYTES + TABLES - 1) / TABLES ))
-[ "$ROWS" -ge 1 ] || ROWS=1
-THREADS=$(nproc)
-[ "$THREADS" -le "$TABLES" ] || THREADS=$TABLES
-sql "CREATE DATABASE sbtest" || die "cannot create database sbtest"
-log "building ~${SIZE_MB} MB with sysbench: $TABLES table(s) x $ROWS rows, $THREADS thread(s)"
-t0=$EPOCHREALTIME
-# sysbench runs as OS root over the socket as MariaDB's root: unix_socket auth,
-# so no password is needed (none appears in argv).
-if ! sysbench oltp_read_write --db-driver=mysql --mysql-socket="$SOCK" \
-        --mysql-user="$ADMIN" --mysql-db=sbtest \
-        --tables="$TABLES" --table-size="$ROWS" --threads="$THREADS" \
-        prepare > "$WORK/sysbench-prepare.log" 2>&1; then
-    tail -n 30 "$WORK/sysbench-prepare.log" >&2
-    die "sysbench prepare failed"
-fi
-PREP_S=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
-log "sysbench prepare took ${PREP_S}s; flushing InnoDB's dirty pages"
-
-# The prepare wrote about as much binlog as data: drop it.  Then let InnoDB
-# flush its dirty pages so no background flushing overlaps a measured window.
-sql "RESET MASTER" || die "RESET MASTER failed"
-OLD_PCT=$(sql "SELECT @@GLOBAL.innodb_max_dirty_pages_pct")
-OLD_LWM=$(sql "SELECT @@GLOBAL.innodb_max_dirty_pages_pct_lwm")
-sql "SET GLOBAL innodb_max_dirty_pages_pct_lwm = 0; SET GLOBAL innodb_max_dirty_pages_pct = 0" ||
-    die "cannot set innodb_max_dirty_pages_pct"
-for _ in $(seq 1 240); do
-    dirty=$(sql "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS
-                 WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_PAGES_DIRTY'")
-    [ "${dirty:-1}" -le 10 ] && break
-    sleep 0.5
-done
-sql "SET GLOBAL innodb_max_dirty_pages_pct = $OLD_PCT; SET GLOBAL innodb_max_dirty_pages_pct_lwm = $OLD_LWM"
-sync                    # and the page cache's, before anything is measured
-
-TABLE_LIST=$(sql "SELECT GROUP_CONCAT(TABLE_NAME ORDER BY TABLE_NAME) FROM information_schema.TABLES
-                  WHERE TABLE_SCHEMA = 'sbtest'")
-QTABLES="sbtest.${TABLE_LIST//,/,sbtest.}"
-sql "ANALYZE TABLE $QTABLES" > /dev/null || die "ANALYZE TABLE failed"
-read -r DATA_BYTES INDEX_BYTES < <(sql "SELECT SUM(DATA_LENGTH), SUM(INDEX_LENGTH)
-                               FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'sbtest'")
+bench_build_sbtest
 
 if [ "$BUFFER_POOL_MB" -gt 0 ]; then
     log "resizing the buffer pool to ${BUFFER_POOL_MB} MiB"
