@@ -518,7 +518,10 @@ static int archive_one(struct run *rn, struct lfile *f, struct lcand *c)
 	}
 	if (r < 0)
 		return r;
-	if (c->gz) {
+	if (c->gz && c->gz_len_known) {
+		end = c->gz_len;
+		r = lsrc_seek(&src, start);
+	} else if (c->gz) {
 		/* The tar header needs the length first: one pass to measure. */
 		r = lsrc_seek(&src, UINT64_MAX);
 		end = src.pos;
@@ -606,6 +609,9 @@ static bool gz_complete(struct lcand *c)
 
 	if (r == 0) {
 		r = lsrc_seek(&src, UINT64_MAX);
+		/* Kept: the tar header needs this length, and measuring is a whole pass. */
+		c->gz_len = src.pos;
+		c->gz_len_known = r == -ENODATA;
 		lsrc_close(&src);
 	}
 	if (r == -ENODATA)

@@ -74,6 +74,8 @@ struct lcand {
 	bool tampered;			/* its generation was found altered: start a new one */
 	unsigned char *head;		/* first bytes (decompressed), owned, NULL until read */
 	size_t head_len;
+	uint64_t gz_len;		/* gz: its decompressed length, once measured */
+	bool gz_len_known;
 };
 
 struct lcands {
