@@ -42,6 +42,7 @@
 
 #include "fsutil.h"
 #include "log.h"
+#include "outfile.h"
 #include "timefmt.h"
 
 #define STORE_DIR_MODE 0700
@@ -49,7 +50,6 @@
 #define STORE_SEQ_MAX 999	/* three digits is the most an id can carry */
 #define STORE_EXT_MAX 32	/* longest artifact extension, bytes */
 #define STORE_PATH_MAX 4096	/* longest path we build, bytes incl. NUL */
-#define WRITEBACK_WINDOW (8u << 20)	/* bytes between write-back steps */
 #define STORE_STEM_MAX 32	/* "backup-DD-NNN" and NUL, with room */
 
 struct store {
@@ -61,6 +61,7 @@ struct done_artifact {
 	char ext[STORE_EXT_MAX + 1];	/* extension, e.g. "sql.zst" */
 	uint64_t size;			/* bytes written */
 	char sha256[SHA256_HEX_LEN + 1];	/* lowercase hex of its content */
+	bool direct_io;			/* written with O_DIRECT to its end (tail aside) */
 };
 
 struct store_artifact {
@@ -68,10 +69,9 @@ struct store_artifact {
 	struct store_artifact *next;	/* next in the txn's list of open artifacts */
 	char ext[STORE_EXT_MAX + 1];	/* extension, e.g. "sql.zst" */
 	int fd;				/* the temp file ".backup-DD-NN.EXT.tmp" */
-	uint64_t size;			/* bytes accounted so far */
-	uint64_t written;		/* bytes written through store_artifact_write */
-	uint64_t flushing;		/* write-back started up to this offset */
-	uint64_t dropped;		/* written back and dropped from the page cache up to here */
+	struct outfile out;		/* how bytes reach fd (direct I/O when allowed) */
+	bool direct_io;			/* still direct when finished */
+	uint64_t size;			/* bytes written so far */
 	struct sha256 hash;		/* running hash of the accounted bytes */
 	int failed;			/* first write error (negative errno), 0 if none */
 };
@@ -452,6 +452,7 @@ static void txn_free(struct store_txn *txn)
 		next = a->next;
 		if (a->fd >= 0)
 			close(a->fd);
+		outfile_free(&a->out);
 		sha256_discard(&a->hash);
 		free(a);
 	}
@@ -641,6 +642,17 @@ int store_artifact_open(struct store_txn *txn, const char *ext,
 		free(a);
 		return rc;
 	}
+	rc = outfile_init(&a->out, a->fd);
+	if (rc < 0) {
+		log_err(LOG_LVL_ERROR, -rc, "%s: cannot create", path);
+		close(a->fd);
+		unlink(path);
+		sha256_discard(&a->hash);
+		free(a);
+		return rc;
+	}
+	if (!outfile_is_direct(&a->out))
+		log_debug("%s: no direct I/O on this filesystem: written through the page cache", path);
 	a->next = txn->open;
 	txn->open = a;
 	*out = a;
@@ -651,29 +663,12 @@ dup:
 	return -EEXIST;
 }
 
-/*
- * Left to itself the kernel writes a big backup back in one burst ~30 s in,
- * and a final fsync in another, each stalling the database for a noticeable
- * time, and the written pages push the site's own cache out.  So the writer
- * paces its own write-back, as databases smooth checkpoints: every window it
- * starts writing the new window back, waits for the window before it (long
- * since under way, so the wait is short) and drops that from the page cache.
- * These calls are advice: where a filesystem does not support them, the
- * final fsync still makes the artifact durable.
- */
-static void pace_writeback(struct store_artifact *a)
+/* Bytes in the hash and the size: the artifact's checksum is of exactly
+ * what its writer gave. */
+static void account(struct store_artifact *a, const void *buf, size_t len)
 {
-	sync_file_range(a->fd, (off_t)a->flushing, (off_t)(a->written - a->flushing),
-			SYNC_FILE_RANGE_WRITE);
-	if (a->flushing > a->dropped) {
-		sync_file_range(a->fd, (off_t)a->dropped, (off_t)(a->flushing - a->dropped),
-				SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
-				SYNC_FILE_RANGE_WAIT_AFTER);
-		posix_fadvise(a->fd, (off_t)a->dropped, (off_t)(a->flushing - a->dropped),
-			      POSIX_FADV_DONTNEED);
-		a->dropped = a->flushing;
-	}
-	a->flushing = a->written;
+	sha256_update(&a->hash, buf, len);
+	a->size += len;
 }
 
 int store_artifact_write(struct store_artifact *a, const void *buf, size_t len)
@@ -682,7 +677,7 @@ int store_artifact_write(struct store_artifact *a, const void *buf, size_t len)
 
 	if (a->failed)
 		return a->failed;
-	rc = fs_write_all(a->fd, buf, len);
+	rc = outfile_write(&a->out, buf, len);
 	if (rc < 0) {
 		/* Part of BUF may be in the file but not in the hash: the
 		 * artifact can no longer be trusted, so finishing must fail. */
@@ -691,22 +686,13 @@ int store_artifact_write(struct store_artifact *a, const void *buf, size_t len)
 			a->txn->dir, a->txn->stem, a->ext);
 		return rc;
 	}
-	store_artifact_account(a, buf, len);
-	a->written += len;
-	if (a->written - a->flushing >= WRITEBACK_WINDOW)
-		pace_writeback(a);
+	account(a, buf, len);
 	return 0;
 }
 
 int store_artifact_fd(const struct store_artifact *a)
 {
 	return a->fd;
-}
-
-void store_artifact_account(struct store_artifact *a, const void *buf, size_t len)
-{
-	sha256_update(&a->hash, buf, len);
-	a->size += len;
 }
 
 int store_artifact_finish(struct store_artifact *a)
@@ -737,6 +723,13 @@ int store_artifact_finish(struct store_artifact *a)
 	if (a->failed) {
 		rc = a->failed;
 		log_error("%s: not finished: an earlier write failed", tmp);
+		goto fail;
+	}
+	/* Before the flush, which writes the tail through the page cache. */
+	a->direct_io = outfile_is_direct(&a->out);
+	rc = outfile_flush(&a->out);
+	if (rc < 0) {
+		log_err(LOG_LVL_ERROR, -rc, "%s: cannot write", tmp);
 		goto fail;
 	}
 	if (fsync(a->fd) < 0) {
@@ -776,13 +769,16 @@ int store_artifact_finish(struct store_artifact *a)
 	d = &txn->done[txn->n_done++];
 	memcpy(d->ext, a->ext, sizeof(d->ext));
 	d->size = a->size;
+	d->direct_io = a->direct_io;
 	sha256_final_hex(&a->hash, d->sha256);
+	outfile_free(&a->out);
 	free(a);
 	return 0;
 
 fail:
 	if (a->fd >= 0)
 		close(a->fd);
+	outfile_free(&a->out);
 	if (have_tmp)
 		unlink_quiet(tmp);
 	sha256_discard(&a->hash);
@@ -830,10 +826,11 @@ static json_t *build_record(const struct store_txn *txn, json_t *record)
 		char name[STORE_STEM_MAX + STORE_EXT_MAX + 2];
 
 		snprintf(name, sizeof(name), "%s.%s", txn->stem, txn->done[i].ext);
-		bad |= json_array_append_new(arts, json_pack("{s:s, s:I, s:s}",
+		bad |= json_array_append_new(arts, json_pack("{s:s, s:I, s:s, s:b}",
 			"file", name,
 			"size", (json_int_t)txn->done[i].size,
-			"sha256", txn->done[i].sha256));
+			"sha256", txn->done[i].sha256,
+			"direct_io", txn->done[i].direct_io));
 	}
 	bad |= json_object_set_new(rec, "format", json_integer(STORE_RECORD_FORMAT));
 	bad |= json_object_set_new(rec, "job", json_string(txn->job));

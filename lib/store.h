@@ -89,16 +89,16 @@ int store_txn_artifact_path(const struct store_txn *txn, const char *ext,
  * it is freed by store_artifact_finish() or by the transaction's end. */
 int store_artifact_open(struct store_txn *txn, const char *ext,
 			struct store_artifact **out);
-/* Writes all of BUF, updating the artifact's SHA-256 and size. */
+/* Writes all of BUF, updating the artifact's SHA-256 and size.  Bytes may be
+ * held in a buffer until store_artifact_finish(). */
 int store_artifact_write(struct store_artifact *a, const void *buf, size_t len);
 /* fsyncs, closes and renames the artifact to its final name.  Its name, size and
  * SHA-256 go into the .sha256 file and the record's "artifacts" array. */
 int store_artifact_finish(struct store_artifact *a);
-/* The artifact's descriptor, for writers that need one (e.g. libarchive's
- * archive_write_open_fd); bytes written through it bypass hashing, so such a
- * caller must then call store_artifact_account() with the same bytes. */
+/* The artifact's descriptor, to look at (tests swap it to make writes fail).
+ * Never write through it: the artifact holds up to a MiB of its bytes back,
+ * to write them with direct I/O (see outfile.h). */
 int store_artifact_fd(const struct store_artifact *a);
-void store_artifact_account(struct store_artifact *a, const void *buf, size_t len);
 
 /* Commits: every open artifact must be finished.  RECORD is the kind-specific
  * record (started, finished, result, sizes, ...); the store adds "format",

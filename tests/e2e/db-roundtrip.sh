@@ -75,6 +75,18 @@ a = arts[0]
 check(os.path.basename(a["file"]) == os.path.basename(art), "artifact file")
 check(a["size"] == os.path.getsize(art), "artifact size")
 check(a["sha256"] == hashlib.sha256(open(art, "rb").read()).hexdigest(), "artifact sha256")
+# Written with O_DIRECT exactly when the store's filesystem takes it.
+import fcntl
+probe = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(art)))), "direct-probe")
+pfd = os.open(probe, os.O_WRONLY | os.O_CREAT, 0o600)
+try:
+    fcntl.fcntl(pfd, fcntl.F_SETFL, fcntl.fcntl(pfd, fcntl.F_GETFL) | os.O_DIRECT)
+    takes_direct = True
+except OSError:
+    takes_direct = False
+os.close(pfd)
+os.unlink(probe)
+check(a.get("direct_io") is takes_direct, f"direct_io {a.get('direct_io')}: the store's filesystem takes O_DIRECT: {takes_direct}")
 d = j.get("db")
 check(isinstance(d, dict), "db section")
 ver = open(version).read().strip()
