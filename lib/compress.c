@@ -22,6 +22,7 @@ struct zwriter {
 	void *ctx;		/* borrowed */
 	uint64_t in_bytes;	/* uncompressed bytes accepted */
 	uint64_t out_bytes;	/* compressed bytes passed to the sink */
+	size_t block;		/* paced: input bytes between flushes; 0 = not paced */
 };
 
 int zwriter_open(int level, int threads, zsink_fn sink, void *ctx, struct zwriter **out)
@@ -87,12 +88,51 @@ static int step(struct zwriter *zw, ZSTD_inBuffer *in, ZSTD_EndDirective end_op,
 	return 0;
 }
 
+int zwriter_open_paced(int level, size_t block, zsink_fn sink, void *ctx, struct zwriter **out)
+{
+	int r = zwriter_open(level, 0, sink, ctx, out);
+
+	if (r == 0)
+		(*out)->block = block ? block : 1;
+	return r;
+}
+
+/* Paced: each BLOCK of input is compressed and flushed on its own, so the
+ * work between two calls of the sink (where the throttle may sleep) is one
+ * short block, not the 128 KiB zstd would otherwise gather first. */
+static int write_paced(struct zwriter *zw, const unsigned char *p, size_t len)
+{
+	size_t left;
+	int r;
+
+	while (len > 0) {
+		size_t n = len < zw->block ? len : zw->block;
+		ZSTD_inBuffer in = { p, n, 0 };
+
+		do {
+			r = step(zw, &in, ZSTD_e_flush, &left);
+			if (r < 0)
+				return r;
+		} while (left != 0 || in.pos < in.size);
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
 int zwriter_write(struct zwriter *zw, const void *buf, size_t len)
 {
 	ZSTD_inBuffer in = { buf, len, 0 };
 	size_t left;
 	int r;
 
+	if (zw->block) {
+		r = write_paced(zw, buf, len);
+		if (r < 0)
+			return r;
+		zw->in_bytes += len;
+		return 0;
+	}
 	while (in.pos < in.size) {
 		r = step(zw, &in, ZSTD_e_continue, &left);
 		if (r < 0)

@@ -39,6 +39,11 @@ struct dbdump_opts {
 	 * a negative return stops the dump with that error. */
 	int (*between_chunks)(void *ctx);
 	void *between_ctx;
+	/* 0: every chunk is chunk_rows rows.  Otherwise each chunk asks for about
+	 * this many bytes of SQL (from the table's mean row so far), never more
+	 * than chunk_rows rows: a paced dump keeps the server thread's work per
+	 * query short (see throttle.h). */
+	uint64_t chunk_bytes;
 };
 
 /*

@@ -21,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "compress.h"
 #include "config.h"
 #include "store.h"
 #include "throttle.h"
@@ -61,6 +62,12 @@ void jobkind_progress(struct jobkind *k, bool force);
 
 /* Seconds since the run started. */
 double jobkind_elapsed(const struct jobkind *k);
+
+/* Opens the zstd writer of an artifact: paced (in this thread, flushed every
+ * THROTTLE_PACED_BLOCK bytes) when the throttle paces the job, else with
+ * THREADS workers.  Returns what zwriter_open() does. */
+int jobkind_zwriter_open(const struct jobkind *k, int threads, zsink_fn sink, void *ctx,
+			 struct zwriter **out);
 
 /* Marks the run partial with a warning (printf-style; logged as a warning too). */
 void jobkind_partial(struct jobkind *k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -74,6 +74,7 @@ int jobkind_db_run(struct jobkind *k, json_t *record)
 		.write = db_write, .write_ctx = &d,
 		.progress = db_progress, .progress_ctx = &d,
 		.between_chunks = db_between_chunks, .between_ctx = &d,
+		.chunk_bytes = throttle_paced(k->throttle) ? THROTTLE_PACED_CHUNK : 0,
 	};
 	struct server_prio prio;
 	json_t *facts = NULL;
@@ -86,8 +87,7 @@ int jobkind_db_run(struct jobkind *k, json_t *record)
 	throttle_server_thread_lower(k->job, my, &prio);
 	r = store_artifact_open(k->txn, "sql.zst", &d.artifact);
 	if (r == 0)
-		r = zwriter_open((int)k->job->tuning.compress_level, (int)k->job->tuning.compress_threads,
-				 artifact_sink, &d, &d.zw);
+		r = jobkind_zwriter_open(k, (int)k->job->tuning.compress_threads, artifact_sink, &d, &d.zw);
 	if (r == 0)
 		r = dbdump_run(my, &o, &facts);
 	throttle_server_thread_restore(k->job, &prio);

@@ -192,12 +192,12 @@ static int open_outputs(struct files_run *f)
 	r = store_artifact_open(f->k->txn, "tar.zst", &f->tar_art);
 	if (r == 0)
 		r = store_artifact_open(f->k->txn, "index.zst", &f->index_art);
-	/* The tar compresses on zstd's workers while this thread reads and
-	 * hashes: the two costs overlap. */
+	/* Unpaced, the tar compresses on zstd's workers while this thread
+	 * reads and hashes: the two costs overlap. */
 	if (r == 0)
-		r = zwriter_open((int)t->compress_level, (int)t->compress_threads, tar_sink, f, &f->tar_zw);
+		r = jobkind_zwriter_open(f->k, (int)t->compress_threads, tar_sink, f, &f->tar_zw);
 	if (r == 0)
-		r = zwriter_open((int)t->compress_level, 0, index_sink, f, &f->index_zw);
+		r = jobkind_zwriter_open(f->k, 0, index_sink, f, &f->index_zw);
 	return r;
 }
 

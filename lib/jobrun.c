@@ -40,6 +40,16 @@ double jobkind_elapsed(const struct jobkind *k)
 	return since(&k->t0);
 }
 
+int jobkind_zwriter_open(const struct jobkind *k, int threads, zsink_fn sink, void *ctx,
+			 struct zwriter **out)
+{
+	int level = (int)k->job->tuning.compress_level;
+
+	if (throttle_paced(k->throttle))
+		return zwriter_open_paced(level, THROTTLE_PACED_BLOCK, sink, ctx, out);
+	return zwriter_open(level, threads, sink, ctx, out);
+}
+
 void jobkind_progress(struct jobkind *k, bool force)
 {
 	struct jobrun_progress p;

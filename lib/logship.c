@@ -745,7 +745,7 @@ int logship_run(const struct logship_opts *o, struct store_txn *txn, struct logs
 	if (r == 0)
 		r = judge_missing(&rn);
 	if (r == 0)
-		r = ltar_open(txn, o->level, o->threads, &rn.tar);
+		r = ltar_open(txn, o->level, o->threads, o->paced_block, &rn.tar);
 	if (r == 0)
 		r = archive_all(&rn);
 	if (r == 0) {

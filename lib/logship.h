@@ -71,6 +71,7 @@ struct logship_opts {
 	int64_t verify_every;		/* seconds between full re-hashes; 0 = every run */
 	time_t now;
 	int level, threads;		/* zstd level and worker threads */
+	size_t paced_block;		/* >0: compress paced in this thread (zwriter_open_paced) */
 	struct store *st;		/* the store, to read earlier records and artifacts */
 	struct logship_hooks hooks;
 };

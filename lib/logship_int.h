@@ -124,7 +124,7 @@ int lsrc_hash_prefix(struct lsrc *s, uint64_t len, struct hashrun *h, uint64_t *
 
 /* logship_tar.c */
 struct ltar;
-int ltar_open(struct store_txn *txn, int level, int threads, struct ltar **out);
+int ltar_open(struct store_txn *txn, int level, int threads, size_t paced_block, struct ltar **out);
 int ltar_begin(struct ltar *t, const char *entry, uint64_t size, time_t mtime);
 int ltar_write(struct ltar *t, const void *buf, size_t len);
 /* Finishes the tar and the artifact; *STORED gets its size. */

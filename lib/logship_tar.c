@@ -48,7 +48,7 @@ static la_ssize_t tar_write_cb(struct archive *a, void *ctx, const void *buf, si
 	return (la_ssize_t)len;
 }
 
-int ltar_open(struct store_txn *txn, int level, int threads, struct ltar **out)
+int ltar_open(struct store_txn *txn, int level, int threads, size_t paced_block, struct ltar **out)
 {
 	struct ltar *t = calloc(1, sizeof(*t));
 	int r;
@@ -57,7 +57,8 @@ int ltar_open(struct store_txn *txn, int level, int threads, struct ltar **out)
 		return -ENOMEM;
 	r = store_artifact_open(txn, "tar.zst", &t->artifact);
 	if (r == 0)
-		r = zwriter_open(level, threads, sink, t, &t->zw);
+		r = paced_block ? zwriter_open_paced(level, paced_block, sink, t, &t->zw)
+				: zwriter_open(level, threads, sink, t, &t->zw);
 	if (r == 0) {
 		t->a = archive_write_new();
 		if (!t->a || archive_write_set_format_pax_restricted(t->a) != ARCHIVE_OK ||

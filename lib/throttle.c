@@ -24,6 +24,8 @@
 #define PAUSE_STEP	0.5	/* seconds between checks while paused */
 #define RESUME_BELOW	0.9	/* a pause ends below this fraction of the limit */
 #define LOADAVG_TAU	60.0	/* seconds: the 1-minute load average's time constant */
+#define BURST_PER_SECOND	2000	/* the bucket's burst is 1/2000 s of its rate ... */
+#define TBUCKET_MIN_BURST	(16.0 * 1024)	/* ... and at least this many bytes */
 
 /* I/O priority, from linux/ioprio.h (not in glibc). */
 #define IOPRIO_CLASS_SHIFT	13
@@ -69,8 +71,10 @@ void tbucket_init(struct tbucket *b, double rate, const struct throttle_clock *c
 {
 	b->clock = clock ? clock : &real_clock;
 	b->rate = rate;
-	/* A quarter second of burst: smooth, yet not a syscall per write. */
-	b->burst = rate / 4 > 65536 ? rate / 4 : 65536;
+	/* Half a millisecond of budget (16 KiB at least): the most a job runs
+	 * ahead before it sleeps, so its CPU comes in short stretches (see
+	 * throttle.h); the sleeps cost a syscall each, a few thousand a second. */
+	b->burst = rate / BURST_PER_SECOND > TBUCKET_MIN_BURST ? rate / BURST_PER_SECOND : TBUCKET_MIN_BURST;
 	b->tokens = b->burst;
 	b->last = b->clock->now(b->clock->ctx);
 	b->shared_fd = -1;
@@ -520,6 +524,11 @@ int throttle_between_chunks(struct throttle *t)
 	return 0;
 }
 
+bool throttle_paced(const struct throttle *t)
+{
+	return t->io.rate > 0;
+}
+
 void throttle_io(struct throttle *t, uint64_t n)
 {
 	t->io_bytes += n;
@@ -539,12 +548,12 @@ json_t *throttle_facts(const struct throttle *t)
 		if (t->paused[p] > 0)
 			json_object_set_new(per, probe_names[p], json_real(t->paused[p]));
 	}
-	return json_pack("{s:f, s:b, s:s?, s:f, s:i, s:o, s:f, s:I, s:I, s:f, s:b}",
+	return json_pack("{s:f, s:b, s:s?, s:f, s:i, s:o, s:f, s:I, s:I, s:f, s:b, s:b}",
 			 "waited_seconds", t->waited, "started_anyway", t->started_anyway,
 			 "gate_reason", t->gate_reason[0] ? t->gate_reason : NULL,
 			 "paused_seconds", paused, "pauses", (int)t->pauses, "paused_by", per,
 			 "io_limit_seconds", t->io_slept, "io_limit", (json_int_t)t->io.rate,
 			 "io_bytes", (json_int_t)t->io_bytes,
 			 "effective_rate", elapsed > 0 ? (double)t->io_bytes / elapsed : 0.0,
-			 "max_dump_time_reached", t->budget_spent);
+			 "max_dump_time_reached", t->budget_spent, "paced", throttle_paced(t));
 }

@@ -160,15 +160,16 @@ stop_sleepers
 bg_wait gate "gate released"
 is "$(elapsed "$t0" "$(cat "$TMP/gate.end")") < 20" "the gated run's time after release"
 CHECK_JOB=thgate
+check 'j["throttle"]["paced"] is False' "io_limit = 0: not paced"
 check 'j["throttle"]["waited_seconds"] >= 2' "gate: waited_seconds"
 check '"threads_running" in j["throttle"]["gate_reason"]' "gate: gate_reason"
 check 'j["throttle"]["started_anyway"] is False' "gate: started_anyway"
 check 'j["db"]["tables"][0]["rows"] == 5000' "gate: rows dumped"
 
 # ------------------------------------------- 2. a pause mid-dump, then a correct round trip
-# Chunks of 10000 rows (~860 KB of SQL) are more than the socket buffers
-# hold, so the server is still sending each one while the run writes it at
-# 2 MB/s: the dump connection shows its SELECT about half a second per chunk.
+# Paced (it has an io_limit), the dump asks for about 32 KiB of rows per
+# query and writes them at 2 MB/s: a chunk every ~16 ms, each SELECT seen
+# now and then on the dump connection.
 make_config thpause "$mid" "max_threads_running = 10" "max_wait = 1h" "chunk_rows = 10000" "io_limit = 2M"
 bg_run pause thpause
 # The dump connection: the lifeboat session seen selecting from $mid.t.
@@ -308,10 +309,17 @@ check 'j["size_raw"] > 4000000' "max_dump_time: size of the dump"
 
 # ------------------------------------------- 5. io_limit: the rate and the wall time
 make_config thio "$mid" "io_limit = 2M" "chunk_rows = 1000"
+selects0=$(db_q -e "SHOW GLOBAL STATUS LIKE 'Com_select'" | cut -f2)
 t0=$(now)
 expect_run_ok thio
 took=$(elapsed "$t0" "$(now)")
+selects=$(( $(db_q -e "SHOW GLOBAL STATUS LIKE 'Com_select'" | cut -f2) - selects0 ))
 CHECK_JOB=thio
+# Paced: chunks of about 32 KiB of SQL, not chunk_rows (1000) rows, so the
+# server thread works in short stretches.  At least one query per 64 KiB.
+check 'j["throttle"]["paced"] is True' "io_limit: the run is paced"
+raw=$(rec thio 'j["size_raw"]')
+is "$selects >= $raw / 65536" "a paced dump of $raw bytes of SQL asked $selects queries (chunks of about 32 KiB)"
 limit=$((2 * 1024 * 1024))
 check "j['throttle']['io_limit'] == $limit" "io_limit: io_limit"
 # The bucket counts the SQL read and the compressed bytes written.

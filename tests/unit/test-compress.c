@@ -332,6 +332,42 @@ static void test_big_level1(void **state)
 	free(in);
 }
 
+/* Paced: every 16 KiB of input is flushed to the sink before the next is
+ * compressed (the throttle sleeps in the sink), the frame is one ordinary
+ * frame, and the ratio is within 2% of the same level unpaced. */
+static void test_paced(void **state)
+{
+	const size_t block = 16 * 1024;
+	unsigned char *in = make_data(BIG, 7);
+	struct membuf paced = { 0 }, plain = { 0 };
+	struct zwriter *zw = NULL;
+	size_t pos = 0, k = 0;
+
+	(void)state;
+	assert_int_equal(zwriter_open_paced(3, block, mem_sink, &paced, &zw), 0);
+	while (pos < BIG) {
+		size_t n = pieces[k++ % (sizeof(pieces) / sizeof(pieces[0]))];
+		size_t calls = paced.calls;
+
+		if (n > BIG - pos)
+			n = BIG - pos;
+		assert_int_equal(zwriter_write(zw, in + pos, n), 0);
+		pos += n;
+		/* Nothing is held back between writes: all of it reached the sink. */
+		assert_int_equal(zwriter_bytes_in(zw), pos);
+		assert_true(paced.calls >= calls + n / block);
+	}
+	assert_int_equal(zwriter_close(zw), 0);
+	assert_roundtrip(&paced, in, BIG);
+	assert_true(paced.calls >= BIG / block);
+
+	compress_all(3, 0, in, BIG, 0, &plain);
+	assert_true(paced.len <= plain.len + plain.len / 50);
+	membuf_free(&paced);
+	membuf_free(&plain);
+	free(in);
+}
+
 /* Level 19, with and without workers, on a smaller mixed input. */
 static void test_level19(void **state)
 {
@@ -597,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_small_text),
 		cmocka_unit_test(test_big_level1),
+		cmocka_unit_test(test_paced),
 		cmocka_unit_test(test_level19),
 		cmocka_unit_test(test_level_applied),
 		cmocka_unit_test(test_checksum),

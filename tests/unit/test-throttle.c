@@ -332,7 +332,8 @@ static void test_bucket_rate(void **state)
 	(void)state;
 	rng_state = 0x9E3779B97F4A7C15ull;
 	tbucket_init(&b, rate, &simclock);
-	assert_near(b.burst, rate / 4, 1e-6, "burst of 5 MiB/s");
+	/* Half a millisecond of 5 MiB/s is less than the 16 KiB floor. */
+	assert_near(b.burst, 16 * 1024, 1e-6, "burst of 5 MiB/s");
 	t0 = sim.t;
 	for (;;) {
 		uint64_t n = 1 + rng() % (256 * 1024);
@@ -363,6 +364,37 @@ static void test_bucket_rate(void **state)
 	/* Exact in the long run: the burst and at most one piece aside. */
 	assert_between((total - b.burst) / secs, rate * 0.99, rate * 1.01,
 		       "bytes per second over 10 s, less the initial burst");
+}
+
+/* Pacing: a taker of small pieces sleeps again as soon as it is half a
+ * millisecond of budget ahead, so no more than the burst and one piece pass
+ * between two sleeps, and each sleep is short. */
+static void test_bucket_paces_finely(void **state)
+{
+	const double rate = 100 * MiB;
+	const uint64_t piece = 16 * 1024;
+	double since_sleep = 0, most = 0;
+	unsigned last_sleeps;
+	struct tbucket b;
+
+	(void)state;
+	tbucket_init(&b, rate, &simclock);
+	assert_near(b.burst, rate / 2000, 1e-6, "burst of 100 MiB/s: 0.5 ms of it");
+	last_sleeps = sim.nsleeps;
+	for (int i = 0; i < 20000; i++) {
+		double s = tbucket_take(&b, piece);
+
+		since_sleep += (double)piece;
+		if (sim.nsleeps != last_sleeps) {
+			assert_true(s <= (double)piece / rate + 1e-9);
+			last_sleeps = sim.nsleeps;
+			since_sleep = 0;
+		}
+		if (since_sleep > most)
+			most = since_sleep;
+	}
+	assert_true(most <= b.burst + (double)piece);
+	assert_true(sim.nsleeps > 15000);
 }
 
 static void test_bucket_unlimited(void **state)
@@ -418,9 +450,9 @@ static void test_bucket_burst_bounded(void **state)
 	}
 	assert_between(moved, rate + b.burst - 2 * piece, rate + b.burst, "bytes in the first second after idle");
 
-	/* A slow limit still has a 64 KiB burst, so small writes do not sleep one by one. */
+	/* A slow limit still has a 16 KiB burst, so small writes do not sleep one by one. */
 	tbucket_init(&b, 1000, &simclock);
-	assert_near(b.burst, 65536, 1e-9, "burst at 1000 B/s");
+	assert_near(b.burst, 16384, 1e-9, "burst at 1000 B/s");
 }
 
 /* ---- probes --------------------------------------------------------------------- */
@@ -1050,6 +1082,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_bucket_rate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bucket_paces_finely, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_unlimited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_big_take, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_burst_bounded, setup, teardown),
