@@ -6,6 +6,7 @@
 #include "compress.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include <zstd.h>
@@ -23,6 +24,7 @@ struct zwriter {
 	uint64_t in_bytes;	/* uncompressed bytes accepted */
 	uint64_t out_bytes;	/* compressed bytes passed to the sink */
 	size_t block;		/* paced: input bytes between flushes; 0 = not paced */
+	size_t pending;		/* paced: input taken since the last flush */
 };
 
 int zwriter_open(int level, int threads, zsink_fn sink, void *ctx, struct zwriter **out)
@@ -97,23 +99,27 @@ int zwriter_open_paced(int level, size_t block, zsink_fn sink, void *ctx, struct
 	return r;
 }
 
-/* Paced: each BLOCK of input is compressed and flushed on its own, so the
- * work between two calls of the sink (where the throttle may sleep) is one
- * short block, not the 128 KiB zstd would otherwise gather first. */
+/* Paced: every BLOCK bytes of input, across writes of any size, are
+ * compressed and flushed on their own, so the work between two calls of the
+ * sink (where the throttle may sleep) is one short block, not the 128 KiB
+ * zstd would otherwise gather first. */
 static int write_paced(struct zwriter *zw, const unsigned char *p, size_t len)
 {
 	size_t left;
 	int r;
 
 	while (len > 0) {
-		size_t n = len < zw->block ? len : zw->block;
+		size_t room = zw->block - zw->pending;
+		size_t n = len < room ? len : room;
+		bool flush = n == room;
 		ZSTD_inBuffer in = { p, n, 0 };
 
 		do {
-			r = step(zw, &in, ZSTD_e_flush, &left);
+			r = step(zw, &in, flush ? ZSTD_e_flush : ZSTD_e_continue, &left);
 			if (r < 0)
 				return r;
-		} while (left != 0 || in.pos < in.size);
+		} while (in.pos < in.size || (flush && left != 0));
+		zw->pending = flush ? 0 : zw->pending + n;
 		p += n;
 		len -= n;
 	}

@@ -25,8 +25,9 @@ struct zwriter;
  * zwriter_free().  Returns 0, -ENOMEM or -EINVAL (logged). */
 int zwriter_open(int level, int threads, zsink_fn sink, void *ctx, struct zwriter **out);
 /* The same, paced: compresses in the caller's thread and flushes every
- * BLOCK bytes of input, so each stretch of work is short (a throttled job,
- * see throttle.h).  Costs under 1% of ratio at 16 KiB blocks. */
+ * BLOCK bytes of input (gathered across writes of any size), so each stretch
+ * of work is short (a throttled job, see throttle.h).  Measured on a dump:
+ * under 1% of ratio at 16 KiB blocks. */
 int zwriter_open_paced(int level, size_t block, zsink_fn sink, void *ctx, struct zwriter **out);
 /* Compresses LEN bytes.  Returns 0 or the sink's error / -EIO (logged). */
 int zwriter_write(struct zwriter *zw, const void *buf, size_t len);

@@ -196,8 +196,9 @@ static int open_outputs(struct files_run *f)
 	 * reads and hashes: the two costs overlap. */
 	if (r == 0)
 		r = jobkind_zwriter_open(f->k, (int)t->compress_threads, tar_sink, f, &f->tar_zw);
+	/* The index is small and its sink never sleeps: never paced. */
 	if (r == 0)
-		r = jobkind_zwriter_open(f->k, 0, index_sink, f, &f->index_zw);
+		r = zwriter_open((int)t->compress_level, 0, index_sink, f, &f->index_zw);
 	return r;
 }
 

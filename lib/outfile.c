@@ -18,7 +18,16 @@ static int leave_direct(struct outfile *w)
 	if (fl < 0 || fcntl(w->fd, F_SETFL, fl & ~O_DIRECT) < 0)
 		return -errno;
 	w->direct = false;
+	/* What was written direct is not in the page cache: pacing starts here. */
+	w->flushing = w->dropped = w->written;
 	return 0;
+}
+
+/* A direct write the kernel refused: the rest goes through the page cache. */
+static int fall_back(struct outfile *w)
+{
+	w->all_direct = false;
+	return leave_direct(w);
 }
 
 int outfile_init(struct outfile *w, int fd)
@@ -36,7 +45,7 @@ int outfile_init(struct outfile *w, int fd)
 	 * file. */
 	fl = fcntl(fd, F_GETFL);
 	if (fl >= 0 && fcntl(fd, F_SETFL, fl | O_DIRECT) == 0) {
-		w->direct = true;
+		w->direct = w->all_direct = true;
 		return 0;
 	}
 	free(w->buf);
@@ -81,7 +90,7 @@ static int write_out(struct outfile *w, const unsigned char *p, size_t len)
 			if (errno == EINTR)
 				continue;
 			if (errno == EINVAL && w->direct) {
-				int r = leave_direct(w);
+				int r = fall_back(w);
 
 				if (r < 0)
 					return r;
@@ -95,7 +104,7 @@ static int write_out(struct outfile *w, const unsigned char *p, size_t len)
 		len -= (size_t)n;
 		w->written += (uint64_t)n;
 		if (w->direct && (n % OUTFILE_ALIGN) != 0 && len > 0) {
-			int r = leave_direct(w);
+			int r = fall_back(w);
 
 			if (r < 0)
 				return r;
@@ -153,6 +162,11 @@ int outfile_flush(struct outfile *w)
 bool outfile_is_direct(const struct outfile *w)
 {
 	return w->direct;
+}
+
+bool outfile_all_direct(const struct outfile *w)
+{
+	return w->all_direct;
 }
 
 void outfile_free(struct outfile *w)

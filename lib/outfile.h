@@ -28,6 +28,7 @@
 struct outfile {
 	int fd;			/* borrowed */
 	bool direct;		/* O_DIRECT is set on fd */
+	bool all_direct;	/* every whole block so far went direct */
 	unsigned char *buf;	/* OUTFILE_BUF bytes, aligned; NULL when not direct */
 	size_t buffered;	/* bytes in buf */
 	uint64_t written;	/* bytes handed to write(2) */
@@ -50,6 +51,9 @@ int outfile_write(struct outfile *w, const void *buf, size_t len);
 int outfile_flush(struct outfile *w);
 /* True while the file is written with O_DIRECT. */
 bool outfile_is_direct(const struct outfile *w);
+/* True when every whole block went direct (only the tail did not): the
+ * file never went through the page cache but for its last block. */
+bool outfile_all_direct(const struct outfile *w);
 /* Frees the buffer (not the fd).  Safe on a zeroed or freed outfile. */
 void outfile_free(struct outfile *w);
 

@@ -725,9 +725,8 @@ int store_artifact_finish(struct store_artifact *a)
 		log_error("%s: not finished: an earlier write failed", tmp);
 		goto fail;
 	}
-	/* Before the flush, which writes the tail through the page cache. */
-	a->direct_io = outfile_is_direct(&a->out);
 	rc = outfile_flush(&a->out);
+	a->direct_io = outfile_all_direct(&a->out);
 	if (rc < 0) {
 		log_err(LOG_LVL_ERROR, -rc, "%s: cannot write", tmp);
 		goto fail;

@@ -24,9 +24,10 @@
  * store_clean() removes and that no listing ever shows.
  *
  * Directories are created 0700 and files 0600: a dump holds password hashes
- * and customer data.  Artifacts pace their own write-back (every 8 MiB) and
- * leave the page cache as they are written, so a big backup neither stalls
- * the server at flush time nor pushes the site's pages out of memory.
+ * and customer data.  Artifacts are written with direct I/O where the
+ * filesystem allows it (outfile.h), else with paced write-back, so a big
+ * backup neither stalls the server at flush time nor pushes the site's pages
+ * out of memory.
  *
  * What this module does not do: decide what goes into an artifact (the job
  * kinds do), compress (compress.*), or decide what to delete (retention.*).

@@ -34,7 +34,8 @@
  *
  * The clock is injectable so the token bucket can be tested in simulated
  * time.  What this module does not do: choose which jobs run together
- * (parallel_jobs is a slot lock in jobrun) or pace write-back (store).
+ * (parallel_jobs is a slot lock in jobrun) or how artifacts reach the disk
+ * (outfile.h: direct I/O).
  */
 #ifndef LIFEBOAT_THROTTLE_H
 #define LIFEBOAT_THROTTLE_H

@@ -353,13 +353,25 @@ static void test_paced(void **state)
 			n = BIG - pos;
 		assert_int_equal(zwriter_write(zw, in + pos, n), 0);
 		pos += n;
-		/* Nothing is held back between writes: all of it reached the sink. */
 		assert_int_equal(zwriter_bytes_in(zw), pos);
+		/* Every whole block written reached the sink. */
 		assert_true(paced.calls >= calls + n / block);
 	}
 	assert_int_equal(zwriter_close(zw), 0);
 	assert_roundtrip(&paced, in, BIG);
 	assert_true(paced.calls >= BIG / block);
+	membuf_free(&paced);
+
+	/* Small writes gather into whole blocks: 100 KB in 100-byte writes is
+	 * six flushed blocks, not a thousand. */
+	memset(&paced, 0, sizeof(paced));
+	assert_int_equal(zwriter_open_paced(3, block, mem_sink, &paced, &zw), 0);
+	for (size_t i = 0; i < 1000; i++)
+		assert_int_equal(zwriter_write(zw, in + i * 100, 100), 0);
+	assert_true(paced.calls >= 100000 / block);
+	assert_true(paced.calls <= 100000 / block + 1);
+	assert_int_equal(zwriter_close(zw), 0);
+	assert_roundtrip(&paced, in, 100000);
 
 	compress_all(3, 0, in, BIG, 0, &plain);
 	assert_true(paced.len <= plain.len + plain.len / 50);
