@@ -91,31 +91,10 @@ log() {
 }
 
 # ---------------------------------------------------------------- packages
-need_pkgs() {
-    local p missing=""
-    for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-            missing="$missing $p"
-    done
-    [ -z "$missing" ] && return 0
-    log "installing:$missing"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >/dev/null || die "apt-get update failed"
-    # mariadb-server's postinst would start the system server; we never use it.
-    local made_policy=0
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        made_policy=1
-    fi
-    # shellcheck disable=SC2086
-    apt-get install -y -q --no-install-recommends $missing >/dev/null
-    local rc=$?
-    [ "$made_policy" -eq 1 ] && rm -f /usr/sbin/policy-rc.d
-    [ "$rc" -eq 0 ] || die "apt-get install$missing failed"
-}
+# shellcheck source=tests/bench/lib.sh
+. "$SRCDIR/tests/bench/lib.sh"
 
-need_pkgs sysbench mariadb-server mariadb-client zstd gzip time python3 coreutils
+bench_need_pkgs sysbench mariadb-server mariadb-client zstd gzip time python3 coreutils
 
 # ---------------------------------------------------------------- lifeboat
 if [ -z "$LIFEBOAT" ]; then
@@ -166,8 +145,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-# shellcheck source=tests/bench/lib.sh
-. "$SRCDIR/tests/bench/lib.sh"
 bench_start_server
 
 # ---------------------------------------------------------------- data

@@ -108,32 +108,11 @@ log() {
 }
 
 # ---------------------------------------------------------------- packages
-need_pkgs() {
-    local p missing=""
-    for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-            missing="$missing $p"
-    done
-    [ -z "$missing" ] && return 0
-    log "installing:$missing"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >/dev/null || die "apt-get update failed"
-    # mariadb-server's postinst would start the system server; we never use it.
-    local made_policy=0
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        made_policy=1
-    fi
-    # shellcheck disable=SC2086
-    apt-get install -y -q --no-install-recommends $missing >/dev/null
-    local rc=$?
-    [ "$made_policy" -eq 1 ] && rm -f /usr/sbin/policy-rc.d
-    [ "$rc" -eq 0 ] || die "apt-get install$missing failed"
-}
+# shellcheck source=tests/bench/lib.sh
+. "$SRCDIR/tests/bench/lib.sh"
 
 # binutils: nm, to find sysbench's sb_globals (see workload_stop).
-need_pkgs sysbench mariadb-server mariadb-client zstd gzip python3 coreutils binutils
+bench_need_pkgs sysbench mariadb-server mariadb-client zstd gzip python3 coreutils binutils
 
 # ---------------------------------------------------------------- lifeboat
 if [ -z "$LIFEBOAT" ]; then
@@ -187,8 +166,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-# shellcheck source=tests/bench/lib.sh
-. "$SRCDIR/tests/bench/lib.sh"
 bench_start_server
 
 # ---------------------------------------------------------------- data

@@ -70,29 +70,9 @@ log() {
     printf '[%s] %s\n' "$(date +%T)" "$*" >&2
 }
 
-need_pkgs() {
-    local p missing=""
-    for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
-            missing="$missing $p"
-    done
-    [ -z "$missing" ] && return 0
-    log "installing:$missing"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q >/dev/null || die "apt-get update failed"
-    local made_policy=0
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        made_policy=1
-    fi
-    # shellcheck disable=SC2086
-    apt-get install -y -q --no-install-recommends $missing >/dev/null
-    local rc=$?
-    [ "$made_policy" -eq 1 ] && rm -f /usr/sbin/policy-rc.d
-    [ "$rc" -eq 0 ] || die "apt-get install$missing failed"
-}
-need_pkgs sysbench mariadb-server mariadb-client python3 pv util-linux coreutils
+# shellcheck source=tests/bench/lib.sh
+. "$SRCDIR/tests/bench/lib.sh"
+bench_need_pkgs sysbench mariadb-server mariadb-client python3 pv util-linux coreutils
 
 LIFEBOAT=$SRCDIR/build/daemon/lifeboat
 if [ ! -x "$LIFEBOAT" ]; then
@@ -131,8 +111,6 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 
-# shellcheck source=tests/bench/lib.sh
-. "$SRCDIR/tests/bench/lib.sh"
 bench_start_server
 bench_build_sbtest
 sql "SET GLOBAL innodb_buffer_pool_size = $((BUFFER_POOL_MB * 1048576))" || die "cannot resize the buffer pool"

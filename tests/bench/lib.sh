@@ -3,6 +3,8 @@
 # TABLES, ROW_BYTES, defines log and die, and sets SERVER_STARTED=0 before
 # (its cleanup stops the server when that is 1).
 #
+#   bench_need_pkgs PKG...  installs the Debian packages missing (apt-get),
+#                        never letting a server package start its service
 #   bench_start_server   starts tests/mariadb.sh in $MDIR; sets SOCK, ADMIN,
 #                        CNF (the lifeboat user's client defaults file);
 #                        defines sql QUERY (admin account, -N -B output)
@@ -74,4 +76,28 @@ bench_build_sbtest() {
     sql "ANALYZE TABLE $QTABLES" > /dev/null || die "ANALYZE TABLE failed"
     read -r DATA_BYTES INDEX_BYTES < <(sql "SELECT SUM(DATA_LENGTH), SUM(INDEX_LENGTH)
                                    FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'sbtest'")
+}
+
+bench_need_pkgs() {
+    local p missing=""
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+            missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    log "installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null || die "apt-get update failed"
+    # mariadb-server's postinst would start the system server; we never use it.
+    local made_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        made_policy=1
+    fi
+    # shellcheck disable=SC2086
+    apt-get install -y -q --no-install-recommends $missing >/dev/null
+    local rc=$?
+    [ "$made_policy" -eq 1 ] && rm -f /usr/sbin/policy-rc.d
+    [ "$rc" -eq 0 ] || die "apt-get install$missing failed"
 }
