@@ -24,25 +24,6 @@
 
 #include "fsutil.h"
 
-static int setup_dir(void **state)
-{
-	char *dir = strdup("/tmp/test-fsutil-XXXXXX");
-
-	if (!dir || !mkdtemp(dir)) {
-		free(dir);
-		return -1;
-	}
-	*state = dir;
-	return 0;
-}
-
-static int teardown_dir(void **state)
-{
-	test_rm_rf(*state);
-	free(*state);
-	return 0;
-}
-
 static mode_t mode_of(const char *path)
 {
 	struct stat sb;
@@ -248,10 +229,10 @@ static void test_dirname(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_mkdirs_modes, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_write_all, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_write_atomic, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_read_all, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_mkdirs_modes, test_tmpdir_setup, test_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_write_all, test_tmpdir_setup, test_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_write_atomic, test_tmpdir_setup, test_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_read_all, test_tmpdir_setup, test_tmpdir_teardown),
 		cmocka_unit_test(test_dirname),
 	};
 

@@ -23,25 +23,6 @@
 
 #include "outfile.h"
 
-static int setup_dir(void **state)
-{
-	char *dir = strdup("/tmp/test-outfile-XXXXXX");
-
-	if (!dir || !mkdtemp(dir)) {
-		free(dir);
-		return -1;
-	}
-	*state = dir;
-	return 0;
-}
-
-static int teardown_dir(void **state)
-{
-	test_rm_rf(*state);
-	free(*state);
-	return 0;
-}
-
 /* Deterministic bytes that differ at every offset a misplaced block would show. */
 static unsigned char *pattern(size_t len, unsigned seed)
 {
@@ -193,9 +174,9 @@ static void test_write_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sizes_and_steps, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_sizes_and_steps, test_tmpdir_setup, test_tmpdir_teardown),
 		cmocka_unit_test(test_tmpfs),
-		cmocka_unit_test_setup_teardown(test_write_error, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_write_error, test_tmpdir_setup, test_tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

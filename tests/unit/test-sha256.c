@@ -29,25 +29,6 @@
 #define EMPTY_HEX "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define ABC_HEX "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
-static int setup_dir(void **state)
-{
-	char *dir = strdup("/tmp/test-sha256-XXXXXX");
-
-	if (!dir || !mkdtemp(dir)) {
-		free(dir);
-		return -1;
-	}
-	*state = dir;
-	return 0;
-}
-
-static int teardown_dir(void **state)
-{
-	test_rm_rf(*state);
-	free(*state);
-	return 0;
-}
-
 static void hash_mem(const void *data, size_t len, char hex[SHA256_HEX_LEN + 1])
 {
 	struct sha256 h;
@@ -186,8 +167,8 @@ int main(void)
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_streaming_equals_one_shot),
 		cmocka_unit_test(test_discard),
-		cmocka_unit_test_setup_teardown(test_file, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_file_errors, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_file, test_tmpdir_setup, test_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_file_errors, test_tmpdir_setup, test_tmpdir_teardown),
 	};
 
 	log_init("test-sha256", LOG_LVL_ERROR);

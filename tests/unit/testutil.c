@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,4 +31,23 @@ void test_rm_rf(const char *path)
 	} else {
 		unlink(path);
 	}
+}
+
+int test_tmpdir_setup(void **state)
+{
+	char *dir = strdup("/tmp/lifeboat-unit-XXXXXX");
+
+	if (!dir || !mkdtemp(dir)) {
+		free(dir);
+		return -1;
+	}
+	*state = dir;
+	return 0;
+}
+
+int test_tmpdir_teardown(void **state)
+{
+	test_rm_rf(*state);
+	free(*state);
+	return 0;
 }
