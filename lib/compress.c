@@ -126,6 +126,14 @@ static int write_paced(struct zwriter *zw, const unsigned char *p, size_t len)
 	return 0;
 }
 
+void zwriter_unpace(struct zwriter *zw)
+{
+	/* What is pending stays in zstd's buffer and goes out with the next
+	 * block: nothing to flush here. */
+	zw->block = 0;
+	zw->pending = 0;
+}
+
 int zwriter_write(struct zwriter *zw, const void *buf, size_t len)
 {
 	ZSTD_inBuffer in = { buf, len, 0 };

@@ -29,6 +29,10 @@ int zwriter_open(int level, int threads, zsink_fn sink, void *ctx, struct zwrite
  * of work is short (a throttled job, see throttle.h).  Measured on a dump:
  * under 1% of ratio at 16 KiB blocks. */
 int zwriter_open_paced(int level, size_t block, zsink_fn sink, void *ctx, struct zwriter **out);
+/* A paced writer stops flushing every block from now on (it still
+ * compresses in the caller's thread: zstd fixes its workers at a frame's
+ * start).  No-op on a writer that is not paced. */
+void zwriter_unpace(struct zwriter *zw);
 /* Compresses LEN bytes.  Returns 0 or the sink's error / -EIO (logged). */
 int zwriter_write(struct zwriter *zw, const void *buf, size_t len);
 /* Ends the frame, flushes it to the sink and frees the writer. */

@@ -717,6 +717,7 @@ static void remember_key(struct tabledump *td, MYSQL_ROW row, unsigned long *len
 struct tablestats {
 	uint64_t rows;
 	struct sha256 hash;
+	uint64_t queries;	/* SELECTs of its rows (chunks) */
 	bool stmt_open;		/* an INSERT is open in the output */
 	size_t stmt_len;	/* bytes of the open INSERT */
 };
@@ -838,6 +839,7 @@ static int dump_rows(struct dump *d, const struct table *t, struct tabledump *td
 	for (;;) {
 		chunk = next_chunk(d, ts, d->produced - start);
 		build_chunk_query(d, td, first, chunk);
+		ts->queries++;
 		r = run_query(d, what);
 		if (r < 0)
 			return r;
@@ -902,10 +904,10 @@ static int dump_table_data(struct dump *d, const struct table *t)
 	}
 	sha256_final_hex(&ts.hash, hex);
 	json_array_append_new(d->jtables,
-		json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:b}",
+		json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:I}",
 			  "database", t->db, "table", t->name, "engine", t->engine,
 			  "rows", (json_int_t)ts.rows, "bytes", (json_int_t)(d->produced - start),
-			  "checksum", hex, "chunked", td.nkey > 0));
+			  "checksum", hex, "chunked", td.nkey > 0, "queries", (json_int_t)ts.queries));
 	tabledump_free(&td);
 	return 0;
 }

@@ -42,7 +42,8 @@ struct dbdump_opts {
 	/* 0: every chunk is chunk_rows rows.  Otherwise each chunk asks for about
 	 * this many bytes of SQL (from the table's mean row so far), never more
 	 * than chunk_rows rows: a paced dump keeps the server thread's work per
-	 * query short (see throttle.h). */
+	 * query short (see throttle.h).  Read before every chunk, so
+	 * between_chunks may change it (through the caller's own pointer). */
 	uint64_t chunk_bytes;
 };
 

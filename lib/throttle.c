@@ -529,6 +529,11 @@ bool throttle_paced(const struct throttle *t)
 	return t->io.rate > 0;
 }
 
+bool throttle_full_speed(struct throttle *t)
+{
+	return budget_spent(t);
+}
+
 void throttle_io(struct throttle *t, uint64_t n)
 {
 	t->io_bytes += n;

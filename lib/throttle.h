@@ -156,6 +156,9 @@ void throttle_io(struct throttle *t, uint64_t n);
 /* True when the job has an io_limit, and so works in short paced stretches
  * (see above). */
 bool throttle_paced(const struct throttle *t);
+/* True once max_dump_time has passed: no more pauses or io_limit sleeps,
+ * and the dump may drop its paced shape (big chunks, big zstd blocks). */
+bool throttle_full_speed(struct throttle *t);
 
 /* The record's "throttle" object (new reference). */
 json_t *throttle_facts(const struct throttle *t);

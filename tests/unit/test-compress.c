@@ -372,6 +372,23 @@ static void test_paced(void **state)
 	assert_true(paced.calls <= 100000 / block + 1);
 	assert_int_equal(zwriter_close(zw), 0);
 	assert_roundtrip(&paced, in, 100000);
+	membuf_free(&paced);
+
+	/* Unpaced halfway (a dump past max_dump_time): the second half is not
+	 * flushed block by block, and the frame is still whole. */
+	memset(&paced, 0, sizeof(paced));
+	assert_int_equal(zwriter_open_paced(3, block, mem_sink, &paced, &zw), 0);
+	assert_int_equal(zwriter_write(zw, in, 5 * block + 100), 0);
+	zwriter_unpace(zw);
+	{
+		size_t calls = paced.calls;
+
+		for (size_t i = 0; i < 8; i++)
+			assert_int_equal(zwriter_write(zw, in + 5 * block + 100 + i * 1000, 1000), 0);
+		assert_int_equal(paced.calls, calls);
+	}
+	assert_int_equal(zwriter_close(zw), 0);
+	assert_roundtrip(&paced, in, 5 * block + 100 + 8000);
 
 	compress_all(3, 0, in, BIG, 0, &plain);
 	assert_true(paced.len <= plain.len + plain.len / 50);
