@@ -30,9 +30,10 @@
  * Rows are read in ranges of chunk_rows along the primary key (or a unique
  * key on NOT NULL columns) with keyset pagination, so the dump can pause
  * between chunks (with opts->chunk_bytes, ranges of about that many bytes of
- * SQL instead, at most chunk_rows rows); a table with no such key is streamed in one pass.  Each
- * result is read with mysql_use_result, so memory holds one row, one pending
- * statement and one output buffer: never a table.
+ * SQL instead, at most chunk_rows rows); a table with no such key is
+ * streamed in one pass.  Each result is read with mysql_use_result, so
+ * memory holds one row, one pending statement and one output buffer: never a
+ * table.
  *
  * Values: numbers as the server prints them, except FLOAT, read as a DOUBLE
  * (x * 1e0) because the server prints FLOAT with 6 digits, which does not

@@ -15,7 +15,6 @@
 struct db_run {
 	struct jobkind *k;
 	struct dbdump_opts *opts;	/* the dump's, changed between chunks */
-	bool unpaced;			/* paced shape dropped after max_dump_time */
 	struct store_artifact *artifact;
 	struct zwriter *zw;
 	char what[300];
@@ -67,10 +66,9 @@ static int db_between_chunks(void *ctx)
 	}
 	/* Past max_dump_time the snapshot must close soon: chunk_rows rows at a
 	 * time and zstd's own block size from here on. */
-	if (!d->unpaced && d->opts->chunk_bytes && throttle_full_speed(d->k->throttle)) {
+	if (d->opts->chunk_bytes && throttle_full_speed(d->k->throttle)) {
 		d->opts->chunk_bytes = 0;
 		zwriter_unpace(d->zw);
-		d->unpaced = true;
 	}
 	return 0;
 }
