@@ -63,6 +63,10 @@ void jobkind_progress(struct jobkind *k, bool force);
 /* Seconds since the run started. */
 double jobkind_elapsed(const struct jobkind *k);
 
+/* THROTTLE_PACED_BLOCK when the throttle paces the job, else 0: the block a
+ * paced zstd writer flushes at (zwriter_open_paced). */
+size_t jobkind_paced_block(const struct jobkind *k);
+
 /* Opens the zstd writer of an artifact: paced (in this thread, flushed every
  * THROTTLE_PACED_BLOCK bytes) when the throttle paces the job, else with
  * THREADS workers.  Returns what zwriter_open() does. */

@@ -54,7 +54,7 @@ int jobkind_logs_run(struct jobkind *k, json_t *record)
 		.now = time(NULL),
 		.level = (int)k->job->tuning.compress_level,
 		.threads = (int)k->job->tuning.compress_threads,
-		.paced_block = throttle_paced(k->throttle) ? THROTTLE_PACED_BLOCK : 0,
+		.paced_block = jobkind_paced_block(k),
 		.st = k->st,
 		.hooks = { .ctx = k, .io = logs_io, .between = logs_between, .progress = logs_progress,
 			   .partial = logs_partial },

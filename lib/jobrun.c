@@ -40,13 +40,19 @@ double jobkind_elapsed(const struct jobkind *k)
 	return since(&k->t0);
 }
 
+size_t jobkind_paced_block(const struct jobkind *k)
+{
+	return throttle_paced(k->throttle) ? THROTTLE_PACED_BLOCK : 0;
+}
+
 int jobkind_zwriter_open(const struct jobkind *k, int threads, zsink_fn sink, void *ctx,
 			 struct zwriter **out)
 {
 	int level = (int)k->job->tuning.compress_level;
+	size_t block = jobkind_paced_block(k);
 
-	if (throttle_paced(k->throttle))
-		return zwriter_open_paced(level, THROTTLE_PACED_BLOCK, sink, ctx, out);
+	if (block)
+		return zwriter_open_paced(level, block, sink, ctx, out);
 	return zwriter_open(level, threads, sink, ctx, out);
 }
 

@@ -70,7 +70,6 @@ struct store_artifact {
 	char ext[STORE_EXT_MAX + 1];	/* extension, e.g. "sql.zst" */
 	int fd;				/* the temp file ".backup-DD-NN.EXT.tmp" */
 	struct outfile out;		/* how bytes reach fd (direct I/O when allowed) */
-	bool direct_io;			/* still direct when finished */
 	uint64_t size;			/* bytes written so far */
 	struct sha256 hash;		/* running hash of the accounted bytes */
 	int failed;			/* first write error (negative errno), 0 if none */
@@ -726,7 +725,6 @@ int store_artifact_finish(struct store_artifact *a)
 		goto fail;
 	}
 	rc = outfile_flush(&a->out);
-	a->direct_io = outfile_all_direct(&a->out);
 	if (rc < 0) {
 		log_err(LOG_LVL_ERROR, -rc, "%s: cannot write", tmp);
 		goto fail;
@@ -768,7 +766,7 @@ int store_artifact_finish(struct store_artifact *a)
 	d = &txn->done[txn->n_done++];
 	memcpy(d->ext, a->ext, sizeof(d->ext));
 	d->size = a->size;
-	d->direct_io = a->direct_io;
+	d->direct_io = outfile_all_direct(&a->out);
 	sha256_final_hex(&a->hash, d->sha256);
 	outfile_free(&a->out);
 	free(a);
