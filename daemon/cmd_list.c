@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "record.h"
 #include "store.h"
 #include "timefmt.h"
 #include "units.h"
@@ -33,31 +34,26 @@ struct row {
 	const char *pin_reason;	/* or NULL */
 };
 
-static const char *str_or(const json_t *obj, const char *key, const char *dflt)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-
-	return s ? s : dflt;
-}
-
 static void row_from_entry(const struct store_entry *e, time_t now, struct row *row)
 {
-	const json_t *rec = e->record, *artifact;
+	const json_t *rec = e->record;
+	struct record_artifact a;
 	time_t finished;
-	size_t i;
 
 	row->job = e->job;
 	row->id = e->id;
-	row->kind = str_or(rec, "kind", "?");
-	row->type = str_or(rec, "type", "-");
-	row->result = str_or(rec, "result", "?");
-	row->finished = json_string_value(json_object_get(rec, "finished"));
+	row->kind = record_kind(rec) ? record_kind(rec) : "?";
+	row->type = record_type(rec) ? record_type(rec) : "-";
+	row->result = record_result(rec) ? record_result(rec) : "?";
+	row->finished = record_finished(rec);
 	row->age = -1;
 	if (row->finished && timefmt_parse_rfc3339(row->finished, &finished) == 0)
 		row->age = (int64_t)(now - finished);
 	row->size = 0;
-	json_array_foreach(json_object_get(rec, "artifacts"), i, artifact)
-		row->size += (uint64_t)json_integer_value(json_object_get(artifact, "size"));
+	/* An entry record.h refuses counts nothing: verify names it. */
+	for (size_t i = 0; i < record_artifact_count(rec); i++)
+		if (record_artifact_at(rec, i, &a) == 0)
+			row->size += a.size;
 	row->pinned = e->pin != NULL;
 	row->pin_reason = json_string_value(json_object_get(e->pin, "reason"));
 }

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "snaprestore.h"
 #include "logship.h"
+#include "record.h"
 #include "store.h"
 #include "units.h"
 
@@ -56,11 +57,10 @@ static int restore_files(const struct job *job, struct store *st, const struct s
 static int restore_db(const struct config *cfg, const struct job *job, struct store *st,
 		      const struct store_entry *e, const char *to_db, bool force)
 {
-	const json_t *artifact = json_array_get(json_object_get(e->record, "artifacts"), 0);
 	struct dbrestore_opts o = {
 		.job = job->name, .id = e->id, .to_db = to_db, .force = force,
 		.facts = json_object_get(e->record, "db"),
-		.sha256 = json_string_value(json_object_get(artifact, "sha256")),
+		.sha256 = record_artifact_sha256(e->record, RECORD_ARTIFACT_MAIN),
 	};
 	struct dbrestore_stats stats;
 	struct timespec t0, t1;

@@ -21,6 +21,7 @@
 #include "fileindex.h"
 #include "filechain.h"
 #include "log.h"
+#include "record.h"
 #include "snapshot.h"
 
 struct files_run {
@@ -222,10 +223,9 @@ static int close_outputs(struct files_run *f)
 static json_t *facts_of(const struct snapshot_stats *s, const struct parent_pick *p, const char *id,
 			time_t now)
 {
-	json_t *j = json_pack("{s:s, s:s?, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
 			      " s:I, s:I, s:I, s:I, s:O, s:O}",
 			      "type", p->have ? "incremental" : "full",
-			      "parent", p->have ? p->id : NULL,
 			      "full", p->have ? p->full : id,
 			      "full_time", (json_int_t)(p->have ? p->full_time : now),
 			      "chain_length", (json_int_t)(p->have ? p->chain_length + 1 : 0),
@@ -315,12 +315,10 @@ int jobkind_files_run(struct jobkind *k, json_t *record)
 	if (!facts)
 		return -ENOMEM;
 	json_object_set_new(record, "size_stored", json_integer((json_int_t)(f.tar_out + f.index_out)));
-	/* Top level too: list shows "type", retention follows "parent". */
+	/* Top level too: list shows "type"; record.h writes "parent" in both places. */
 	json_object_set_new(record, "type", json_string(p.have ? "incremental" : "full"));
-	if (p.have)
-		json_object_set_new(record, "parent", json_string(p.id));
 	json_object_set_new(record, "files", facts);
-	return 0;
+	return p.have ? record_set_parent(record, "files", p.id) : 0;
 }
 
 /* The store space this run will need: the chain's full, compressed, when a

@@ -9,16 +9,15 @@
 #include <string.h>
 
 #include "log.h"
-#include "timefmt.h"
+#include "record.h"
 
 /* When the backup was taken: the record's start, else its id's date. */
 static time_t backup_time(const struct store_entry *e)
 {
-	const char *started = json_string_value(json_object_get(e->record, "started"));
 	struct tm tm = { 0 };
 	time_t t;
 
-	if (started && timefmt_parse_rfc3339(started, &t) == 0)
+	if (record_started_time(e->record, &t) == 0)
 		return t;
 	tm.tm_year = e->parts.year - 1900;
 	tm.tm_mon = e->parts.month - 1;
@@ -54,7 +53,9 @@ int prune_plan(struct store *st, const struct job *job, time_t now, struct prune
 		items[i].time = backup_time(&l.v[i]);
 		items[i].good = store_record_is_good(l.v[i].record);
 		items[i].pinned = l.v[i].pin != NULL;
-		items[i].parent = json_string_value(json_object_get(l.v[i].record, "parent"));
+		/* A parent that is not a backup id links nothing. */
+		if (record_parent(l.v[i].record, &items[i].parent) < 0)
+			items[i].parent = NULL;
 	}
 	r = retention_plan(items, l.n, &job->keep, now, dec);
 	if (r < 0) {
@@ -63,7 +64,7 @@ int prune_plan(struct store *st, const struct job *job, time_t now, struct prune
 	}
 	for (size_t i = 0; i < l.n; i++) {
 		struct prune_entry *p = &plan->v[i];
-		const char *result = json_string_value(json_object_get(l.v[i].record, "result"));
+		const char *result = record_result(l.v[i].record);
 
 		snprintf(p->id, sizeof(p->id), "%s", l.v[i].id);
 		snprintf(p->result, sizeof(p->result), "%s", result ? result : "?");
