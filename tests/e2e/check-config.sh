@@ -1,4 +1,5 @@
 # lifeboat check-config and lifeboatd -n against good and broken configs.
+# Drives: lib/config.c, lib/config_keys.c, lib/units.c, lib/schedule.c.
 set -e
 . "$(dirname "$0")/lib.sh"
 

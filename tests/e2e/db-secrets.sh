@@ -3,6 +3,7 @@
 # in its output, the record, the state file or the dump, not in the error of
 # a failed connection; and a defaults_file ([client] user/password/socket)
 # works in place of user + password_file.
+# Drives: lib/config.c, lib/dbconn.c, lib/dbdump.c, lib/jobrun.c.
 set -e
 # shellcheck source=tests/e2e/db-lib.sh
 . "$(dirname "$0")/db-lib.sh"

@@ -5,6 +5,7 @@
 # state rebuilds from the store when its file is lost, without duplicating
 # anything; a symbolic link is not followed; restore refuses a non-empty
 # directory; retention keeps the whole chain.
+# Drives: lib/logship.c, lib/logship_src.c, lib/logship_tar.c, lib/logship_state.c, lib/logship_chain.c.
 set -e
 # shellcheck source=tests/e2e/logs-lib.sh
 . "$(dirname "$0")/logs-lib.sh"

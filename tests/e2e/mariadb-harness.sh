@@ -1,5 +1,6 @@
 # The private MariaDB server of the test harness is up, private, and usable by
 # the tests' lifeboat account over the socket and over TCP.
+# Drives: tests/mariadb.sh and tests/e2e/db-lib.sh (no lib module).
 set -e
 . "$(dirname "$0")/lib.sh"
 

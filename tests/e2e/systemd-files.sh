@@ -3,6 +3,7 @@
 # without it), the unit starts the installed lifeboatd with its sandbox,
 # systemd-analyze accepts it, and sysusers + tmpfiles make the user and the
 # directories with the right modes.
+# Drives: systemd/ (unit, sysusers, tmpfiles; no lib module).
 set -e
 . "$(dirname "$0")/lib.sh"
 : "${BUILDDIR:?run through meson test}"
