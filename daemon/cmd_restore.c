@@ -27,6 +27,39 @@ static const char usage_text[] =
 	"usage: lifeboat [-c FILE] restore JOB ID --database NAME [--force]\n"
 	"       lifeboat [-c FILE] restore JOB ID --to DIR [--path SUBPATH]\n";
 
+/* A restore that put back all but what it reports (README "restore"). */
+#define EXIT_PARTIAL 3
+
+/* The partial restore's list: what was not restored exactly, by kind. */
+static void print_skipped(const struct snaprestore_stats *stats, uint64_t skipped)
+{
+	static const char *const kind_name[SR_SKIP_KINDS] = {
+		"device nodes or FIFOs not created", "owners not set", "setuid/setgid bits not set",
+		"extended attributes not set",
+	};
+	static const char *const key[SR_SKIP_KINDS] = { "node", "owner", "mode", "xattr" };
+
+	printf("partial: %" PRIu64 " thing(s) not restored exactly%s:\n", skipped,
+	       geteuid() ? " (not root)" : "");
+	for (int k = 0; k < SR_SKIP_KINDS; k++) {
+		size_t listed = 0, i;
+		const json_t *it;
+
+		if (!stats->skipped[k])
+			continue;
+		printf("  %s: %" PRIu64 "\n", kind_name[k], stats->skipped[k]);
+		json_array_foreach(stats->skipped_list, i, it) {
+			if (strcmp(json_string_value(json_object_get(it, "kind")), key[k]) != 0)
+				continue;
+			printf("    %s: %s\n", json_string_value(json_object_get(it, "path")),
+			       json_string_value(json_object_get(it, "what")));
+			listed++;
+		}
+		if (listed < stats->skipped[k])
+			printf("    ... and %" PRIu64 " more\n", stats->skipped[k] - listed);
+	}
+}
+
 static int restore_files(const struct job *job, struct store *st, const struct store_entry *e,
 			 const char *to_dir, const char *subpath)
 {
@@ -37,21 +70,29 @@ static int restore_files(const struct job *job, struct store *st, const struct s
 	struct snaprestore_stats stats;
 	struct timespec t0, t1;
 	char size[32];
+	uint64_t skipped = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (snaprestore_run(&o, &stats) < 0)
+	if (snaprestore_run(&o, &stats) < 0) {
+		snaprestore_stats_free(&stats);
 		return EXIT_FAILED;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	for (int k = 0; k < SR_SKIP_KINDS; k++)
+		skipped += stats.skipped[k];
 	units_format_size_human(stats.bytes, size, sizeof(size));
 	printf("restored %s %s%s%s into %s: %" PRIu64 " entries, %" PRIu64 " files, %s from %u tar(s) in %.1f s%s\n",
 	       job->name, e->id, subpath ? " path " : "", subpath ? subpath : "", to_dir,
 	       stats.entries, stats.files, size, stats.chain,
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-	       o.owners ? "" : " (owners not set: not root)");
+	       skipped ? "" : o.owners ? "" : " (not root: every owner is the restoring user's)");
 	if (stats.unreadable)
 		printf("%" PRIu64 " path(s) were unreadable when the backup was taken and are not restored\n",
 		       stats.unreadable);
-	return EXIT_OK;
+	if (skipped)
+		print_skipped(&stats, skipped);
+	snaprestore_stats_free(&stats);
+	return skipped ? EXIT_PARTIAL : EXIT_OK;
 }
 
 static int restore_db(const struct config *cfg, const struct job *job, struct store *st,

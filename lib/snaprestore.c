@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +54,13 @@ struct rs {
 	size_t ninodes;
 	char **anchors;			/* paths extracted only as anchors; owned */
 	size_t nanchors;
+	int flags;			/* archive_write_disk options of every entry */
+	int target;			/* the target directory (also the cwd) */
+	uid_t euid;			/* who restores (not root: see snaprestore.h) */
+	gid_t *groups;			/* the effective gid and the supplementary ones */
+	int ngroups;
+	char *tmp;			/* a file being written under its temporary name, or NULL */
+	unsigned tmpseq;		/* for the next temporary name */
 };
 
 bool snaprestore_path_safe(const char *path)
@@ -177,6 +186,207 @@ static int collect_inodes(struct rs *s, const char *id)
 	return 0;
 }
 
+static int open_below(int dirfd, const char *path);
+
+/* ---- what cannot be restored exactly ----------------------------------- */
+
+static const char *const skip_key[SR_SKIP_KINDS] = { "node", "owner", "mode", "xattr" };
+
+/* Notes that PATH was not restored exactly (WHAT says how), for the report. */
+static int skip(struct rs *s, enum snaprestore_skip kind, const char *path, const char *what)
+{
+	char *esc;
+	json_t *item;
+
+	s->stats->skipped[kind]++;
+	if (s->stats->skipped[kind] > SNAPRESTORE_LIST_MAX)
+		return 0;
+	if (!s->stats->skipped_list) {
+		s->stats->skipped_list = json_array();
+		if (!s->stats->skipped_list)
+			return -ENOMEM;
+	}
+	esc = fileindex_escape(path);
+	item = esc ? json_pack("{s:s, s:s, s:s}", "path", esc, "kind", skip_key[kind], "what", what) : NULL;
+	free(esc);
+	if (!item || json_array_append_new(s->stats->skipped_list, item) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static bool in_groups(const struct rs *s, gid_t gid)
+{
+	for (int i = 0; i < s->ngroups; i++)
+		if (s->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* Not root: what of ENTRY this user can restore.  The owner is set (the
+ * group, in fact) only when the user is the owner and a member of the
+ * group; otherwise it is reported, and a setuid or setgid bit that would
+ * then belong to the wrong user or group is dropped and reported too.
+ * Extended attributes in the trusted and security namespaces need
+ * privileges (CAP_SYS_ADMIN, CAP_SETFCAP, an LSM's consent): they are left
+ * out and reported.  Sets *OWNER when the owner is to be set. */
+static int unprivileged(struct rs *s, struct archive_entry *entry, const char *path, bool *owner)
+{
+	uid_t uid = (uid_t)archive_write_disk_uid(s->disk, archive_entry_uname(entry), archive_entry_uid(entry));
+	gid_t gid = (gid_t)archive_write_disk_gid(s->disk, archive_entry_gname(entry), archive_entry_gid(entry));
+	mode_t mode = archive_entry_mode(entry), drop = 0;
+	const char *name;
+	const void *value;
+	size_t size, n, kept = 0;
+	char what[128];
+	int r = 0;
+
+	*owner = uid == s->euid && in_groups(s, gid);
+	if (!*owner) {
+		snprintf(what, sizeof(what), "owner %u:%u not set", (unsigned)uid, (unsigned)gid);
+		r = skip(s, SR_SKIP_OWNER, path, what);
+		if (uid != s->euid)
+			drop |= S_ISUID;
+		if (!in_groups(s, gid))
+			drop |= S_ISGID;
+	}
+	if (r == 0 && (mode & AE_IFMT) != AE_IFLNK && (mode & drop)) {
+		snprintf(what, sizeof(what), "%s bit not set (its owner is not)",
+			 (mode & drop) == (S_ISUID | S_ISGID) ? "setuid and setgid" :
+			 (mode & drop) == S_ISUID ? "setuid" : "setgid");
+		r = skip(s, SR_SKIP_MODE, path, what);
+		archive_entry_set_perm(entry, mode & 07777 & ~drop);
+	}
+	n = archive_entry_xattr_reset(entry);
+	if (r < 0 || n == 0)
+		return r;
+	{
+		struct { char *name; void *value; size_t size; } *keep = calloc(n, sizeof(*keep));
+		const char *dropped[16];	/* names reported (pointers into ENTRY) */
+		size_t ndropped = 0;
+
+		if (!keep)
+			return -ENOMEM;
+		while (r == 0 && archive_entry_xattr_next(entry, &name, &value, &size) == ARCHIVE_OK) {
+			if (!strncmp(name, "trusted.", 8) || !strncmp(name, "security.", 9)) {
+				bool again = false;
+
+				/* A pax entry may carry an xattr twice (LIBARCHIVE.xattr
+				 * and SCHILY.xattr): reported once. */
+				for (size_t i = 0; i < ndropped && !again; i++)
+					again = strcmp(dropped[i], name) == 0;
+				if (again)
+					continue;
+				if (ndropped < sizeof(dropped) / sizeof(*dropped))
+					dropped[ndropped++] = name;
+				snprintf(what, sizeof(what), "extended attribute %.80s not set (needs root)", name);
+				r = skip(s, SR_SKIP_XATTR, path, what);
+				continue;
+			}
+			keep[kept].name = strdup(name);
+			keep[kept].value = malloc(size ? size : 1);
+			if (!keep[kept].name || !keep[kept].value) {
+				free(keep[kept].name);
+				free(keep[kept].value);
+				r = -ENOMEM;
+				break;
+			}
+			memcpy(keep[kept].value, value, size);
+			keep[kept++].size = size;
+		}
+		if (r == 0 && kept < n) {
+			archive_entry_xattr_clear(entry);
+			for (size_t i = 0; i < kept; i++)
+				archive_entry_xattr_add_entry(entry, keep[i].name, keep[i].value, keep[i].size);
+		}
+		for (size_t i = 0; i < kept; i++) {
+			free(keep[i].name);
+			free(keep[i].value);
+		}
+		free(keep);
+	}
+	return r;
+}
+
+/* A name beside PATH for writing it: ".lifeboat-restore.N" in the same
+ * directory, one no index of the chain names (so no tree entry is ever in
+ * its way).  Malloc'd, or NULL. */
+static char *temp_name(struct rs *s, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path) + 1 : 0;
+
+	for (;;) {
+		char *t = NULL;
+
+		if (asprintf(&t, "%.*s.lifeboat-restore.%u", dirlen, path, s->tmpseq++) < 0)
+			return NULL;
+		if (!fileindex_find(&s->index, t) && !fileindex_find(s->mi, t))
+			return t;
+		free(t);
+	}
+}
+
+/* Renames FROM to TO, both relative to the target (the cwd); below
+ * PATH_MAX through their directory. */
+static int rename_below(struct rs *s, const char *from, const char *to)
+{
+	const char *slash = strrchr(to, '/');
+	char *dir;
+	int dfd, r;
+
+	if (renameat(AT_FDCWD, from, AT_FDCWD, to) == 0)
+		return 0;
+	if (errno != ENAMETOOLONG || !slash)
+		return -errno;
+	dir = strndup(to, (size_t)(slash - to));
+	if (!dir)
+		return -ENOMEM;
+	dfd = open_below(s->target, dir);
+	free(dir);
+	if (dfd < 0)
+		return -errno;
+	r = renameat(dfd, strrchr(from, '/') + 1, dfd, slash + 1) == 0 ? 0 : -errno;
+	close(dfd);
+	return r;
+}
+
+/* Not root: the setuid and setgid bits of index entry E that would belong
+ * to the wrong user or group (dropped, as unprivileged() drops them). */
+static mode_t dropped_bits(const struct rs *s, const struct fi_entry *e)
+{
+	mode_t drop = 0;
+
+	if (s->o->owners)
+		return 0;
+	if (e->uid != s->euid)
+		drop |= S_ISUID;
+	if (!in_groups(s, e->gid))
+		drop |= S_ISGID;
+	return drop;
+}
+
+/* Removes the file left under a temporary name by a restore that stopped. */
+static void remove_temp(struct rs *s)
+{
+	const char *slash;
+	char *dir;
+	int dfd;
+
+	if (!s->tmp)
+		return;
+	if (unlinkat(AT_FDCWD, s->tmp, 0) < 0 && errno == ENAMETOOLONG && (slash = strrchr(s->tmp, '/'))) {
+		dir = strndup(s->tmp, (size_t)(slash - s->tmp));
+		dfd = dir ? open_below(s->target, dir) : -1;
+		if (dfd >= 0) {
+			unlinkat(dfd, slash + 1, 0);
+			close(dfd);
+		}
+		free(dir);
+	}
+	free(s->tmp);
+	s->tmp = NULL;
+}
+
 /* One entry of member M: extracted when the index names M as its holder. */
 static int take_entry(struct rs *s, struct archive *in, struct archive_entry *entry,
 		      const struct store_entry *m)
@@ -224,8 +434,51 @@ static int take_entry(struct rs *s, struct archive *in, struct archive_entry *en
 			ie->seen = true;
 		return 0;
 	}
-	archive_entry_copy_pathname(entry, s->name);
-	r = archive_write_header(s->disk, entry);
+	{
+		bool owner = s->o->owners;
+		mode_t type = archive_entry_filetype(entry);
+
+		/* An anchor is treated (and reported) as any entry, under its
+		 * own name. */
+		uint64_t before[SR_SKIP_KINDS];
+		size_t listed = json_array_size(s->stats->skipped_list);
+
+		memcpy(before, s->stats->skipped, sizeof(before));
+		if (!s->o->owners) {
+			r = unprivileged(s, entry, s->name, &owner);
+			if (r < 0)
+				return r;
+		}
+		archive_write_disk_set_options(s->disk, s->flags | (owner ? ARCHIVE_EXTRACT_OWNER : 0));
+		/* A file with content is written under a temporary name and
+		 * renamed once complete: a restore that stops never leaves a
+		 * half-written file under a tree name. */
+		if (type == AE_IFREG && !link) {
+			s->tmp = temp_name(s, s->name);
+			if (!s->tmp)
+				return -ENOMEM;
+			archive_write_disk_set_options(s->disk, s->flags | ARCHIVE_EXTRACT_NO_OVERWRITE |
+							     (owner ? ARCHIVE_EXTRACT_OWNER : 0));
+			archive_entry_copy_pathname(entry, s->tmp);
+		} else {
+			archive_entry_copy_pathname(entry, s->name);
+		}
+		r = archive_write_header(s->disk, entry);
+		if (r == ARCHIVE_FAILED && (type == AE_IFCHR || type == AE_IFBLK || type == AE_IFIFO) &&
+		    (archive_errno(s->disk) == EPERM || archive_errno(s->disk) == EACCES)) {
+			/* mknod(2) of a device needs CAP_MKNOD; a FIFO may be refused
+			 * too (some container runtimes).  Nothing was created, so
+			 * its owner, mode and xattrs are not reported apart. */
+			memcpy(s->stats->skipped, before, sizeof(before));
+			while (json_array_size(s->stats->skipped_list) > listed)
+				json_array_remove(s->stats->skipped_list, listed);
+			r = skip(s, SR_SKIP_NODE, s->name, type == AE_IFIFO ? "FIFO not created (not permitted)" :
+				 "device node not created (needs root)");
+			if (r == 0 && ie)
+				ie->seen = true;
+			return r;
+		}
+	}
 	if (r < ARCHIVE_WARN) {
 		char *esc = fileindex_escape(s->name);
 
@@ -234,6 +487,9 @@ static int take_entry(struct rs *s, struct archive *in, struct archive_entry *en
 		free(esc);
 		return -EINVAL;
 	}
+	/* ARCHIVE_WARN is let through, as before: libarchive warns, for one,
+	 * when it cannot chown a path past PATH_MAX, which dir_metadata()
+	 * does not redo either. */
 	if (archive_entry_size(entry) > 0 && !link)
 		r = copy_data(s, in, m);
 	else
@@ -242,6 +498,16 @@ static int take_entry(struct rs *s, struct archive *in, struct archive_entry *en
 		log_error("%s %s: cannot finish '%s': %s", s->o->job, m->id, s->name,
 			  archive_error_string(s->disk));
 		r = -EIO;
+	}
+	if (r == 0 && s->tmp) {
+		r = rename_below(s, s->tmp, s->name);
+		if (r < 0) {
+			log_err(LOG_LVL_ERROR, -r, "%s %s: cannot rename the restored '%s' into place", s->o->job,
+				m->id, s->name);
+			return r;
+		}
+		free(s->tmp);
+		s->tmp = NULL;
 	}
 	if (r == 0 && ie) {
 		ie->seen = true;
@@ -412,7 +678,7 @@ static void dir_metadata(struct rs *s, int target)
 		}
 		ts[0].tv_sec = ts[1].tv_sec = e->mtime_s;
 		ts[0].tv_nsec = ts[1].tv_nsec = e->mtime_ns;
-		if (fchmod(fd, e->mode) < 0 || futimens(fd, ts) < 0)
+		if (fchmod(fd, e->mode & ~dropped_bits(s, e)) < 0 || futimens(fd, ts) < 0)
 			log_err(LOG_LVL_WARN, errno, "%s/%s: cannot set the mode or times", s->o->to, e->path);
 		close(fd);
 	}
@@ -462,7 +728,17 @@ static void root_metadata(struct rs *s, int dirfd)
 		return;
 	if (s->o->owners && fchownat(dirfd, ".", root->uid, root->gid, 0) < 0)
 		log_err(LOG_LVL_WARN, errno, "%s: cannot set the owner", s->o->to);
-	if (fchmodat(dirfd, ".", root->mode, 0) < 0)
+	if (!s->o->owners && (root->uid != s->euid || !in_groups(s, root->gid))) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "owner %u:%u not set", (unsigned)root->uid, (unsigned)root->gid);
+		skip(s, SR_SKIP_OWNER, ".", what);
+		if (root->mode & dropped_bits(s, root))
+			skip(s, SR_SKIP_MODE, ".", "setuid or setgid bit not set (its owner is not)");
+	} else if (!s->o->owners && fchownat(dirfd, ".", (uid_t)-1, root->gid, 0) < 0) {
+		log_err(LOG_LVL_WARN, errno, "%s: cannot set the group", s->o->to);
+	}
+	if (fchmodat(dirfd, ".", root->mode & ~dropped_bits(s, root), 0) < 0)
 		log_err(LOG_LVL_WARN, errno, "%s: cannot set the mode", s->o->to);
 	ts[0].tv_sec = ts[1].tv_sec = root->mtime_s;
 	ts[0].tv_nsec = ts[1].tv_nsec = root->mtime_ns;
@@ -544,9 +820,34 @@ static int verify_chain(const struct snaprestore_opts *o, const struct filechain
 	return 0;
 }
 
+/* Who restores: the effective uid and every group it may give a file. */
+static int load_groups(struct rs *s)
+{
+	int n = getgroups(0, NULL);
+
+	if (n < 0)
+		return -errno;
+	s->euid = geteuid();
+	s->groups = malloc(((size_t)n + 1) * sizeof(*s->groups));
+	if (!s->groups)
+		return -ENOMEM;
+	s->groups[0] = getegid();
+	n = getgroups(n, s->groups + 1);
+	if (n < 0)
+		return -errno;
+	s->ngroups = n + 1;
+	return 0;
+}
+
+void snaprestore_stats_free(struct snaprestore_stats *stats)
+{
+	json_decref(stats->skipped_list);
+	stats->skipped_list = NULL;
+}
+
 int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *stats)
 {
-	struct rs s = { .o = o, .stats = stats };
+	struct rs s = { .o = o, .stats = stats, .target = -1 };
 	struct filechain chain = { 0 };
 	char why[1024];
 	int cwd = -1, target = -1, r, flags;
@@ -585,7 +886,10 @@ int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *
 			r = -errno;
 			log_err(LOG_LVL_ERROR, errno, "%s: cannot enter", o->to);
 		}
+		s.target = target;
 	}
+	if (r == 0 && !o->owners)
+		r = load_groups(&s);
 	if (r == 0) {
 		s.disk = archive_write_disk_new();
 		if (!s.disk)
@@ -595,8 +899,7 @@ int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *
 		flags = ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR |
 			ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_SPARSE | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
 			ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
-		if (o->owners)
-			flags |= ARCHIVE_EXTRACT_OWNER;
+		s.flags = flags;
 		archive_write_disk_set_options(s.disk, flags);
 		archive_write_disk_set_standard_lookup(s.disk);
 	}
@@ -620,6 +923,7 @@ int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *
 		}
 		archive_write_free(s.disk);
 	}
+	remove_temp(&s);
 	if (target >= 0)
 		remove_anchors(&s, target);
 	if (r == 0) {
@@ -645,5 +949,7 @@ int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *
 	free(s.inodes);
 	free(s.sub);
 	free(s.name);
+	free(s.groups);
+	free(s.tmp);
 	return r;
 }

@@ -19,6 +19,19 @@
  * times, symlinks, hard links, xattrs and ACLs are restored; owners too when
  * OWNERS is set (the caller passes it for root).
  *
+ * What a user cannot create is skipped and reported, and the restore goes
+ * on: a device node (or a FIFO) that mknod(2) refuses with EPERM, and, when
+ * OWNERS is not set, an owner other than the user's own (with the setuid or
+ * setgid bit that would then belong to the wrong user or group), and
+ * extended attributes in the trusted.* and security.* namespaces.  The stats count each kind and list the first
+ * SNAPRESTORE_LIST_MAX paths of each; the caller calls the result partial.
+ *
+ * Nothing is left half-done: a file with content is written under a
+ * temporary name beside it (".lifeboat-restore.N", a name no index of the
+ * chain holds) and renamed into place once complete, and one a stopped
+ * restore was writing is removed; directories get their final modes and
+ * times at the end, after their contents, even when the restore stops.
+ *
  * The working directory is changed to the target for the duration (so
  * paths deeper than PATH_MAX work) and restored before returning.  What this
  * module does not do: restore over existing files, or restore db backups.
@@ -29,7 +42,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "store.h"
+
+#define SNAPRESTORE_LIST_MAX 20		/* paths listed per kind of skip */
+
+/* What a restore could not restore exactly. */
+enum snaprestore_skip {
+	SR_SKIP_NODE,			/* a device node or FIFO not created */
+	SR_SKIP_OWNER,			/* an owner not set */
+	SR_SKIP_MODE,			/* a setuid or setgid bit dropped */
+	SR_SKIP_XATTR,			/* an extended attribute not set */
+	SR_SKIP_KINDS
+};
 
 struct snaprestore_opts {
 	struct store *st;
@@ -46,13 +72,19 @@ struct snaprestore_stats {
 	uint64_t bytes;			/* content bytes written */
 	uint64_t unreadable;		/* index entries with no content (unreadable at backup time) */
 	unsigned chain;			/* tars read */
+	uint64_t skipped[SR_SKIP_KINDS];	/* entries not restored exactly, by kind */
+	json_t *skipped_list;		/* [{"path","kind","what"}], the first SNAPRESTORE_LIST_MAX
+					 * of each kind, or NULL; owned: snaprestore_stats_free() */
 };
 
-/* Returns 0, or a negative errno after logging one line naming the backup
- * (and the entry or file at fault): -EEXIST for a non-empty target,
- * -ENOENT for a missing chain member or subpath, -EINVAL for a corrupted
- * or crafted archive. */
+/* Returns 0 (with STATS->skipped counting what was not restored exactly),
+ * or a negative errno after logging one line naming the backup (and the
+ * entry or file at fault): -EEXIST for a non-empty target, -ENOENT for a
+ * missing chain member or subpath, -EINVAL for a corrupted or crafted
+ * archive.  STATS must be released with snaprestore_stats_free() whatever
+ * the result. */
 int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *stats);
+void snaprestore_stats_free(struct snaprestore_stats *stats);
 
 /* True when the tar entry name PATH is safe to extract: relative, and no
  * ".." component. */

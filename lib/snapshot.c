@@ -45,6 +45,8 @@ struct snap {
 	char *path;			/* relative path being visited */
 	size_t pathlen, pathcap;
 	unsigned char *buf;		/* READ_BUF */
+	unsigned char *mem;		/* SNAPSHOT_SPOOL_MEM: a small file's read */
+	int spool;			/* the spool file (unlinked, 0600), or -1 */
 	int sink_err;			/* the tar sink's error, if it failed */
 	struct timespec last_between;	/* throttle between files at most every 20 ms */
 };
@@ -301,11 +303,92 @@ static bool changed_since(const struct stat *a, const struct stat *b)
 	       a->st_mtim.tv_nsec != b->st_mtim.tv_nsec;
 }
 
-/* Streams ST->st_size bytes of FD into the current tar entry, hashing them.
- * A file that shrank is padded with zeros (libarchive does it at the end of
- * the entry); one that grew is cut at the size in the header — either way
- * the caller sees the change and reads again. */
-static int copy_content(struct snap *s, int fd, const struct stat *st, uint8_t sha[32], int *read_err)
+/* Where one read of a file goes (see snapshot.h): */
+enum sink {
+	SINK_TAR,			/* straight into the tar entry, its header written first */
+	SINK_MEM,			/* into s->mem (a file of at most SNAPSHOT_SPOOL_MEM) */
+	SINK_SPOOL,			/* into s->spool, the unlinked 0600 spool file */
+};
+
+/* A file last changed within SNAPSHOT_HOT_SECONDS is being written: it is
+ * likely to change while read, so it is spooled rather than streamed. */
+static bool is_hot(const struct stat *st)
+{
+	time_t now = time(NULL);
+	time_t last = st->st_mtim.tv_sec > st->st_ctim.tv_sec ? st->st_mtim.tv_sec : st->st_ctim.tv_sec;
+
+	return last > now - SNAPSHOT_HOT_SECONDS;
+}
+
+/* The spool file, opened once: unlinked from the start (O_TMPFILE), mode
+ * 0600, in the spool directory.  On a filesystem without O_TMPFILE, a
+ * mkstemp() name that is unlinked at once. */
+static int spool_open(struct snap *s)
+{
+	const char *dir = s->o->spool_dir;
+	char path[4096];
+
+	if (s->spool >= 0)
+		return 0;
+	if (!dir)
+		dir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/var/tmp";
+	s->spool = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (s->spool < 0 && (errno == EOPNOTSUPP || errno == EISDIR)) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/.lifeboat-spool.XXXXXX", dir) >= sizeof(path)) {
+			errno = ENAMETOOLONG;
+		} else {
+			s->spool = mkostemp(path, O_CLOEXEC);
+			if (s->spool >= 0)
+				unlink(path);
+		}
+	}
+	if (s->spool < 0) {
+		int err = errno;
+
+		log_err(LOG_LVL_ERROR, err, "%s: cannot make a spool file for %s/%s", dir, s->o->root,
+			cur_path(s));
+		return -err;
+	}
+	return 0;
+}
+
+static int spool_put(struct snap *s, const void *buf, size_t len, uint64_t off)
+{
+	for (size_t done = 0; done < len;) {
+		ssize_t w = pwrite(s->spool, (const char *)buf + done, len - done, (off_t)(off + done));
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int err = errno;
+
+			log_err(LOG_LVL_ERROR, err, "%s/%s: cannot write the spool file", s->o->root, cur_path(s));
+			return -err;
+		}
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+static int tar_put(struct snap *s, const void *buf, size_t len)
+{
+	for (size_t done = 0; done < len;) {
+		la_ssize_t w = archive_write_data(s->tar, (const char *)buf + done, len - done);
+
+		if (w <= 0)
+			return tar_fail(s, "cannot write the content");
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+/* Reads ST->st_size bytes of FD (from its start) into SINK, hashing them;
+ * *GOT is the number read.  A file that shrank is hashed as padded with
+ * zeros (libarchive pads the tar entry so); one that grew is cut at the
+ * size in the header — either way the caller sees the change and reads
+ * again. */
+static int read_content(struct snap *s, int fd, const struct stat *st, enum sink sink, uint8_t sha[32],
+			uint64_t *got, int *read_err)
 {
 	uint64_t left = (uint64_t)st->st_size;
 	struct sha256 h;
@@ -313,10 +396,17 @@ static int copy_content(struct snap *s, int fd, const struct stat *st, uint8_t s
 	int r = 0;
 
 	*read_err = 0;
+	*got = 0;
 	if (sha256_init(&h) < 0)
 		return -ENOMEM;
+	if (sink == SINK_SPOOL && ftruncate(s->spool, 0) < 0) {
+		r = -errno;
+		log_err(LOG_LVL_ERROR, errno, "%s/%s: cannot empty the spool file", s->o->root, cur_path(s));
+		goto out;
+	}
 	while (left > 0) {
-		ssize_t n = read(fd, s->buf, left < READ_BUF ? (size_t)left : READ_BUF);
+		unsigned char *dst = sink == SINK_MEM ? s->mem + *got : s->buf;
+		ssize_t n = pread(fd, dst, left < READ_BUF ? (size_t)left : READ_BUF, (off_t)*got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -326,7 +416,7 @@ static int copy_content(struct snap *s, int fd, const struct stat *st, uint8_t s
 		}
 		if (n == 0)
 			break;
-		sha256_update(&h, s->buf, (size_t)n);
+		sha256_update(&h, dst, (size_t)n);
 		left -= (uint64_t)n;
 		s->stats->bytes_read += (uint64_t)n;
 		if (s->o->read_bytes) {
@@ -334,15 +424,13 @@ static int copy_content(struct snap *s, int fd, const struct stat *st, uint8_t s
 			if (r < 0)
 				goto out;
 		}
-		for (ssize_t done = 0; done < n;) {
-			la_ssize_t w = archive_write_data(s->tar, s->buf + done, (size_t)(n - done));
-
-			if (w <= 0) {
-				r = tar_fail(s, "cannot write the content");
-				goto out;
-			}
-			done += w;
-		}
+		if (sink == SINK_TAR)
+			r = tar_put(s, dst, (size_t)n);
+		else if (sink == SINK_SPOOL)
+			r = spool_put(s, dst, (size_t)n, *got);
+		*got += (uint64_t)n;
+		if (r < 0)
+			goto out;
 	}
 	/* The padding libarchive adds is part of what the tar holds. */
 	if (left > 0) {
@@ -365,6 +453,36 @@ out:
 	return r;
 }
 
+/* Appends the kept attempt, LEN bytes held in SINK (memory or spool), to
+ * the tar entry whose header was just written. */
+static int put_kept(struct snap *s, enum sink sink, uint64_t len)
+{
+	uint64_t off = 0;
+
+	if (sink == SINK_MEM)
+		return tar_put(s, s->mem, (size_t)len);
+	while (off < len) {
+		ssize_t n = pread(s->spool, s->buf, len - off < READ_BUF ? (size_t)(len - off) : READ_BUF,
+				  (off_t)off);
+		int r;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int err = n < 0 ? errno : EIO;
+
+			log_err(LOG_LVL_ERROR, err, "%s/%s: cannot read back the spool file", s->o->root,
+				cur_path(s));
+			return -err;
+		}
+		r = tar_put(s, s->buf, (size_t)n);
+		if (r < 0)
+			return r;
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
 static int open_file(int dirfd, const char *name)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOATIME);
@@ -375,11 +493,48 @@ static int open_file(int dirfd, const char *name)
 	return fd;
 }
 
+static void note_changed(struct snap *s, int reads)
+{
+	char *esc = fileindex_escape(cur_path(s));
+
+	s->stats->changed_while_read++;
+	if (reads > 1)
+		log_warn("%s/%s: changed while read %d times; stored as last read", s->o->root,
+			 esc ? esc : cur_path(s), reads);
+	else
+		log_warn("%s/%s: changed while read; stored as read (it had not changed for %d s before, "
+			 "so it was streamed, not spooled for a re-read)", s->o->root, esc ? esc : cur_path(s),
+			 SNAPSHOT_HOT_SECONDS);
+	if (esc && json_array_size(s->stats->changed_list) < SNAPSHOT_LIST_MAX)
+		json_array_append_new(s->stats->changed_list, json_string(esc));
+	free(esc);
+}
+
+/* The hard-link resolver's verdict on the current path: true when it is a
+ * later name of a file already stored (the tar then holds a link to it). */
+static int link_verdict(struct snap *s, int fd, const struct stat *st, bool *is_link)
+{
+	struct archive_entry *entry, *spare = NULL;
+	int r = make_entry(s, fd, st, &entry);
+
+	*is_link = false;
+	if (r < 0)
+		return r;
+	archive_entry_linkify(s->links, &entry, &spare);
+	if (entry && archive_entry_hardlink(entry)) {
+		*is_link = true;
+		r = write_header(s, entry);
+	}
+	archive_entry_free(entry);
+	archive_entry_free(spare);
+	return r;
+}
+
 static int visit_file(struct snap *s, int dirfd, const char *name, const struct stat *lst)
 {
 	struct fi_entry e, *same;
 	struct stat st, after;
-	struct archive_entry *entry = NULL, *spare = NULL;
+	struct archive_entry *entry = NULL;
 	int fd, r, read_err = 0;
 	bool is_link = false;
 
@@ -406,60 +561,70 @@ static int visit_file(struct snap *s, int dirfd, const char *name, const struct 
 		e.flags = FI_ERROR;
 		return index_line(s, &e, NULL);
 	}
-	for (int attempt = 0;; attempt++) {
+	entry_from_stat(&e, &st, cur_path(s));
+	r = st.st_nlink > 1 ? link_verdict(s, fd, &st, &is_link) : 0;
+	if (r == 0 && is_link) {
+		struct link_seen *ls = link_slot(s, st.st_dev, st.st_ino, false);
+
+		/* No hash: the first name could not be read, so neither is
+		 * there content for this one. */
+		e.has_sha = ls != NULL;
+		if (ls)
+			memcpy(e.sha, ls->sha, sizeof(e.sha));
+		else
+			e.flags = FI_ERROR;
+	}
+	/* Each read goes to memory or to the spool file, and only the read
+	 * that is kept is written to the tar; a big file that has not changed
+	 * for a while is streamed straight into the tar instead, read once. */
+	for (int attempt = 0; r == 0 && !is_link; attempt++) {
+		enum sink sink = (uint64_t)st.st_size <= SNAPSHOT_SPOOL_MEM ? SINK_MEM :
+				 attempt > 0 || is_hot(&st) ? SINK_SPOOL : SINK_TAR;
+		uint64_t got = 0;
+		bool changed;
+
 		entry_from_stat(&e, &st, cur_path(s));
-		r = make_entry(s, fd, &st, &entry);
+		if (sink == SINK_SPOOL)
+			r = spool_open(s);
+		if (r == 0 && sink == SINK_TAR) {
+			r = make_entry(s, fd, &st, &entry);
+			if (r == 0)
+				r = write_header(s, entry);
+			archive_entry_free(entry);
+			entry = NULL;
+		}
+		if (r == 0)
+			r = read_content(s, fd, &st, sink, e.sha, &got, &read_err);
 		if (r < 0)
 			break;
-		lseek(fd, 0, SEEK_SET);
-		/* The first read of a file with several names goes through the
-		 * link resolver; a re-read is a plain entry of the same name. */
-		if (attempt == 0 && st.st_nlink > 1) {
-			archive_entry_linkify(s->links, &entry, &spare);
-			is_link = entry && archive_entry_hardlink(entry) != NULL;
-		}
-		r = write_header(s, entry);
-		if (r == 0 && is_link) {
-			struct link_seen *ls = link_slot(s, st.st_dev, st.st_ino, false);
-
-			/* No hash: the first name could not be read, so neither is
-			 * there content for this one. */
-			e.has_sha = ls != NULL;
-			if (ls)
-				memcpy(e.sha, ls->sha, sizeof(e.sha));
-			else
-				e.flags = FI_ERROR;
-		} else if (r == 0) {
-			r = copy_content(s, fd, &st, e.sha, &read_err);
-			e.has_sha = true;
-		}
-		archive_entry_free(entry);
-		archive_entry_free(spare);
-		entry = spare = NULL;
-		if (r < 0 || is_link)
-			break;
+		e.has_sha = true;
 		if (read_err) {
-			/* The entry is in the tar, padded; the content is not. */
+			/* Streamed: the entry is in the tar, padded; the content
+			 * is not.  Spooled: nothing went into the tar. */
 			note_error(s, read_err, "cannot read");
 			e.flags = FI_ERROR;
 			e.has_sha = false;
 			break;
 		}
-		if (fstat(fd, &after) < 0 || !changed_since(&st, &after))
-			break;
-		if (attempt == SNAPSHOT_RETRIES) {
-			char *esc = fileindex_escape(cur_path(s));
-
-			e.flags = FI_CHANGED;
-			s->stats->changed_while_read++;
-			log_warn("%s/%s: changed while read %d times; stored as last read", s->o->root,
-				 esc ? esc : cur_path(s), SNAPSHOT_RETRIES + 1);
-			if (esc && json_array_size(s->stats->changed_list) < SNAPSHOT_LIST_MAX)
-				json_array_append_new(s->stats->changed_list, json_string(esc));
-			free(esc);
-			break;
+		changed = fstat(fd, &after) == 0 && changed_since(&st, &after);
+		if (changed && sink != SINK_TAR && attempt < SNAPSHOT_RETRIES) {
+			st = after;
+			continue;
 		}
-		st = after;
+		if (changed) {
+			e.flags = FI_CHANGED;
+			note_changed(s, attempt + 1);
+		}
+		if (sink != SINK_TAR) {
+			r = make_entry(s, fd, &st, &entry);
+			if (r == 0)
+				r = write_header(s, entry);
+			if (r == 0)
+				r = put_kept(s, sink, got);
+			archive_entry_free(entry);
+			entry = NULL;
+		}
+		break;
 	}
 	if (r == 0 && !is_link && st.st_nlink > 1 && !(e.flags & FI_ERROR)) {
 		struct link_seen *ls = link_slot(s, st.st_dev, st.st_ino, true);
@@ -663,6 +828,7 @@ static int write_removed(struct snap *s)
 static int setup(struct snap *s)
 {
 	s->buf = malloc(READ_BUF);
+	s->mem = malloc(SNAPSHOT_SPOOL_MEM);
 	s->pathcap = 4096;
 	s->path = malloc(s->pathcap);
 	s->tar = archive_write_new();
@@ -670,7 +836,7 @@ static int setup(struct snap *s)
 	s->links = archive_entry_linkresolver_new();
 	s->stats->error_list = json_array();
 	s->stats->changed_list = json_array();
-	if (!s->buf || !s->path || !s->tar || !s->disk || !s->links || !s->stats->error_list ||
+	if (!s->buf || !s->mem || !s->path || !s->tar || !s->disk || !s->links || !s->stats->error_list ||
 	    !s->stats->changed_list)
 		return -ENOMEM;
 	s->path[0] = 0;
@@ -698,7 +864,7 @@ static int setup(struct snap *s)
 
 int snapshot_run(const struct snapshot_opts *o, struct snapshot_stats *stats)
 {
-	struct snap s = { .o = o, .stats = stats };
+	struct snap s = { .o = o, .stats = stats, .spool = -1 };
 	char *header = NULL;
 	struct stat st;
 	int fd = -1, r;
@@ -739,5 +905,8 @@ int snapshot_run(const struct snapshot_opts *o, struct snapshot_stats *stats)
 	free(s.seen);
 	free(s.path);
 	free(s.buf);
+	free(s.mem);
+	if (s.spool >= 0)
+		close(s.spool);
 	return r;
 }

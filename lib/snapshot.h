@@ -19,14 +19,22 @@
  * tree's shape.  Paths of the parent not seen in this walk are written to
  * the index as removed.
  *
- * A file is read once, hashed as it streams into the tar.  If its size or
- * mtime differ after the read, it is read again, as a new tar entry of the
- * same name (extraction keeps the last), up to three more times; then it is
- * kept as read and flagged.  An unreadable file or directory is an error
- * with its path and errno in the stats; the walk goes on.
+ * A file is read and hashed, and the tar gets one entry per path, holding
+ * the read that is kept.  If a file's size or mtime differ after a read, it
+ * is read again, up to three more times; then the last read is kept and
+ * flagged.  So that a read can be dropped, it goes first to memory (a file
+ * of at most SNAPSHOT_SPOOL_MEM) or to a spool file: opened with O_TMPFILE
+ * (never linked into a directory; mode 0600) in spool_dir, written with the
+ * attempt and copied into the tar once it is kept.  A bigger file that has
+ * not changed for SNAPSHOT_HOT_SECONDS is streamed straight into the tar
+ * instead, read once: should it change during that read, it is kept as
+ * read and flagged, not read again — spooling every big file would write
+ * the whole tree twice to catch a rare case.  An unreadable file or
+ * directory is an error with its path and errno in the stats; the walk
+ * goes on.
  *
- * Memory: the parent index (fileindex.h) and one read buffer; the index
- * being written streams out.  This module does not compress, write to the
+ * Memory: the parent index (fileindex.h), one read buffer and the
+ * SNAPSHOT_SPOOL_MEM buffer; the index being written streams out.  This module does not compress, write to the
  * store, or decide full versus incremental (jobkind_files.c).
  */
 #ifndef LIFEBOAT_SNAPSHOT_H
@@ -43,6 +51,8 @@
 
 #define SNAPSHOT_RETRIES 3		/* re-reads of a file that changed while read */
 #define SNAPSHOT_LIST_MAX 100		/* errors and flagged paths kept in the stats */
+#define SNAPSHOT_SPOOL_MEM (1024 * 1024)	/* bytes: a file up to this size is read into memory */
+#define SNAPSHOT_HOT_SECONDS 60		/* a big file changed this recently is spooled, not streamed */
 
 struct snapshot_opts {
 	const char *root;		/* absolute path of the tree */
@@ -51,6 +61,8 @@ struct snapshot_opts {
 	const char *id;			/* this backup's id, for FROM */
 	const char *parent_id;		/* the parent's id, or NULL (full) */
 	struct fileindex *parent;	/* the parent's index, or NULL; its seen marks are set */
+	const char *spool_dir;		/* where a big file's read is spooled (O_TMPFILE, 0600);
+					 * NULL: $TMPDIR, else /var/tmp */
 
 	/* Sinks for the uncompressed tar and index text: 0 or a negative errno. */
 	int (*tar_write)(void *ctx, const void *buf, size_t len);

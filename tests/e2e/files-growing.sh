@@ -1,5 +1,6 @@
 # A file that grows while the snapshot reads it: it is read again (up to
-# three more times), then kept as read and flagged — in its index line, in
+# three more times), then kept as read and flagged, and the tar holds that
+# one read only — in its index line, in
 # the record's files.changed_while_read and in the warnings — never cut
 # short of its header size nor mixed: the stored content is exactly a prefix
 # of the file.  The run is slowed with io_limit so the writer is sure to
@@ -17,6 +18,9 @@ mkdir -p "$T"
 echo "still" > "$T/still.txt"
 head -c 6000000 /dev/urandom | base64 -w 100 > "$T/growing.log"
 make_files_config site "$T"
+SPOOL=$TMP/spool
+mkdir -m 0700 "$SPOOL"
+export TMPDIR=$SPOOL
 sed -i 's/^io_limit = 0$/io_limit = 6M/' "$CFG"
 
 # The writer appends a numbered line every 10 ms until told to stop.
@@ -45,8 +49,16 @@ zstdcat "$(artifact_of site "$ID" index.zst)" > "$TMP/index"
 line=$(grep 'growing.log$' "$TMP/index")
 equals "$(cut -f 11 <<<"$line")" "changed" "index flag"
 equals "$(grep -c 'still.txt$' "$TMP/index")" "1" "the other file is there"
-# Four reads, four entries of the same name: extraction keeps the last.
-equals "$(tar --zstd -tf "$(artifact_of site "$ID" tar.zst)" | grep -c '^growing.log$')" "4" "tar entries"
+# Four reads, one entry: only the kept read goes into the tar (the others
+# were spooled, in an unlinked file of $TMPDIR, and dropped).
+TAR=$(artifact_of site "$ID" tar.zst)
+equals "$(tar --zstd -tvf "$TAR" | grep -c ' growing.log$')" "1" "tar entries of the growing file"
+raw=$(zstd -dc "$TAR" | wc -c)
+indexed=$(cut -f 5 <<<"$line")
+[ "$raw" -lt $((indexed + indexed / 10 + 100000)) ] ||
+	fail "the tar holds $raw bytes for a file of $indexed bytes"
+CHECKS=$((CHECKS + 1))
+equals "$(find "$SPOOL" -mindepth 1 | wc -l)" "0" "nothing left in the spool directory"
 
 expect_rc 0 lb restore site "$ID" --to "$TMP/r"
 size=$(stat -c %s "$TMP/r/growing.log")
