@@ -27,6 +27,15 @@
  * Triggers, routines and events carry their own sql_mode, character set
  * context and definer, as SHOW CREATE gives them.
  *
+ * Format 2 (sqlsplit.h): the sandbox line first; every statement one line
+ * ending in ";", or, when a name in it holds a newline, a DELIMITER block
+ * whose delimiter occurs nowhere in it; no text from the server where a
+ * client or the server could read it as SQL: definitions are escaped
+ * literals run by EXECUTE IMMEDIATE (emit_object), names in comment lines
+ * are sanitised, no name is inside an executable comment.  So the restore
+ * cuts statements without lexing them, and the plain client cannot be led
+ * to a client command or a statement of the attacker's.
+ *
  * Rows are read in ranges of chunk_rows along the primary key (or a unique
  * key on NOT NULL columns) with keyset pagination, so the dump can pause
  * between chunks (with opts->chunk_bytes, ranges of about that many bytes of
