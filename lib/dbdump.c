@@ -27,6 +27,15 @@
  * Triggers, routines and events carry their own sql_mode, character set
  * context and definer, as SHOW CREATE gives them.
  *
+ * Format 2 (sqlsplit.h): the sandbox line first; every statement one line
+ * ending in ";", or, when a name in it holds a newline, a DELIMITER block
+ * whose delimiter occurs nowhere in it; no text from the server where a
+ * client or the server could read it as SQL: definitions are escaped
+ * literals run by EXECUTE IMMEDIATE (emit_object), names in comment lines
+ * are sanitised, no name is inside an executable comment.  So the restore
+ * cuts statements without lexing them, and the plain client cannot be led
+ * to a client command or a statement of the attacker's.
+ *
  * Rows are read in ranges of chunk_rows along the primary key (or a unique
  * key on NOT NULL columns) with keyset pagination, so the dump can pause
  * between chunks (with opts->chunk_bytes, ranges of about that many bytes of
@@ -60,6 +69,7 @@
 
 #include "log.h"
 #include "sha256.h"
+#include "sqlsplit.h"
 #include "sqltext.h"
 #include "timefmt.h"
 
@@ -156,14 +166,66 @@ static void progress(struct dump *d)
 }
 
 /* A name as it may appear in a "-- " comment line: a newline in a table name
- * must not end the comment and turn the rest of the name into SQL. */
+ * must not end the comment and turn the rest of the name into SQL, and a
+ * backslash must not look like a client command ("\g", "\u") to a client
+ * that reads comments differently; both become '?'. */
 static void add_comment_name(struct sbuf *b, const char *name)
 {
-	for (const char *p = name; *p; p++) {
-		char c = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
+	for (const char *p = name ? name : "?"; *p; p++) {
+		char c = (unsigned char)*p < 0x20 || *p == 0x7f || *p == '\\' ? '?' : *p;
 
 		sbuf_add(b, &c, 1);
 	}
+}
+
+/* A delimiter for a DELIMITER block around TEXT that occurs nowhere in it:
+ * ";;", else ";;1", ";;2", ... (one of the first LEN + 1 is absent). */
+static void pick_delimiter(const char *text, size_t len, char out[32])
+{
+	strcpy(out, ";;");
+	for (unsigned n = 1; memmem(text, len, out, strlen(out)); n++)
+		snprintf(out, 32, ";;%u", n);
+}
+
+/* Emits the statement in B (built by this file, without its ";"): one line,
+ * or, when a name in it holds a newline, a DELIMITER block whose closing
+ * line occurs nowhere in it (see sqlsplit.h for the format). */
+static int emit_stmt(struct dump *d, struct sbuf *b)
+{
+	char delim[32];
+	int r;
+
+	if (b->err)
+		return b->err;
+	if (!memchr(b->data, '\n', b->len)) {
+		r = emit(d, b->data, b->len);
+		return r ? r : emit(d, ";\n", 2);
+	}
+	pick_delimiter(b->data, b->len, delim);
+	r = emits(d, "DELIMITER ");
+	if (r == 0)
+		r = emits(d, delim);
+	if (r == 0)
+		r = emit(d, "\n", 1);
+	if (r == 0)
+		r = emit(d, b->data, b->len);
+	if (r == 0)
+		r = emit(d, "\n", 1);
+	if (r == 0)
+		r = emits(d, delim);
+	return r ? r : emits(d, "\nDELIMITER ;\n");
+}
+
+/* A character set or collation name as the server reports it: plain. */
+static bool plain_name(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	}
+	return true;
 }
 
 /* ---- queries ---------------------------------------------------------------- */
@@ -500,6 +562,7 @@ struct tabledump {
 	struct sbuf insert;		/* "INSERT INTO `t` (...) VALUES " */
 	struct sbuf lastkey;		/* literals of the last row's key, NUL-separated */
 	size_t *lastkey_off;		/* offset of each literal in lastkey */
+	char delim[32];			/* "" or, when a name has a newline, the DELIMITER of each INSERT */
 };
 
 static void tabledump_free(struct tabledump *td)
@@ -665,6 +728,10 @@ static int build_statements(const struct table *t, struct tabledump *td)
 		}
 		td->key_pos[k] = pos;
 	}
+	/* Rows never hold a raw newline (values are escaped), so only a name
+	 * can put one in an INSERT; then each INSERT is a DELIMITER block. */
+	if (memchr(td->insert.data, '\n', td->insert.len))
+		pick_delimiter(td->insert.data, td->insert.len, td->delim);
 	sbuf_adds(&td->select, " FROM ");
 	sql_add_ident(&td->select, t->db);
 	sbuf_adds(&td->select, ".");
@@ -723,6 +790,19 @@ struct tablestats {
 	size_t stmt_len;	/* bytes of the open INSERT */
 };
 
+/* Ends the open INSERT: ";" at the end of its line, or its block's closing line. */
+static int close_insert(struct dump *d, const struct tabledump *td)
+{
+	int r;
+
+	if (!*td->delim)
+		return emit(d, ";\n", 2);
+	r = emit(d, "\n", 1);
+	if (r == 0)
+		r = emits(d, td->delim);
+	return r ? r : emits(d, "\nDELIMITER ;\n");
+}
+
 static int write_row(struct dump *d, struct tabledump *td, struct tablestats *ts,
 		     MYSQL_ROW row, unsigned long *lens, const enum vkind *kinds)
 {
@@ -741,13 +821,22 @@ static int write_row(struct dump *d, struct tabledump *td, struct tablestats *ts
 	sha256_update(&ts->hash, d->row.data, d->row.len);
 
 	if (ts->stmt_open && ts->stmt_len + d->row.len > STMT_MAX) {
-		r = emit(d, ";\n", 2);
+		r = close_insert(d, td);
 		if (r < 0)
 			return r;
 		ts->stmt_open = false;
 	}
 	if (!ts->stmt_open) {
-		r = emit(d, td->insert.data, td->insert.len);
+		r = 0;
+		if (*td->delim) {
+			r = emits(d, "DELIMITER ");
+			if (r == 0)
+				r = emits(d, td->delim);
+			if (r == 0)
+				r = emit(d, "\n", 1);
+		}
+		if (r == 0)
+			r = emit(d, td->insert.data, td->insert.len);
 		ts->stmt_open = true;
 		ts->stmt_len = td->insert.len;
 	} else {
@@ -876,25 +965,22 @@ static int dump_table_data(struct dump *d, const struct table *t)
 	if (r == 0)
 		r = build_statements(t, &td);
 	if (r == 0) {
-		r = emits(d, "/*!40000 ALTER TABLE ");
-		if (r == 0) {
-			sbuf_reset(&d->row);
-			sql_add_ident(&d->row, t->name);
-			sbuf_adds(&d->row, " DISABLE KEYS */;\n");
-			r = emit(d, d->row.data, d->row.len);
-		}
+		sbuf_reset(&d->row);
+		sbuf_adds(&d->row, "ALTER TABLE ");
+		sql_add_ident(&d->row, t->name);
+		sbuf_adds(&d->row, " DISABLE KEYS");
+		r = emit_stmt(d, &d->row);
 	}
 	if (r == 0)
 		r = dump_rows(d, t, &td, &ts);
 	if (r == 0 && ts.stmt_open)
-		r = emit(d, ";\n", 2);
+		r = close_insert(d, &td);
 	if (r == 0) {
-		r = emits(d, "/*!40000 ALTER TABLE ");
 		sbuf_reset(&d->row);
+		sbuf_adds(&d->row, "ALTER TABLE ");
 		sql_add_ident(&d->row, t->name);
-		sbuf_adds(&d->row, " ENABLE KEYS */;\n");
-		if (r == 0)
-			r = emit(d, d->row.data, d->row.len);
+		sbuf_adds(&d->row, " ENABLE KEYS");
+		r = emit_stmt(d, &d->row);
 	}
 	if (r < 0) {
 		if (r == -ENOMEM)
@@ -957,41 +1043,63 @@ static int emit_drop_create(struct dump *d, const char *drop_kind, const char *n
 	sbuf_reset(&d->row);
 	sbuf_addf(&d->row, "DROP %s IF EXISTS ", drop_kind);
 	sql_add_ident(&d->row, name);
-	sbuf_adds(&d->row, ";\n");
-	return emit(d, d->row.data, d->row.len);
+	return emit_stmt(d, &d->row);
 }
 
-/* The context an object was created in, then its CREATE between ;; delimiters. */
-static int emit_with_context(struct dump *d, MYSQL_RES *res, MYSQL_ROW row, const char *create)
+/*
+ * An object's definition as the server gave it (SHOW CREATE), in the context
+ * it was created in.  The text goes into a user variable as an escaped
+ * string literal on one line and the server runs it with EXECUTE IMMEDIATE:
+ * the mariadb client and the server read an escaped literal alike, so
+ * nothing in the text (a "--" before a control character, which only the
+ * server takes for a comment; a quote under ANSI_QUOTES or
+ * NO_BACKSLASH_ESCAPES; "\g", "\u", "\!", "DELIMITER") can end a comment,
+ * a string or a statement early for either, or reach the client as a
+ * command.  The literal is read before the object's sql_mode is set, in the
+ * dump's own mode (no NO_BACKSLASH_ESCAPES).  VAR names the kind
+ * (@lifeboat_view, ...), which lifeboat restore renames by.
+ */
+static int emit_object(struct dump *d, const char *var, MYSQL_RES *res, MYSQL_ROW row, const char *create)
 {
-	int imode = field_index(res, "sql_mode");
-	int ics = field_index(res, "character_set_client");
-	int icoll = field_index(res, "collation_connection");
-	int itz = field_index(res, "time_zone");
+	int imode = res ? field_index(res, "sql_mode") : -1;
+	int ics = res ? field_index(res, "character_set_client") : -1;
+	int icoll = res ? field_index(res, "collation_connection") : -1;
+	int itz = res ? field_index(res, "time_zone") : -1;
+	const char *cs = ics >= 0 && row[ics] ? row[ics] : NULL;
+	const char *coll = icoll >= 0 && row[icoll] ? row[icoll] : NULL;
 
+	if ((cs && !plain_name(cs)) || (coll && !plain_name(coll))) {
+		log_error("job %s: the server reported a character set or collation that is not a plain name", d->job);
+		return -EPROTO;
+	}
 	sbuf_reset(&d->row);
+	sbuf_addf(&d->row, "SET @lifeboat_%s = ", var);
+	sql_add_string(&d->row, create, strlen(create));
+	sbuf_adds(&d->row, ";\n");
 	if (imode >= 0 && row[imode]) {
-		sbuf_adds(&d->row, "SET @saved_sql_mode = @@sql_mode;\nSET sql_mode = ");
+		sbuf_adds(&d->row, "SET @lifeboat_saved_sql_mode = @@sql_mode;\nSET sql_mode = ");
 		sql_add_string(&d->row, row[imode], strlen(row[imode]));
 		sbuf_adds(&d->row, ";\n");
 	}
-	if (ics >= 0 && row[ics])
-		sbuf_addf(&d->row, "SET character_set_client = %s;\n", row[ics]);
-	if (icoll >= 0 && row[icoll]) {
-		sbuf_addf(&d->row, "SET character_set_results = %s;\n", ics >= 0 && row[ics] ? row[ics] : "utf8mb4");
-		sbuf_addf(&d->row, "SET collation_connection = %s;\n", row[icoll]);
+	if (cs)
+		sbuf_addf(&d->row, "SET character_set_client = %s;\n", cs);
+	if (coll) {
+		sbuf_addf(&d->row, "SET character_set_results = %s;\n", cs ? cs : "utf8mb4");
+		sbuf_addf(&d->row, "SET collation_connection = %s;\n", coll);
 	}
 	if (itz >= 0 && row[itz]) {
 		sbuf_adds(&d->row, "SET time_zone = ");
 		sql_add_string(&d->row, row[itz], strlen(row[itz]));
 		sbuf_adds(&d->row, ";\n");
 	}
-	sbuf_addf(&d->row, "DELIMITER ;;\n%s ;;\nDELIMITER ;\n", create);
+	sbuf_addf(&d->row, "EXECUTE IMMEDIATE @lifeboat_%s;\n", var);
 	if (imode >= 0 && row[imode])
-		sbuf_adds(&d->row, "SET sql_mode = @saved_sql_mode;\n");
-	sbuf_adds(&d->row, "SET NAMES utf8mb4;\n");
+		sbuf_adds(&d->row, "SET sql_mode = @lifeboat_saved_sql_mode;\n");
+	if (cs || coll)
+		sbuf_adds(&d->row, "SET NAMES utf8mb4;\n");
 	if (itz >= 0 && row[itz])
 		sbuf_adds(&d->row, "SET time_zone = '+00:00';\n");
+	sbuf_addf(&d->row, "SET @lifeboat_%s = NULL;\n", var);
 	if (d->row.err)
 		return d->row.err;
 	return emit(d, d->row.data, d->row.len);
@@ -1023,7 +1131,7 @@ static int dump_triggers(struct dump *d, const struct table *t)
 		if (r == 0)
 			r = emit_drop_create(d, "TRIGGER", lrow[0]);
 		if (r == 0)
-			r = emit_with_context(d, res, row, create);
+			r = emit_object(d, "trigger", res, row, create);
 		mysql_free_result(res);
 		d->ntriggers++;
 	}
@@ -1044,7 +1152,9 @@ static int dump_table(struct dump *d, const struct table *t)
 	sbuf_reset(&d->row);
 	sbuf_adds(&d->row, "\n--\n-- Table ");
 	add_comment_name(&d->row, t->name);
-	sbuf_addf(&d->row, " (%s)\n--\n", *t->engine ? t->engine : "?");
+	sbuf_adds(&d->row, " (");
+	add_comment_name(&d->row, *t->engine ? t->engine : "?");
+	sbuf_adds(&d->row, ")\n--\n");
 	r = emit(d, d->row.data, d->row.len);
 	if (r == 0)
 		r = emit_drop_create(d, kind, t->name);
@@ -1058,10 +1168,8 @@ static int dump_table(struct dump *d, const struct table *t)
 		mysql_free_result(res);
 		return -EIO;
 	}
-	r = emits(d, row[1]);
+	r = emit_object(d, "table", NULL, NULL, row[1]);
 	mysql_free_result(res);
-	if (r == 0)
-		r = emit(d, ";\n", 2);
 	if (r < 0)
 		return r;
 	if (t->type == OBJ_SEQUENCE) {
@@ -1077,9 +1185,9 @@ static int dump_table(struct dump *d, const struct table *t)
 		sbuf_reset(&d->row);
 		sbuf_adds(&d->row, "DO SETVAL(");
 		sql_add_ident(&d->row, t->name);
-		sbuf_addf(&d->row, ", %s, 0);\n", row && row[0] ? row[0] : "1");
+		sbuf_addf(&d->row, ", %s, 0)", row && row[0] ? row[0] : "1");
 		mysql_free_result(res);
-		return emit(d, d->row.data, d->row.len);
+		return emit_stmt(d, &d->row);
 	}
 	r = dump_table_data(d, t);
 	if (r == 0)
@@ -1107,11 +1215,18 @@ static int dump_view_placeholder(struct dump *d, const struct table *t)
 	sbuf_reset(&d->row);
 	sbuf_adds(&d->row, "\n--\n-- Placeholder for view ");
 	add_comment_name(&d->row, t->name);
-	sbuf_adds(&d->row, "\n--\nDROP TABLE IF EXISTS ");
-	sql_add_ident(&d->row, t->name);
-	sbuf_adds(&d->row, ";\nDROP VIEW IF EXISTS ");
-	sql_add_ident(&d->row, t->name);
-	sbuf_adds(&d->row, ";\nCREATE VIEW ");
+	sbuf_adds(&d->row, "\n--\n");
+	r = emit(d, d->row.data, d->row.len);
+	if (r == 0)
+		r = emit_drop_create(d, "TABLE", t->name);
+	if (r == 0)
+		r = emit_drop_create(d, "VIEW", t->name);
+	if (r < 0) {
+		mysql_free_result(res);
+		return r;
+	}
+	sbuf_reset(&d->row);
+	sbuf_adds(&d->row, "CREATE VIEW ");
 	sql_add_ident(&d->row, t->name);
 	sbuf_adds(&d->row, " AS SELECT ");
 	while ((row = mysql_fetch_row(res))) {
@@ -1124,10 +1239,7 @@ static int dump_view_placeholder(struct dump *d, const struct table *t)
 	mysql_free_result(res);
 	if (!any)
 		sbuf_adds(&d->row, "1 AS `placeholder`");
-	sbuf_adds(&d->row, ";\n");
-	if (d->row.err)
-		return d->row.err;
-	r = emit(d, d->row.data, d->row.len);
+	r = emit_stmt(d, &d->row);
 	d->nviews++;
 	return r;
 }
@@ -1149,7 +1261,7 @@ static int dump_view(struct dump *d, const struct table *t)
 	}
 	r = emit_drop_create(d, "VIEW", t->name);
 	if (r == 0)
-		r = emit_with_context(d, res, row, create);
+		r = emit_object(d, "view", res, row, create);
 	mysql_free_result(res);
 	return r;
 }
@@ -1191,7 +1303,7 @@ static int dump_programs(struct dump *d, const char *db, const char *kind)
 		if (r == 0)
 			r = emit_drop_create(d, kind, lrow[0]);
 		if (r == 0)
-			r = emit_with_context(d, res, row, create);
+			r = emit_object(d, event ? "event" : "routine", res, row, create);
 		mysql_free_result(res);
 		if (event)
 			d->nevents++;
@@ -1204,41 +1316,52 @@ static int dump_programs(struct dump *d, const char *db, const char *kind)
 
 /* ---- databases ---------------------------------------------------------------------- */
 
+/* CREATE DATABASE (built from information_schema, not from SHOW CREATE
+ * DATABASE, so no server text lands in it) and USE. */
 static int emit_use(struct dump *d, const char *db, bool create)
 {
 	MYSQL_RES *res;
 	MYSQL_ROW row;
-	const char *rest = "";
+	int r;
 
-	sbuf_reset(&d->row);
 	if (create) {
-		/* Keep the character set part of SHOW CREATE DATABASE. */
+		int ics, icoll, icomment;
+
 		sbuf_reset(&d->q);
-		sbuf_adds(&d->q, "SHOW CREATE DATABASE ");
-		sql_add_ident(&d->q, db);
-		if (query_store(d, "SHOW CREATE DATABASE", &res) < 0)
+		sbuf_adds(&d->q, "SELECT * FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ");
+		sql_add_string(&d->q, db, strlen(db));
+		if (query_store(d, "reading the database's character set", &res) < 0)
 			return -EIO;
 		row = mysql_fetch_row(res);
-		if (row && row[1]) {
-			const char *p = strstr(row[1], "/*!40100");
-
-			rest = p ? p : "";
-		}
+		ics = field_index(res, "DEFAULT_CHARACTER_SET_NAME");
+		icoll = field_index(res, "DEFAULT_COLLATION_NAME");
+		icomment = field_index(res, "SCHEMA_COMMENT");
+		sbuf_reset(&d->row);
 		sbuf_adds(&d->row, "\n--\n-- Database ");
 		add_comment_name(&d->row, db);
-		sbuf_adds(&d->row, "\n--\nCREATE DATABASE IF NOT EXISTS ");
+		sbuf_adds(&d->row, "\n--\n");
+		r = emit(d, d->row.data, d->row.len);
+		sbuf_reset(&d->row);
+		sbuf_adds(&d->row, "CREATE DATABASE IF NOT EXISTS ");
 		sql_add_ident(&d->row, db);
-		if (*rest)
-			sbuf_addf(&d->row, " %s", rest);
-		sbuf_adds(&d->row, ";\n");
+		if (row && ics >= 0 && row[ics] && plain_name(row[ics]))
+			sbuf_addf(&d->row, " CHARACTER SET %s", row[ics]);
+		if (row && icoll >= 0 && row[icoll] && plain_name(row[icoll]))
+			sbuf_addf(&d->row, " COLLATE %s", row[icoll]);
+		if (row && icomment >= 0 && row[icomment] && *row[icomment]) {
+			sbuf_adds(&d->row, " COMMENT ");
+			sql_add_string(&d->row, row[icomment], strlen(row[icomment]));
+		}
 		mysql_free_result(res);
+		if (r == 0)
+			r = emit_stmt(d, &d->row);
+		if (r < 0)
+			return r;
 	}
+	sbuf_reset(&d->row);
 	sbuf_adds(&d->row, "USE ");
 	sql_add_ident(&d->row, db);
-	sbuf_adds(&d->row, ";\n");
-	if (d->row.err)
-		return d->row.err;
-	return emit(d, d->row.data, d->row.len);
+	return emit_stmt(d, &d->row);
 }
 
 static bool db_has(const struct dump *d, const char *db, bool (*pred)(const struct table *))
@@ -1336,14 +1459,17 @@ static int emit_header(struct dump *d)
 
 	timefmt_rfc3339(time(NULL), now);
 	sbuf_reset(&d->row);
-	sbuf_addf(&d->row, "-- Lifeboat dump of job %s\n-- Server: %s\n-- Started: %s\n",
-		  d->job, mysql_get_server_info(d->my), now);
-	if (json_is_object(b))
-		sbuf_addf(&d->row, "-- Binlog position of the snapshot: %s:%" JSON_INTEGER_FORMAT "\n",
-			  json_string_value(json_object_get(b, "file")),
-			  json_integer_value(json_object_get(b, "position")));
+	sbuf_addf(&d->row, "%s\n%s\n-- Lifeboat dump of job %s\n-- Server: ",
+		  SQLSPLIT_SANDBOX_LINE, DBDUMP_FORMAT_LINE, d->job);
+	add_comment_name(&d->row, mysql_get_server_info(d->my));
+	sbuf_addf(&d->row, "\n-- Started: %s\n", now);
+	if (json_is_object(b)) {
+		sbuf_adds(&d->row, "-- Binlog position of the snapshot: ");
+		add_comment_name(&d->row, json_string_value(json_object_get(b, "file")));
+		sbuf_addf(&d->row, ":%" JSON_INTEGER_FORMAT "\n", json_integer_value(json_object_get(b, "position")));
+	}
 	sbuf_adds(&d->row,
-		  "-- Restore: zstd -dc FILE | mariadb   (or: lifeboat restore JOB ID --database NAME)\n"
+		  "-- Restore: lifeboat restore JOB ID --database NAME   (or: zstd -dc FILE | mariadb --sandbox)\n"
 		  "-- The last line of a complete dump starts with \"" DBDUMP_TRAILER "\".\n\n"
 		  "SET NAMES utf8mb4;\n"
 		  "SET @OLD_TIME_ZONE = @@TIME_ZONE, TIME_ZONE = '+00:00';\n"

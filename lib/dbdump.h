@@ -62,6 +62,10 @@ int dbdump_run(MYSQL *my, const struct dbdump_opts *opts, json_t **facts);
  * errno (logged). */
 int dbdump_estimate(MYSQL *my, const struct job *job, uint64_t *bytes);
 
+/* The dump's second line (after SQLSPLIT_SANDBOX_LINE): the format that
+ * sqlsplit reads.  Dumps written before it cannot be split safely. */
+#define DBDUMP_FORMAT_LINE "-- Lifeboat dump format 2: one statement a line, DELIMITER blocks, definitions as literals"
+
 /* The first bytes of the dump's last line: a dump without it is truncated. */
 #define DBDUMP_TRAILER "-- Lifeboat dump completed"
 

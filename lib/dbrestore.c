@@ -92,11 +92,20 @@ static int read_artifact(const struct dbrestore_opts *o, int fd, int (*fn)(void 
 struct tail {
 	char buf[TAIL_KEEP];
 	size_t len;
+	char head[TAIL_KEEP];	/* the first decompressed bytes */
+	size_t hlen;
 };
 
 static int keep_tail(void *ctx, const char *data, size_t len)
 {
 	struct tail *t = ctx;
+
+	if (t->hlen < TAIL_KEEP) {
+		size_t n = len < TAIL_KEEP - t->hlen ? len : TAIL_KEEP - t->hlen;
+
+		memcpy(t->head + t->hlen, data, n);
+		t->hlen += n;
+	}
 
 	if (len >= TAIL_KEEP) {
 		memcpy(t->buf, data + len - TAIL_KEEP, TAIL_KEEP);
@@ -114,7 +123,16 @@ static int keep_tail(void *ctx, const char *data, size_t len)
 	return 0;
 }
 
-/* The artifact is whole: right hash, and a trailer as its last line. */
+/* The dump starts with the sandbox line and the format-2 line (sqlsplit.h). */
+static bool has_format_head(const char *head, size_t len)
+{
+	static const char want[] = SQLSPLIT_SANDBOX_LINE "\n" DBDUMP_FORMAT_LINE "\n";
+
+	return len >= sizeof(want) - 1 && memcmp(head, want, sizeof(want) - 1) == 0;
+}
+
+/* The artifact is whole (right hash, a trailer as its last line) and of the
+ * format that sqlsplit reads. */
 static int check_artifact(const struct dbrestore_opts *o, int fd)
 {
 	char hex[SHA256_HEX_LEN + 1];
@@ -129,6 +147,14 @@ static int check_artifact(const struct dbrestore_opts *o, int fd)
 		log_error("%s: SHA-256 %s does not match the record's %s: the backup is damaged; nothing was restored",
 			  o->artifact, hex, o->sha256);
 		return -EBADMSG;
+	}
+	if (!has_format_head(t.head, t.hlen)) {
+		log_error("job %s: backup %s was written by an older Lifeboat, in a format whose statements cannot be told apart safely "
+			  "(a stored routine or view can make such a dump run statements of its own); nothing was restored. "
+			  "Restore it on a scratch server, or with `zstd -dc %s | mariadb --sandbox` as an account that can reach only the target database, "
+			  "after reading it (see README, \"Restoring dumps safely\")",
+			  o->job, o->id, o->artifact);
+		return -EPROTO;
 	}
 	if (t.len == 0 || t.buf[t.len - 1] != '\n') {
 		log_error("%s: the dump is truncated (no trailer line); nothing was restored", o->artifact);
@@ -147,74 +173,169 @@ static int check_artifact(const struct dbrestore_opts *o, int fd)
 
 static bool starts_with(const char *s, const char *prefix)
 {
-	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-/* Replaces every occurrence of FROM by TO in S into OUT. */
-static void replace_all(struct sbuf *out, const char *s, size_t len, const char *from, const char *to)
+/* "PREFIX`name`REST" with `name` the old database: into rs->rewrite with the
+ * new one.  Returns 1 when rewritten, 0 when not this statement. */
+static int rename_leading(struct restore *rs, const char *s, size_t len, const char *prefix)
 {
-	size_t flen = strlen(from);
-	const char *end = s + len, *p;
+	size_t plen = strlen(prefix);
+	struct sbuf id = { 0 };
+	long n;
 
-	sbuf_reset(out);
-	while ((p = memmem(s, (size_t)(end - s), from, flen))) {
-		sbuf_add(out, s, (size_t)(p - s));
-		sbuf_adds(out, to);
-		s = p + flen;
+	if (!starts_with(s, prefix))
+		return 0;
+	n = sql_read_ident(&id, s + plen, len - plen);
+	if (n < 0 || strcmp(sbuf_str(&id), rs->from_db) != 0 || id.len != strlen(rs->from_db)) {
+		sbuf_free(&id);
+		return 0;
 	}
-	sbuf_add(out, s, (size_t)(end - s));
+	sbuf_free(&id);
+	sbuf_reset(&rs->rewrite);
+	sbuf_add(&rs->rewrite, s, plen);
+	sql_add_ident(&rs->rewrite, rs->o->to_db);
+	sbuf_add(&rs->rewrite, s + plen + n, len - plen - (size_t)n);
+	return 1;
 }
 
-/* The statement as it must run in the new database. */
-static void rename_statement(struct restore *rs, const char **stmt, size_t *len)
+/* Skips a `quoted` identifier at *P (within END); false if none. */
+static bool skip_ident(const char **p, const char *end)
 {
-	const char *s = *stmt, *p;
-	struct sbuf from = { 0 }, to = { 0 };
+	struct sbuf id = { 0 };
+	long n = sql_read_ident(&id, *p, (size_t)(end - *p));
 
-	sql_add_ident(&from, rs->from_db);
-	sql_add_ident(&to, rs->o->to_db);
-	if (starts_with(s, "CREATE DATABASE IF NOT EXISTS ") || starts_with(s, "USE ")) {
-		/* The first identifier is the database. */
-		replace_all(&rs->rewrite, s, *len < 200 ? *len : 200, sbuf_str(&from), sbuf_str(&to));
-		if (*len > 200)
-			sbuf_add(&rs->rewrite, s + 200, *len - 200);
-	} else if (starts_with(s, "CREATE ") && strstr(s, " EVENT ") && (p = strstr(s, " PRESERVE ENABLE "))) {
-		/* A check copy must not start doing the original's scheduled work
-		 * (ALTER EVENT afterwards would make us its definer). */
-		sbuf_reset(&rs->rewrite);
-		sbuf_add(&rs->rewrite, s, (size_t)(p - s));
-		sbuf_adds(&rs->rewrite, " PRESERVE DISABLE ");
-		sbuf_add(&rs->rewrite, p + 17, *len - (size_t)(p + 17 - s));
-		rs->stats->events_disabled++;
-	} else if (starts_with(s, "CREATE ") && strstr(s, " VIEW ") && !starts_with(s, "CREATE VIEW ")) {
-		/* A real view definition: the server qualified its tables. */
-		sbuf_adds(&from, ".");
-		sbuf_adds(&to, ".");
-		replace_all(&rs->rewrite, s, *len, sbuf_str(&from), sbuf_str(&to));
+	sbuf_free(&id);
+	if (n < 0)
+		return false;
+	*p += n;
+	return true;
+}
+
+/* An event definition (SHOW CREATE EVENT) made DISABLE: after
+ * "CREATE [DEFINER=`u`@`h`] EVENT `name` ON SCHEDULE <schedule>" (numbers,
+ * units and quoted times only) comes "ON COMPLETION [NOT] PRESERVE ENABLE".
+ * Returns 1 when changed, 0 when it has no ENABLE there, -EBADMSG when the
+ * text is not shaped so. */
+static int disable_event(struct sbuf *out, const char *s, size_t len)
+{
+	const char *p = s, *end = s + len, *c;
+
+	if (len < 7 || memcmp(p, "CREATE ", 7) != 0)
+		return -EBADMSG;
+	p += 7;
+	if ((size_t)(end - p) > 8 && memcmp(p, "DEFINER=", 8) == 0) {
+		p += 8;
+		if (!skip_ident(&p, end))
+			return -EBADMSG;
+		if (p < end && *p == '@') {
+			p++;
+			if (!skip_ident(&p, end))
+				return -EBADMSG;
+		}
+		if (p < end && *p == ' ')
+			p++;
+	}
+	if (end - p < 6 || memcmp(p, "EVENT ", 6) != 0)
+		return -EBADMSG;
+	p += 6;
+	if (!skip_ident(&p, end))
+		return -EBADMSG;
+	c = memmem(p, (size_t)(end - p), " ON COMPLETION ", 15);
+	if (!c)
+		return -EBADMSG;
+	c += 15;
+	if (end - c >= 4 && memcmp(c, "NOT ", 4) == 0)
+		c += 4;
+	if (end - c < 9 || memcmp(c, "PRESERVE ", 9) != 0)
+		return -EBADMSG;
+	c += 9;
+	if (end - c < 6 || memcmp(c, "ENABLE", 6) != 0 || (end - c > 6 && c[6] != ' '))
+		return 0;
+	sbuf_add(out, s, (size_t)(c - s));
+	sbuf_adds(out, "DISABLE");
+	sbuf_add(out, c + 6, (size_t)(end - c - 6));
+	return 1;
+}
+
+/* "SET @lifeboat_view = '...'" or "@lifeboat_event": the definition read
+ * back from the literal (ours: sqltext's escapes), changed for the new
+ * database, written again.  Returns 1 when rewritten, 0 when not such a
+ * statement, or a negative errno. */
+static int rename_definition(struct restore *rs, const char *s, size_t len)
+{
+	static const char view[] = "SET @lifeboat_view = ", event[] = "SET @lifeboat_event = ";
+	bool is_view = starts_with(s, view);
+	size_t plen = is_view ? sizeof(view) - 1 : sizeof(event) - 1;
+	struct sbuf def = { 0 }, changed = { 0 };
+	long n;
+	int r;
+
+	if ((!is_view && !starts_with(s, event)) || s[plen] != '\'')
+		return 0;	/* not a definition (or "= NULL", which frees it) */
+	n = sql_read_string(&def, s + plen, len - plen);
+	if (n < 0 || plen + (size_t)n != len) {
+		sbuf_free(&def);
+		return -EBADMSG;
+	}
+	if (is_view) {
+		r = sql_rename_qualifier(&changed, def.data ? def.data : "", def.len, rs->from_db, rs->o->to_db);
 	} else {
-		sbuf_free(&from);
-		sbuf_free(&to);
-		return;
+		r = disable_event(&changed, def.data ? def.data : "", def.len);
+		if (r == 1)
+			rs->stats->events_disabled++;
+		else if (r == 0)
+			sbuf_add(&changed, def.data ? def.data : "", def.len);
+		r = r < 0 ? r : 0;
 	}
-	sbuf_free(&from);
-	sbuf_free(&to);
+	if (r == 0) {
+		sbuf_reset(&rs->rewrite);
+		sbuf_add(&rs->rewrite, s, plen);
+		sql_add_string(&rs->rewrite, sbuf_str(&changed), changed.len);
+		r = changed.err ? changed.err : 1;
+	}
+	sbuf_free(&def);
+	sbuf_free(&changed);
+	return r;
+}
+
+/* The statement as it must run in the new database.  Only statements this
+ * format's writer builds are looked at: USE and CREATE DATABASE name the
+ * database first; a view's definition names it as a qualifier; an event's
+ * definition is disabled (a check copy must not start doing the original's
+ * scheduled work, and ALTER EVENT afterwards would make us its definer).
+ * Routine and trigger bodies are left byte for byte. */
+static int rename_statement(struct restore *rs, const char **stmt, size_t *len)
+{
+	int r = rename_leading(rs, *stmt, *len, "USE ");
+
+	if (r == 0)
+		r = rename_leading(rs, *stmt, *len, "CREATE DATABASE IF NOT EXISTS ");
+	if (r == 0)
+		r = rename_definition(rs, *stmt, *len);
+	if (r == -EBADMSG)
+		log_error("job %s: restore of %s: a definition in the dump is not shaped as its writer makes it (it begins: %.80s)",
+			  rs->o->job, rs->o->id, *stmt);
+	if (r <= 0)
+		return r;
+	if (rs->rewrite.err)
+		return rs->rewrite.err;
 	*stmt = sbuf_str(&rs->rewrite);
 	*len = rs->rewrite.len;
+	return 0;
 }
 
 static int run_statement(void *ctx, const char *stmt, size_t len)
 {
 	struct restore *rs = ctx;
 	MYSQL_RES *res;
+	int r;
 
-	/* Routines and triggers are created in their own sql_mode, which the
-	 * splitter must follow for what a backslash means in their bodies. */
-	if (starts_with(stmt, "SET sql_mode = "))
-		rs->split.no_backslash_escapes = strstr(stmt, "NO_BACKSLASH_ESCAPES") != NULL;
-	if (rs->from_db && strcmp(rs->from_db, rs->o->to_db) != 0)
-		rename_statement(rs, &stmt, &len);
-	if (rs->rewrite.err)
-		return rs->rewrite.err;
+	if (rs->from_db && strcmp(rs->from_db, rs->o->to_db) != 0) {
+		r = rename_statement(rs, &stmt, &len);
+		if (r < 0)
+			return r;
+	}
 	if (mysql_real_query(rs->my, stmt, len) != 0) {
 		log_error("job %s: restore of %s into database %s: statement %" PRIu64 " failed: %s (it begins: %.80s)",
 			  rs->o->job, rs->o->id, rs->o->to_db, rs->stats->statements + 1,
@@ -346,7 +467,10 @@ int dbrestore_run(MYSQL *my, const struct dbrestore_opts *o, struct dbrestore_st
 		sqlsplit_init(&rs.split);
 		r = read_artifact(o, fd, split_chunk, &rs, hex);
 		if (r == 0)
-			r = sqlsplit_finish(&rs.split, run_statement, &rs);
+			r = sqlsplit_finish(&rs.split);
+		if (r == -EBADMSG && rs.split.error)
+			log_error("job %s: backup %s: line %" PRIu64 " of the dump: %s; restore stopped",
+				  o->job, o->id, rs.split.lineno, rs.split.error);
 		sqlsplit_free(&rs.split);
 		if (r == 0)
 			r = verify_counts(&rs);

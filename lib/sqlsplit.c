@@ -1,197 +1,111 @@
 /*
- * sqlsplit — see sqlsplit.h.  A byte-at-a-time state machine: simple enough
- * to trust, and fast enough that decompression and the server dominate.
+ * sqlsplit — see sqlsplit.h.  Lines are collected whole and judged whole;
+ * a statement's text is never looked into.
  */
 #include "sqlsplit.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 
-enum {
-	ST_NORMAL,
-	ST_SQUOTE,		/* '...' */
-	ST_DQUOTE,		/* "..." */
-	ST_BTICK,		/* `...` */
-	ST_LINE_COMMENT,	/* -- or # to the end of the line */
-	ST_BLOCK_COMMENT,	/* slash-star to star-slash */
-};
+enum { ST_OUT, ST_BLOCK, ST_AFTER };
 
 void sqlsplit_init(struct sqlsplit *s)
 {
 	memset(s, 0, sizeof(*s));
-	strcpy(s->delim, ";");
-	s->dlen = 1;
-	s->state = ST_NORMAL;
+	s->state = ST_OUT;
 }
 
 void sqlsplit_free(struct sqlsplit *s)
 {
+	sbuf_free(&s->line);
 	sbuf_free(&s->stmt);
 }
 
-static void reset(struct sqlsplit *s)
+static int bad(struct sqlsplit *s, const char *why)
 {
-	sbuf_reset(&s->stmt);
-	s->has_content = false;
-	s->content = 0;
-	s->cend = 0;
+	s->error = why;
+	return -EBADMSG;
 }
 
-static int deliver(struct sqlsplit *s, size_t end, sqlsplit_fn fn, void *ctx)
+static bool is(const char *line, size_t len, const char *text)
 {
-	int r = 0;
+	return len == strlen(text) && memcmp(line, text, len) == 0;
+}
 
-	if (s->stmt.err)
+/* One complete line (without its newline; data[len] is NUL). */
+static int take_line(struct sqlsplit *s, char *line, size_t len, sqlsplit_fn fn, void *ctx)
+{
+	switch (s->state) {
+	case ST_BLOCK:
+		if (is(line, len, s->delim)) {
+			s->state = ST_AFTER;
+			if (s->stmt.len == 0)
+				return bad(s, "empty DELIMITER block");
+			s->stmt.len--;		/* the newline before the closing line */
+			s->stmt.data[s->stmt.len] = '\0';
+			if (s->stmt.err)
+				return s->stmt.err;
+			return fn(ctx, s->stmt.data, s->stmt.len);
+		}
+		sbuf_add(&s->stmt, line, len);
+		sbuf_add(&s->stmt, "\n", 1);
 		return s->stmt.err;
-	if (s->has_content) {
-		char *p = s->stmt.data + s->content;
-		size_t len = end - s->content;
-
-		while (len && isspace((unsigned char)p[len - 1]))
-			len--;
-		p[len] = '\0';
-		/* A delimiter after nothing but blanks and comments is no statement. */
-		if (len)
-			r = fn(ctx, p, len);
+	case ST_AFTER:
+		if (!is(line, len, "DELIMITER ;"))
+			return bad(s, "a DELIMITER block is not followed by \"DELIMITER ;\"");
+		s->state = ST_OUT;
+		return 0;
 	}
-	reset(s);
-	return r;
-}
+	if (len == 0 || is(line, len, "--") || (len >= 3 && memcmp(line, "-- ", 3) == 0) ||
+	    is(line, len, SQLSPLIT_SANDBOX_LINE))
+		return 0;
+	if (len > 10 && memcmp(line, "DELIMITER ", 10) == 0) {
+		size_t n = len - 10;
 
-static void mark_content(struct sqlsplit *s, size_t at)
-{
-	if (!s->has_content) {
-		s->has_content = true;
-		s->content = at;
+		if (n >= sizeof(s->delim) || memchr(line + 10, ' ', n) || is(line + 10, n, ";"))
+			return bad(s, "a DELIMITER line that this format does not write");
+		memcpy(s->delim, line + 10, n);
+		s->delim[n] = '\0';
+		sbuf_reset(&s->stmt);
+		s->state = ST_BLOCK;
+		return 0;
 	}
-}
-
-/* At the end of a line: "DELIMITER x" alone in a statement changes the delimiter. */
-static bool delimiter_command(struct sqlsplit *s)
-{
-	const char *p;
-	size_t n;
-
-	if (!s->has_content)
-		return false;
-	p = s->stmt.data + s->content;
-	if (strncasecmp(p, "DELIMITER", 9) != 0 || !isspace((unsigned char)p[9]))
-		return false;
-	p += 9;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	n = strcspn(p, " \t\r\n");
-	if (n == 0 || n >= sizeof(s->delim))
-		return false;
-	memcpy(s->delim, p, n);
-	s->delim[n] = '\0';
-	s->dlen = n;
-	reset(s);
-	return true;
-}
-
-/* The statement so far is a "DELIMITER x" client command (ends at the newline). */
-static bool in_delimiter_command(const struct sqlsplit *s)
-{
-	const char *p;
-
-	if (!s->has_content || s->stmt.len - s->content < 10)
-		return false;
-	p = s->stmt.data + s->content;
-	return strncasecmp(p, "DELIMITER", 9) == 0 && (p[9] == ' ' || p[9] == '\t');
+	if (line[len - 1] != ';')
+		return bad(s, "a line that is not a whole statement (no \";\" at its end)");
+	line[len - 1] = '\0';
+	return fn(ctx, line, len - 1);
 }
 
 int sqlsplit_feed(struct sqlsplit *s, const char *buf, size_t len, sqlsplit_fn fn, void *ctx)
 {
-	int r;
+	while (len) {
+		const char *nl = memchr(buf, '\n', len);
+		size_t n = nl ? (size_t)(nl - buf) : len;
+		int r;
 
-	for (size_t i = 0; i < len; i++) {
-		char c = buf[i];
-		size_t at = s->stmt.len;
-		const char *d;
-
-		sbuf_add(&s->stmt, &c, 1);
-		if (s->stmt.err)
-			return s->stmt.err;
-		d = s->stmt.data;
-		switch (s->state) {
-		case ST_SQUOTE:
-		case ST_DQUOTE:
-			if (s->escape)
-				s->escape = false;
-			else if (c == '\\' && !s->no_backslash_escapes)
-				s->escape = true;
-			else if (c == (s->state == ST_SQUOTE ? '\'' : '"'))
-				s->state = ST_NORMAL;
-			continue;
-		case ST_BTICK:
-			if (c == '`')
-				s->state = ST_NORMAL;
-			continue;
-		case ST_LINE_COMMENT:
-			if (c == '\n')
-				s->state = ST_NORMAL;
-			continue;
-		case ST_BLOCK_COMMENT:
-			/* Executable comments (slash-star-bang, slash-star-M-bang) are statement text. */
-			if ((at == s->cstart + 2 && c == '!') ||
-			    (at == s->cstart + 3 && c == '!' && d[at - 1] == 'M')) {
-				mark_content(s, s->cstart);
-			} else if (c == '/' && at >= s->cstart + 3 && d[at - 1] == '*') {
-				s->state = ST_NORMAL;
-				s->cend = at;
-			}
-			continue;
-		}
-
-		/* ST_NORMAL.  Comments are recognised looking back, so that a
-		 * comment opener split between two buffers is still seen. */
-		if (isspace((unsigned char)c) && at >= 2 && d[at - 1] == '-' && d[at - 2] == '-') {
-			if (s->has_content && s->content == at - 2)
-				s->has_content = false;
-			if (c != '\n') {
-				s->state = ST_LINE_COMMENT;
-				continue;
-			}
-		}
-		if (c == '\n' && delimiter_command(s))
-			continue;
-		if (c == '#') {
-			s->state = ST_LINE_COMMENT;
-			continue;
-		}
-		if (c == '*' && at > 0 && d[at - 1] == '/' && !(s->cend && s->cend == at - 1)) {
-			s->state = ST_BLOCK_COMMENT;
-			s->cstart = at - 1;
-			if (s->has_content && s->content == at - 1)
-				s->has_content = false;
-			continue;
-		}
-		if (c == '\'')
-			s->state = ST_SQUOTE;
-		else if (c == '"')
-			s->state = ST_DQUOTE;
-		else if (c == '`')
-			s->state = ST_BTICK;
-		if (!isspace((unsigned char)c))
-			mark_content(s, at);
-		if (s->state == ST_NORMAL && s->stmt.len >= s->dlen &&
-		    memcmp(d + s->stmt.len - s->dlen, s->delim, s->dlen) == 0 &&
-		    !in_delimiter_command(s)) {
-			r = deliver(s, s->stmt.len - s->dlen, fn, ctx);
-			if (r < 0)
-				return r;
-		}
+		sbuf_add(&s->line, buf, n);
+		if (s->line.err)
+			return s->line.err;
+		buf += n;
+		len -= n;
+		if (!nl)
+			break;
+		buf++;
+		len--;
+		s->lineno++;
+		r = take_line(s, s->line.data ? s->line.data : (char *)"", s->line.len, fn, ctx);
+		sbuf_reset(&s->line);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
 
-int sqlsplit_finish(struct sqlsplit *s, sqlsplit_fn fn, void *ctx)
+int sqlsplit_finish(struct sqlsplit *s)
 {
-	/* A last "DELIMITER x" line without its newline is still a command. */
-	if (s->state == ST_NORMAL && delimiter_command(s))
-		return 0;
-	return deliver(s, s->stmt.len, fn, ctx);
+	if (s->line.len)
+		return bad(s, "the input ends inside a line");
+	if (s->state != ST_OUT)
+		return bad(s, "the input ends inside a DELIMITER block");
+	return 0;
 }

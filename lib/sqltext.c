@@ -177,3 +177,117 @@ void sql_add_bits(struct sbuf *b, const unsigned char *value, size_t len)
 	b->len = (size_t)(out - b->data);
 	b->data[b->len] = '\0';
 }
+
+long sql_read_string(struct sbuf *out, const char *s, size_t len)
+{
+	size_t i = 1, run;
+
+	if (len == 0 || s[0] != '\'')
+		return -EINVAL;
+	while (i < len) {
+		run = strcspn(s + i, "\\'");
+		if (i + run > len)
+			run = len - i;
+		sbuf_add(out, s + i, run);
+		i += run;
+		if (i >= len)
+			break;
+		if (s[i] == '\'')
+			return out->err ? out->err : (long)(i + 1);
+		if (s[i] != '\\') {		/* a NUL byte: not ours, but plain */
+			sbuf_add(out, s + i, 1);
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			return -EINVAL;
+		switch (s[i + 1]) {
+		case '0': sbuf_add(out, "", 1); break;
+		case 'n': sbuf_add(out, "\n", 1); break;
+		case 'r': sbuf_add(out, "\r", 1); break;
+		case 'Z': sbuf_add(out, "\032", 1); break;
+		case '\\': case '\'': case '"': sbuf_add(out, s + i + 1, 1); break;
+		default: return -EINVAL;
+		}
+		i += 2;
+	}
+	return -EINVAL;
+}
+
+long sql_read_ident(struct sbuf *out, const char *s, size_t len)
+{
+	size_t i = 1;
+
+	if (len == 0 || s[0] != '`')
+		return -EINVAL;
+	while (i < len) {
+		if (s[i] == '`') {
+			if (i + 1 < len && s[i + 1] == '`') {
+				sbuf_add(out, "`", 1);
+				i += 2;
+				continue;
+			}
+			return out->err ? out->err : (long)(i + 1);
+		}
+		sbuf_add(out, s + i, 1);
+		i++;
+	}
+	return -EINVAL;
+}
+
+/* The end (exclusive) of the quoted string starting at S[0], or 0. */
+static size_t skip_string(const char *s, size_t len)
+{
+	char q = s[0];
+
+	for (size_t i = 1; i < len; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == q && i + 1 < len && s[i + 1] == q)
+			i++;
+		else if (s[i] == q)
+			return i + 1;
+	}
+	return 0;
+}
+
+int sql_rename_qualifier(struct sbuf *out, const char *text, size_t len, const char *from, const char *to)
+{
+	struct sbuf id = { 0 };
+	size_t i = 0, start = 0;
+	int r = 0;
+
+	while (i < len && r == 0) {
+		char c = text[i];
+
+		if (c == '\'' || c == '"') {
+			size_t n = skip_string(text + i, len - i);
+
+			if (!n)
+				r = -EINVAL;
+			i += n;
+		} else if (c == '`') {
+			long n;
+
+			sbuf_reset(&id);
+			n = sql_read_ident(&id, text + i, len - i);
+			if (n < 0) {
+				r = (int)n;
+				break;
+			}
+			if (i + (size_t)n < len && text[i + (size_t)n] == '.' && strcmp(sbuf_str(&id), from) == 0 &&
+			    id.len == strlen(from)) {
+				sbuf_add(out, text + start, i - start);
+				sql_add_ident(out, to);
+				start = i + (size_t)n;
+			}
+			i += (size_t)n;
+		} else {
+			i++;
+		}
+	}
+	if (r == 0)
+		sbuf_add(out, text + start, len - start);
+	sbuf_free(&id);
+	return r ? r : out->err;
+}

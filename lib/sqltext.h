@@ -39,4 +39,23 @@ void sql_add_hex(struct sbuf *b, const unsigned char *value, size_t len);
 /* b'0101...' of the LEN big-endian bytes of a BIT value. */
 void sql_add_bits(struct sbuf *b, const unsigned char *value, size_t len);
 
+/* Reads back a literal that sql_add_string wrote: S (LEN bytes) starts with
+ * its opening quote.  Appends the value to OUT and returns the bytes the
+ * literal took, or -EINVAL for anything sql_add_string does not write (an
+ * unknown escape, no closing quote). */
+long sql_read_string(struct sbuf *out, const char *s, size_t len);
+/* Reads a `quoted` identifier at S into OUT (backticks undoubled); returns
+ * the bytes it took, or -EINVAL. */
+long sql_read_ident(struct sbuf *out, const char *s, size_t len);
+
+/*
+ * Copies a view definition as SHOW CREATE VIEW prints it (sql_mode '':
+ * identifiers in backticks, strings in quotes with backslash escapes, no
+ * comments) to OUT, with every `FROM` identifier that is a qualifier (is
+ * followed by a dot) replaced by `TO`.  Text inside strings and
+ * identifiers that qualify nothing are left alone.  Returns 0 or -EINVAL
+ * (an unclosed string or identifier).
+ */
+int sql_rename_qualifier(struct sbuf *out, const char *text, size_t len, const char *from, const char *to);
+
 #endif
