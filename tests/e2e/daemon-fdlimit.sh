@@ -98,6 +98,11 @@ answers() {
 	contains "$OUT" "LIFEBOAT OK" "status --check $1"
 }
 
+# The unit gives the daemon more than systemd's default of 1024.
+unit_nofile=$(sed -n 's/^LimitNOFILE=//p' "$SRCDIR/systemd/lifeboat.service.in")
+CHECKS=$((CHECKS + 1))
+[ "${unit_nofile:-0}" -ge 4096 ] 2>/dev/null || fail "LimitNOFILE= of the unit: '$unit_nofile', expected 4096 or more"
+
 # ------------------------------------------------------------ a systemd-like limit
 # Soft 1024 (systemd's default for a service), hard 8192: lifeboatd raises
 # the soft limit to the hard one at start, and says so.
