@@ -10,6 +10,11 @@
  * and the old one kept); SIGTERM or SIGINT stop scheduling, ask running jobs
  * to stop (they leave nothing half-written) and exit once they have, killing
  * any still running after stop_timeout.
+ *
+ * At start the soft limit on open files is raised to the hard one (each
+ * control client is a descriptor; control.c caps them).  A hook gets the
+ * usual 1024 back.  The hidden --idle-timeout SECONDS shortens the idle
+ * timeout of control clients, for the tests.
  */
 #include <errno.h>
 #include <getopt.h>
