@@ -199,7 +199,7 @@ void control_broadcast(struct daemon *d, const char *job, json_t *event)
 		if (strcmp(cl->follow, job) != 0)
 			continue;
 		send_msg(cl, event);
-			if (kind && strcmp(kind, "done") == 0) {
+		if (kind && strcmp(kind, "done") == 0) {
 			cl->follow[0] = '\0';
 			cl->active_ms = uv_now(d->loop);	/* idle from now on */
 		}
