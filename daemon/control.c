@@ -5,6 +5,23 @@
  * SO_PEERGROUPS for supplementary groups): root, the daemon's own user or a
  * member of socket_group; anyone else is told so and dropped.  A malformed
  * or oversized request gets an error reply, never a crash.
+ *
+ * Every connection holds a file descriptor, and a member of socket_group
+ * could open thousands and leave them idle.  So the connections are bounded,
+ * and `lifeboat status` always gets an answer:
+ *   - at most `clients_max` connections are served in full (CONTROL_CLIENTS_MAX,
+ *     fewer when the open files limit is low: CONTROL_FD_RESERVE descriptors
+ *     stay for the job children's pipes, state files and hooks);
+ *   - beyond those, up to `status_only_max` more are accepted for a status
+ *     request only: it is answered and the connection closed; anything else
+ *     is refused.  When these are full too, the oldest of them makes room, so
+ *     a new `lifeboat status` is never the one turned away;
+ *   - a connection that sends no complete request for `idle_timeout` seconds
+ *     (CONTROL_STATUS_ONLY_TIMEOUT for a status-only one) is closed; one that
+ *     follows a run's progress is not idle;
+ *   - a line longer than PROTO_LINE_MAX is refused and the connection closed.
+ * Should the descriptors run out anyway, libuv accepts and closes what waits
+ * with its reserve descriptor (no busy loop), and we log it once a minute.
  */
 #include <errno.h>
 #include <grp.h>
@@ -13,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -31,19 +49,46 @@
 struct client {
 	struct control *ctl;
 	uv_pipe_t pipe;
+	uv_shutdown_t shutdown;		/* after the one reply of a status-only client */
 	struct proto_lines lines;
 	char follow[JOB_NAME_MAX + 1];	/* job whose progress this client follows, or "" */
+	bool status_only;		/* accepted beyond clients_max: one status request */
+	bool finishing;			/* its last reply is being sent; reads nothing more */
 	bool closing;
-	struct client *next;
+	uint64_t active_ms;		/* uv_now() of its last complete request (or accept, or end of a follow) */
+	struct client *next;		/* newest first */
 };
 
 struct control {
 	struct daemon *d;
 	uv_pipe_t server;
+	uv_timer_t sweep;		/* closes idle clients */
+	int open_handles;		/* server and sweep: ctl is freed when both are closed */
 	bool have_gid;
 	gid_t gid;
 	struct client *clients;
+	unsigned nclients;		/* served in full, not closing */
+	unsigned nstatus_only;		/* status-only, not closing */
+	unsigned clients_max;		/* served in full at most (CONTROL_CLIENTS_MAX or fewer) */
+	unsigned status_only_max;	/* status-only at most, on top */
+	uint64_t idle_ms;		/* a client without a complete request for this long is closed */
+	time_t full_logged;		/* wall clock of the last "connections at the cap" warning */
+	time_t emfile_logged;		/* ... of the last "out of descriptors" warning */
+	time_t idle_logged;		/* ... of the last "closed idle clients" note */
+	unsigned idle_unlogged;		/* idle clients closed since that note */
 };
+
+/* Logs at most once a minute per LAST: a flood of connections must not
+ * become a flood of log lines. */
+static bool log_due(time_t *last)
+{
+	time_t now = time(NULL);
+
+	if (*last && now - *last < 60)
+		return false;
+	*last = now;
+	return true;
+}
 
 struct write_req {
 	uv_write_t req;
@@ -63,6 +108,10 @@ static void client_drop(struct client *cl)
 	if (cl->closing)
 		return;
 	cl->closing = true;
+	if (cl->status_only)
+		cl->ctl->nstatus_only--;
+	else
+		cl->ctl->nclients--;
 	for (struct client **pp = &cl->ctl->clients; *pp; pp = &(*pp)->next) {
 		if (*pp == cl) {
 			*pp = cl->next;
@@ -150,9 +199,29 @@ void control_broadcast(struct daemon *d, const char *job, json_t *event)
 		if (strcmp(cl->follow, job) != 0)
 			continue;
 		send_msg(cl, event);
-		if (kind && strcmp(kind, "done") == 0)
+		if (kind && strcmp(kind, "done") == 0) {
 			cl->follow[0] = '\0';
+			cl->active_ms = uv_now(d->loop);	/* idle from now on */
+		}
 	}
+}
+
+static void finish_done(uv_shutdown_t *req, int status)
+{
+	(void)status;	/* gone already, or the reply is out: close either way */
+	client_drop(req->data);
+}
+
+/* Sends nothing more to CL once what is queued is out, then closes it. */
+static void client_finish(struct client *cl)
+{
+	if (cl->closing || cl->finishing)
+		return;
+	cl->finishing = true;
+	uv_read_stop((uv_stream_t *)&cl->pipe);
+	cl->shutdown.data = cl;
+	if (uv_shutdown(&cl->shutdown, (uv_stream_t *)&cl->pipe, finish_done) < 0)
+		client_drop(cl);
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -308,6 +377,18 @@ static void handle_request(struct client *cl, json_t *req)
 	}
 }
 
+/* A connection beyond clients_max: a status request is served, nothing else. */
+static void status_only_request(struct client *cl, json_t *req)
+{
+	const char *cmd = json_string_value(json_object_get(req, "cmd"));
+
+	if (cmd && strcmp(cmd, "status") == 0)
+		handle_request(cl, req);
+	else
+		send_error(cl, "too many connections to lifeboatd (%u open); only status is served now, try again later",
+			   cl->ctl->clients_max);
+}
+
 /* ---- connections --------------------------------------------------------- */
 
 static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -334,20 +415,25 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		client_drop(cl);
 		return;
 	}
-	while (!cl->closing && (line = proto_lines_next(&cl->lines))) {
+	while (!cl->closing && !cl->finishing && (line = proto_lines_next(&cl->lines))) {
 		json_t *req;
 
 		if (!*line)
 			continue;
+		cl->active_ms = uv_now(cl->ctl->d->loop);
 		req = proto_parse(line, err, sizeof(err));
 		if (!req) {
 			send_error(cl, "%s", err);
-			continue;
+		} else if (cl->status_only) {
+			status_only_request(cl, req);
+		} else {
+			handle_request(cl, req);
 		}
-		handle_request(cl, req);
 		json_decref(req);
+		if (cl->status_only)
+			client_finish(cl);
 	}
-	if (cl->lines.overflow) {
+	if (cl->lines.overflow && !cl->closing) {
 		send_error(cl, "request too long (at most %d bytes per line)", PROTO_LINE_MAX);
 		client_drop(cl);
 	}
@@ -393,6 +479,23 @@ static bool peer_allowed(struct control *ctl, int fd, char *who, size_t wholen)
 	return ctl->have_gid && (cr.gid == ctl->gid || peer_in_group(fd, ctl->gid));
 }
 
+/* The status-only connections are full: the oldest one that is not yet
+ * being answered goes, so that the newest (a `lifeboat status` that just
+ * came) gets its turn. */
+static void make_status_room(struct control *ctl, struct client *newcomer)
+{
+	struct client *oldest = NULL;
+
+	/* Those being answered are gone within a loop turn: they stay. */
+	for (struct client *cl = ctl->clients; cl; cl = cl->next)
+		if (cl != newcomer && cl->status_only && !cl->closing && !cl->finishing)
+			oldest = cl;
+	if (!oldest)
+		return;
+	send_error(oldest, "too many connections to lifeboatd; closing this one to serve a newer one");
+	client_drop(oldest);
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
 	struct control *ctl = server->data;
@@ -401,18 +504,34 @@ static void on_connection(uv_stream_t *server, int status)
 	uv_os_fd_t fd;
 
 	if (status < 0) {
-		log_warn("control: accept failed: %s", uv_strerror(status));
+		/* Out of descriptors: libuv has accepted and closed the waiting
+		 * connections with its reserve descriptor, so this does not spin. */
+		if (log_due(&ctl->emfile_logged))
+			log_warn("control: cannot accept a connection: %s (%u clients, %u status-only; open files limit reached?)",
+				 uv_strerror(status), ctl->nclients, ctl->nstatus_only);
 		return;
 	}
 	cl = calloc(1, sizeof(*cl));
 	if (!cl)
 		return;
 	cl->ctl = ctl;
+	cl->active_ms = uv_now(ctl->d->loop);
 	proto_lines_init(&cl->lines);
 	uv_pipe_init(ctl->d->loop, &cl->pipe, 0);
 	cl->pipe.data = cl;
 	cl->next = ctl->clients;
 	ctl->clients = cl;
+	if (ctl->nclients < ctl->clients_max) {
+		ctl->nclients++;
+	} else {
+		cl->status_only = true;
+		ctl->nstatus_only++;
+		if (log_due(&ctl->full_logged))
+			log_warn("control: %u connections open, the most served in full; new ones may only ask for status",
+				 ctl->nclients);
+		if (ctl->nstatus_only > ctl->status_only_max)
+			make_status_room(ctl, cl);
+	}
 	if (uv_accept(server, (uv_stream_t *)&cl->pipe) < 0 || uv_fileno((uv_handle_t *)&cl->pipe, &fd) < 0) {
 		client_drop(cl);
 		return;
@@ -426,6 +545,58 @@ static void on_connection(uv_stream_t *server, int status)
 		return;
 	}
 	uv_read_start((uv_stream_t *)&cl->pipe, alloc_cb, on_read);
+}
+
+/* How long CL may go without a complete request, in ms. */
+static uint64_t client_idle_limit(const struct control *ctl, const struct client *cl)
+{
+	uint64_t limit = ctl->idle_ms;
+
+	if (cl->status_only && limit > CONTROL_STATUS_ONLY_TIMEOUT * 1000ull)
+		limit = CONTROL_STATUS_ONLY_TIMEOUT * 1000ull;
+	return limit;
+}
+
+static void on_sweep(uv_timer_t *t)
+{
+	struct control *ctl = t->data;
+	uint64_t now = uv_now(ctl->d->loop);
+
+	for (struct client *cl = ctl->clients, *next; cl; cl = next) {
+		uint64_t limit = client_idle_limit(ctl, cl);
+
+		next = cl->next;
+		if (cl->closing || cl->follow[0] || now - cl->active_ms < limit)
+			continue;
+		if (!cl->finishing)
+			send_error(cl, "closing this connection: no request for %llu s", (unsigned long long)(limit / 1000));
+		client_drop(cl);
+		ctl->idle_unlogged++;
+	}
+	if (ctl->idle_unlogged && log_due(&ctl->idle_logged)) {
+		log_info("control: closed %u idle connection%s (no complete request for %llu s)", ctl->idle_unlogged,
+			 ctl->idle_unlogged == 1 ? "" : "s", (unsigned long long)(ctl->idle_ms / 1000));
+		ctl->idle_unlogged = 0;
+	}
+}
+
+/* Sets clients_max and status_only_max from the open files limit: each
+ * connection is a descriptor, and CONTROL_FD_RESERVE stay for the rest. */
+static void size_limits(struct control *ctl)
+{
+	unsigned total = CONTROL_CLIENTS_MAX + CONTROL_STATUS_ONLY_MAX;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)total + CONTROL_FD_RESERVE) {
+		total = rl.rlim_cur > CONTROL_FD_RESERVE + 2 ? (unsigned)(rl.rlim_cur - CONTROL_FD_RESERVE) : 2;
+		log_warn("control: the open files limit is %llu: serving at most %u connections at once",
+			 (unsigned long long)rl.rlim_cur, total);
+	}
+	ctl->status_only_max = total / 4 < 1 ? 1 : total / 4;
+	if (ctl->status_only_max > CONTROL_STATUS_ONLY_MAX)
+		ctl->status_only_max = CONTROL_STATUS_ONLY_MAX;
+	ctl->clients_max = total - ctl->status_only_max;
 }
 
 /* Refuses to take the socket from a live daemon; removes a stale one. */
@@ -500,11 +671,14 @@ int control_start(struct daemon *d)
 	struct group gr, *res = NULL;
 	size_t buflen = 4096;
 	char *buf = NULL;
+	uint64_t sweep_ms;
 	int fd, r;
 
 	if (!ctl)
 		return -ENOMEM;
 	ctl->d = d;
+	ctl->idle_ms = (d->idle_timeout ? d->idle_timeout : CONTROL_IDLE_TIMEOUT) * 1000ull;
+	size_limits(ctl);
 	if (d->cfg->socket_group && *d->cfg->socket_group) {
 		/* A group with many members needs a bigger buffer: grow on ERANGE. */
 		for (r = ERANGE; r == ERANGE && buflen <= (1u << 22); buflen *= 4) {
@@ -531,6 +705,9 @@ int control_start(struct daemon *d)
 	}
 	uv_pipe_init(d->loop, &ctl->server, 0);
 	ctl->server.data = ctl;
+	uv_timer_init(d->loop, &ctl->sweep);
+	ctl->sweep.data = ctl;
+	ctl->open_handles = 2;
 	r = uv_pipe_open(&ctl->server, fd);
 	if (r < 0)
 		close(fd);	/* not the handle's yet */
@@ -540,15 +717,26 @@ int control_start(struct daemon *d)
 		log_error("%s: cannot listen: %s", d->cfg->socket, uv_strerror(r));
 		unlink(d->cfg->socket);
 		uv_close((uv_handle_t *)&ctl->server, server_closed);
+		uv_close((uv_handle_t *)&ctl->sweep, server_closed);
 		return -EIO;
 	}
+	/* A quarter of the shortest timeout, at most a second. */
+	sweep_ms = client_idle_limit(ctl, &(struct client){ .status_only = true }) / 4;
+	sweep_ms = sweep_ms < 100 ? 100 : sweep_ms > 1000 ? 1000 : sweep_ms;
+	uv_timer_start(&ctl->sweep, on_sweep, sweep_ms, sweep_ms);
+	log_info("control: at most %u connections served in full and %u more for status only; idle ones closed after %llu s",
+		 ctl->clients_max, ctl->status_only_max, (unsigned long long)(ctl->idle_ms / 1000));
 	d->control = ctl;
 	return 0;
 }
 
+/* Close callback of the server and the sweep timer: the last frees ctl. */
 static void server_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct control *ctl = h->data;
+
+	if (--ctl->open_handles == 0)
+		free(ctl);
 }
 
 void control_stop(struct daemon *d)
@@ -561,5 +749,6 @@ void control_stop(struct daemon *d)
 		client_drop(ctl->clients);
 	unlink(d->cfg->socket);
 	uv_close((uv_handle_t *)&ctl->server, server_closed);
+	uv_close((uv_handle_t *)&ctl->sweep, server_closed);
 	d->control = NULL;
 }

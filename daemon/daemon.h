@@ -76,6 +76,7 @@ struct daemon {
 	uv_signal_t sig_hup, sig_term, sig_int;
 	uv_timer_t watchdog;
 	int nrunning;
+	unsigned idle_timeout;		/* seconds; 0 = CONTROL_IDLE_TIMEOUT (--idle-timeout, for tests) */
 };
 
 /* lifeboatd.c */
@@ -102,7 +103,12 @@ json_t *child_status(const struct child *c);
 char **daemon_child_env(const char *const *extra);
 void env_free(char **env);
 
-/* control.c */
+/* control.c.  Limits of the control socket (README: "The control socket"). */
+#define CONTROL_CLIENTS_MAX 128		/* connections served in full at once */
+#define CONTROL_STATUS_ONLY_MAX 32	/* more, beyond those, for one status request each */
+#define CONTROL_FD_RESERVE 64		/* descriptors never given to connections */
+#define CONTROL_IDLE_TIMEOUT 60		/* seconds without a complete request before a close */
+#define CONTROL_STATUS_ONLY_TIMEOUT 5	/* the same for a status-only connection */
 int control_start(struct daemon *d);
 void control_stop(struct daemon *d);
 /* Sends EVENT to every client following JOB. */

@@ -10,6 +10,11 @@
  * and the old one kept); SIGTERM or SIGINT stop scheduling, ask running jobs
  * to stop (they leave nothing half-written) and exit once they have, killing
  * any still running after stop_timeout.
+ *
+ * At start the soft limit on open files is raised to the hard one (each
+ * control client is a descriptor; control.c caps them).  A hook gets the
+ * usual 1024 back.  The hidden --idle-timeout SECONDS shortens the idle
+ * timeout of control clients, for the tests.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -287,6 +294,34 @@ static void on_signal(uv_signal_t *s, int sig)
 	}
 }
 
+/* Every client of the control socket holds a descriptor: the soft limit on
+ * open files goes up to the hard one (LimitNOFILE= in the unit), and
+ * control.c sizes its connection caps from the result. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_err(LOG_LVL_WARN, errno, "cannot read the open files limit");
+		return;
+	}
+	was = rl.rlim_cur;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+			log_err(LOG_LVL_WARN, errno, "cannot raise the open files limit from %llu to %llu",
+				(unsigned long long)was, (unsigned long long)rl.rlim_max);
+			return;
+		}
+	}
+	if (was != rl.rlim_cur)
+		log_info("open files limit: %llu (raised from %llu)", (unsigned long long)rl.rlim_cur,
+			 (unsigned long long)was);
+	else
+		log_info("open files limit: %llu (already the hard limit)", (unsigned long long)rl.rlim_cur);
+}
+
 static int run_daemon(struct daemon *d)
 {
 	ssize_t n;
@@ -311,6 +346,7 @@ static int run_daemon(struct daemon *d)
 		log_err(LOG_LVL_ERROR, -r, "%s: cannot create the store", d->cfg->store);
 		return 1;
 	}
+	raise_nofile();
 	d->loop = uv_default_loop();
 	for (size_t i = 0; i < d->cfg->njobs; i++) {
 		struct djob *dj = djob_new(d, &d->cfg->jobs[i]), **tail = &d->jobs;
@@ -347,6 +383,15 @@ static int run_daemon(struct daemon *d)
  * admin's script that talks to the network, not a backup reader. */
 static int hook_main(const char *cmd)
 {
+	struct rlimit rl;
+
+	/* The raised open files limit is lifeboatd's own: a hook gets the
+	 * usual soft limit back, as programs that use select() need. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > FD_SETSIZE) {
+		rl.rlim_cur = FD_SETSIZE;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			log_err(LOG_LVL_WARN, errno, "hook: cannot lower the open files limit to %d", FD_SETSIZE);
+	}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
 		log_err(LOG_LVL_ERROR, errno, "hook: cannot drop the ambient capabilities; not running it");
 		return 126;
@@ -362,6 +407,8 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "run-job", required_argument, NULL, 'J' },
 		{ "run-hook", required_argument, NULL, 'K' },
+		/* Hidden, for the tests: seconds before an idle control client is closed. */
+		{ "idle-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -384,6 +431,20 @@ int main(int argc, char **argv)
 			break;
 		case 'K':
 			return hook_main(optarg);
+		case 'T': {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > 86400) {
+				fprintf(stderr, "lifeboatd: --idle-timeout: '%s' is not a number of seconds from 1 to 86400\n",
+					optarg);
+				return 2;
+			}
+			d.idle_timeout = (unsigned)v;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			return 0;
