@@ -6,7 +6,8 @@
  *
  * A run is over when the child has exited and its pipe is drained.  A child
  * that died without saying "done" is a failed run, recorded here since it
- * could not record itself; one that found the job busy (a `lifeboat run
+ * could not record itself, and over once its temporary files are cleaned
+ * (on libuv's thread pool, not in the loop); one that found the job busy (a `lifeboat run
  * --here` holds its lock) is no run at all.  Then the job's hook runs.
  */
 #include <errno.h>
@@ -212,18 +213,71 @@ static void record_lost_run(struct djob *dj, const struct child *c, const char *
 	json_decref(run);
 }
 
+static void child_report(struct child *c, const char *result, const char *id, const char *error);
+
 /* A child that died mid-run left its temporary files; nothing lists them,
  * but they take space until the job's next run, so they go now.  The run
- * lock died with the child, so the cleaner sees the run is over. */
-static void clean_after(struct djob *dj)
+ * lock died with the child, so the cleaner sees the run is over.  Walking the
+ * job's store is not for the loop thread: it is done on libuv's thread pool,
+ * and the run is over (reported, its hook run) when it is done. */
+struct lost_clean {
+	uv_work_t work;
+	struct child *c;
+	char *store;			/* copies: a reload may swap the config meanwhile */
+	char *job;
+	char why[256];			/* the run's error */
+	int r;				/* store_clean's result */
+};
+
+static void clean_work(uv_work_t *w)
 {
+	struct lost_clean *lc = w->data;
 	struct store *st;
 
-	if (store_open(dj->d->cfg->store, &st) < 0)
+	lc->r = store_open(lc->store, &st);
+	if (lc->r < 0)
 		return;
-	if (store_clean(st, dj->name) < 0)
-		log_warn("job %s: the temporary files of the lost run stay until its next run", dj->name);
+	lc->r = store_clean(st, lc->job);
 	store_close(st);
+}
+
+static void clean_done(uv_work_t *w, int status)
+{
+	struct lost_clean *lc = w->data;
+
+	if (status < 0 || lc->r < 0)
+		log_warn("job %s: the temporary files of the lost run stay until its next run", lc->job);
+	child_report(lc->c, "failed", NULL, lc->why);
+	free(lc->store);
+	free(lc->job);
+	free(lc);
+}
+
+/* Starts the cleaning after C's lost run; 0, or a negative errno when it
+ * could not start (then the job's next run cleans). */
+static int clean_after(struct child *c, const char *why)
+{
+	struct daemon *d = c->dj->d;
+	struct lost_clean *lc = calloc(1, sizeof(*lc));
+	int r;
+
+	if (!lc || !(lc->store = strdup(d->cfg->store)) || !(lc->job = strdup(c->dj->name))) {
+		if (lc)
+			free(lc->store);
+		free(lc);
+		return -ENOMEM;
+	}
+	lc->c = c;
+	snprintf(lc->why, sizeof(lc->why), "%s", why);
+	lc->work.data = lc;
+	r = uv_queue_work(d->loop, &lc->work, clean_work, clean_done);
+	if (r < 0) {
+		free(lc->store);
+		free(lc->job);
+		free(lc);
+		return r;
+	}
+	return 0;
 }
 
 static void free_orphan(struct daemon *d, struct djob *dj)
@@ -240,10 +294,8 @@ static void free_orphan(struct daemon *d, struct djob *dj)
 static void child_finish(struct child *c)
 {
 	struct djob *dj = c->dj;
-	struct daemon *d = dj->d;
 	const char *result, *id = NULL, *error = NULL;
 	char why[256];
-	json_t *ev;
 
 	if (c->done) {
 		result = json_string_value(json_object_get(c->done, "result"));
@@ -268,8 +320,20 @@ static void child_finish(struct child *c)
 		error = why;
 		log_error("job %s: %s", dj->name, why);
 		record_lost_run(dj, c, why);
-		clean_after(dj);
+		if (clean_after(c, why) == 0)
+			return;	/* clean_done() reports the run */
+		log_warn("job %s: the temporary files of the lost run stay until its next run", dj->name);
 	}
+	child_report(c, result, id, error);
+}
+
+/* The end of C's run: said, broadcast, hooked, and C closed. */
+static void child_report(struct child *c, const char *result, const char *id, const char *error)
+{
+	struct djob *dj = c->dj;
+	struct daemon *d = dj->d;
+	json_t *ev;
+
 	if (strcmp(result, "busy") != 0)
 		log_info("job %s: run %s%s%s%s%s", dj->name, result, id ? " " : "", id ? id : "",
 			 error ? ": " : "", error ? error : "");

@@ -11,11 +11,17 @@
  *
  * After the whole file is read, finish() checks what needs the whole picture:
  * required keys, conflicting keys, tuning inheritance and retention that
- * would keep nothing.  Every problem goes to the error list; nothing stops at
- * the first.
+ * would keep nothing, and each kind's own checks (jobkind_ops.check).  Every
+ * problem goes to the error list; nothing stops at the first.
+ *
+ * The keys of a section are those of config_keys[] that apply to it and, in
+ * a job's section, those of its kind's table (jobkind.h); a section counts
+ * the lines its keys were set on in an array as long as its keys, so there
+ * is no limit on how many keys there are.
  */
 #include "config.h"
 #include "config_keys.h"
+#include "jobkind.h"
 #include "retention.h"
 
 #include <ctype.h>
@@ -35,8 +41,10 @@ struct section {
 	bool global;		/* [lifeboat] */
 	bool ignore;		/* bad header: its keys are not checked one by one */
 	long job;		/* index into cfg->jobs, or -1 */
-	int *key_line;		/* per config_keys[] index: line where set, 0 = not yet */
-	long last_key;		/* config_keys[] index of the section's previous key, or -1 */
+	const struct jobkind_ops *ops; /* the job's kind, or NULL */
+	int *key_line;		/* per key of the section: line where set, 0 = not yet;
+				 * a job's is the job's key_line */
+	long last_key;		/* index of the section's previous key, or -1 */
 };
 
 struct loader {
@@ -51,17 +59,6 @@ struct loader {
 	bool seen_global;	/* a [lifeboat] section was seen */
 	int global_line;
 };
-
-static const char *const kind_names[JOB_KIND_COUNT] = {
-	[JOB_DB] = "db",
-	[JOB_FILES] = "files",
-	[JOB_LOGS] = "logs",
-};
-
-const char *job_kind_name(enum job_kind kind)
-{
-	return kind < JOB_KIND_COUNT ? kind_names[kind] : "?";
-}
 
 static void add_error(struct loader *ld, int line, const char *section, const char *key,
 		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -101,14 +98,38 @@ bool config_job_name_valid(const char *name)
 	return true;
 }
 
-static bool key_applies(const struct config_key *k, const struct section *sec,
-			const struct config *cfg)
+/* The keys of a section: config_keys[] (index 0 ..), then its kind's (index
+ * config_nkeys ..). */
+static size_t section_nkeys(const struct section *sec)
 {
+	return config_nkeys + (sec->ops ? sec->ops->nkeys : 0);
+}
+
+static const struct config_key *key_at(const struct section *sec, size_t idx)
+{
+	return idx < config_nkeys ? &config_keys[idx] : &sec->ops->keys[idx - config_nkeys];
+}
+
+static bool kind_takes(const struct jobkind_ops *ops, const char *name)
+{
+	for (const char *const *t = ops->tuning; t && *t; t++)
+		if (strcmp(*t, name) == 0)
+			return true;
+	return false;
+}
+
+/* Key IDX of the section's key space is valid in SEC. */
+static bool key_applies(size_t idx, const struct section *sec)
+{
+	const struct config_key *k = key_at(sec, idx);
+
+	if (idx >= config_nkeys)
+		return true;	/* the kind's own */
 	if (sec->global)
 		return k->place == KP_GLOBAL || k->place == KP_TUNING;
-	if (k->place == KP_GLOBAL)
+	if (k->place == KP_GLOBAL || !sec->ops)
 		return false;
-	return (k->kinds & (1u << cfg->jobs[sec->job].kind)) != 0;
+	return !k->opt_in || kind_takes(sec->ops, k->name);
 }
 
 /* Where key K's value lives for section SEC. */
@@ -132,11 +153,11 @@ static void apply_defaults(struct loader *ld, struct section *sec)
 {
 	char err[256];
 
-	for (size_t i = 0; i < config_nkeys; i++) {
-		const struct config_key *k = &config_keys[i];
+	for (size_t i = 0; i < section_nkeys(sec); i++) {
+		const struct config_key *k = key_at(sec, i);
 
 		/* Jobs inherit tuning from [lifeboat] in finish(), not from the table. */
-		if (!k->def || !key_applies(k, sec, ld->cfg) || (k->place == KP_TUNING && !sec->global))
+		if (!k->def || !key_applies(i, sec) || (k->place == KP_TUNING && !sec->global))
 			continue;
 		if (config_key_parse(k, k->def, key_field(k, sec, ld->cfg), err, sizeof(err)) < 0)
 			add_error(ld, 0, NULL, k->name, "internal error: bad default '%s': %s", k->def, err);
@@ -166,7 +187,9 @@ static struct section *new_section(struct loader *ld, const char *name)
 
 static struct job *new_job(struct loader *ld, struct section *sec, enum job_kind kind, const char *name)
 {
+	const struct jobkind_ops *ops = jobkind_table[kind];
 	struct job *v, *job;
+	int *lines;
 
 	v = realloc(ld->cfg->jobs, (ld->cfg->njobs + 1) * sizeof(*v));
 	if (!v)
@@ -179,6 +202,16 @@ static struct job *new_job(struct loader *ld, struct section *sec, enum job_kind
 		return NULL;
 	job->kind = kind;
 	job->line = ld->line;
+	/* The section's key lines, grown to the kind's keys, become the job's. */
+	lines = realloc(sec->key_line, (config_nkeys + ops->nkeys) * sizeof(int));
+	if (!lines) {
+		free(job->name);
+		return NULL;
+	}
+	memset(lines, 0, (config_nkeys + ops->nkeys) * sizeof(int));
+	sec->key_line = lines;
+	sec->ops = ops;
+	job->key_line = lines;
 	sec->job = (long)ld->cfg->njobs++;
 	apply_defaults(ld, sec);
 	return job;
@@ -188,10 +221,10 @@ static struct job *new_job(struct loader *ld, struct section *sec, enum job_kind
 static void open_section(struct loader *ld, const char *name)
 {
 	struct section *sec;
+	const struct jobkind_ops *ops;
 	const char *colon;
 	char kind[32];
 	size_t klen;
-	int k;
 
 	sec = new_section(ld, name);
 	if (!sec) {
@@ -213,22 +246,26 @@ static void open_section(struct loader *ld, const char *name)
 	sec->ignore = true;
 	colon = strchr(name, ':');
 	if (!colon) {
-		add_error(ld, ld->line, name, NULL,
-			  "unknown section (expected [lifeboat], [db:NAME], [files:NAME] or [logs:NAME])");
+		char expected[512];
+		size_t len = 0;
+
+		/* "[lifeboat], [db:NAME], [files:NAME] or [logs:NAME]" */
+		len = (size_t)snprintf(expected, sizeof(expected), "[lifeboat]");
+		for (size_t i = 0; i < JOB_KIND_COUNT && len < sizeof(expected); i++)
+			len += (size_t)snprintf(expected + len, sizeof(expected) - len, "%s[%s:NAME]",
+						i + 1 < JOB_KIND_COUNT ? ", " : " or ", jobkind_table[i]->name);
+		add_error(ld, ld->line, name, NULL, "unknown section (expected %s)", expected);
 		return;
 	}
 	klen = (size_t)(colon - name);
 	snprintf(kind, sizeof(kind), "%.*s", (int)(klen < sizeof(kind) ? klen : sizeof(kind) - 1), name);
-	for (k = 0; k < JOB_KIND_COUNT; k++) {
-		if (strcmp(kind, kind_names[k]) == 0)
-			break;
-	}
-	if (k == JOB_KIND_COUNT) {
+	ops = jobkind_find(kind);
+	if (!ops) {
 		if (strcmp(kind, "watch") == 0 || strcmp(kind, "drill") == 0)
 			add_error(ld, ld->line, name, NULL, "%s jobs are not available in this version", kind);
 		else
 			add_error(ld, ld->line, name, NULL,
-				  "unknown job kind '%s' (expected db, files or logs)", kind);
+				  "unknown job kind '%s' (expected %s)", kind, jobkind_names());
 		return;
 	}
 	if (!config_job_name_valid(colon + 1)) {
@@ -244,7 +281,7 @@ static void open_section(struct loader *ld, const char *name)
 			return;
 		}
 	}
-	if (!new_job(ld, sec, (enum job_kind)k, colon + 1)) {
+	if (!new_job(ld, sec, jobkind_kind(ops), colon + 1)) {
 		add_error(ld, ld->line, name, NULL, "out of memory");
 		return;
 	}
@@ -330,18 +367,23 @@ static char *line_reader(char *str, int num, void *stream)
 	}
 }
 
-static const struct config_key *find_key(const char *name, const struct section *sec,
-					 const struct config *cfg, bool *elsewhere)
+/* The index of key NAME in SEC's key space, or -1; *ELSEWHERE when NAME is a
+ * key of another kind of section. */
+static long find_key(const char *name, const struct section *sec, bool *elsewhere)
 {
 	*elsewhere = false;
-	for (size_t i = 0; i < config_nkeys; i++) {
-		if (strcmp(config_keys[i].name, name) != 0)
+	for (size_t i = 0; i < section_nkeys(sec); i++) {
+		if (strcmp(key_at(sec, i)->name, name) != 0)
 			continue;
-		if (key_applies(&config_keys[i], sec, cfg))
-			return &config_keys[i];
+		if (key_applies(i, sec))
+			return (long)i;
 		*elsewhere = true;
 	}
-	return NULL;
+	for (size_t i = 0; i < JOB_KIND_COUNT; i++)
+		for (size_t j = 0; j < jobkind_table[i]->nkeys; j++)
+			if (strcmp(jobkind_table[i]->keys[j].name, name) == 0)
+				*elsewhere = true;
+	return -1;
 }
 
 static int on_key(void *user, const char *section, const char *name, const char *value)
@@ -351,6 +393,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	struct section *sec;
 	char err[256];
 	bool elsewhere;
+	long found;
 	size_t idx;
 
 	if (ld->nsections == 0) {
@@ -361,8 +404,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 	if (sec->ignore)
 		return 1;
 	(void)section;
-	k = find_key(name, sec, ld->cfg, &elsewhere);
-	if (!k) {
+	found = find_key(name, sec, &elsewhere);
+	if (found < 0) {
 		if (elsewhere && sec->global)
 			add_error(ld, ld->line, sec->name, name, "not valid in [lifeboat] (it belongs in a job section)");
 		else if (elsewhere && sec->job >= 0)
@@ -372,7 +415,8 @@ static int on_key(void *user, const char *section, const char *name, const char 
 			add_error(ld, ld->line, sec->name, name, "unknown key");
 		return 1;
 	}
-	idx = (size_t)(k - config_keys);
+	idx = (size_t)found;
+	k = key_at(sec, idx);
 	if (sec->key_line[idx] && k->type == KT_LIST && sec->last_key == (long)idx) {
 		/* A list too long for one line (inih's limit) continues on the
 		 * very next "key = ..." line; the same key again later is an error. */
@@ -390,8 +434,6 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		add_error(ld, ld->line, sec->name, name, "%s (got '%s')", err, value);
 		return 1;
 	}
-	if (k->place == KP_TUNING && !sec->global)
-		ld->cfg->jobs[sec->job].tuning.set |= 1ull << idx;
 	return 1;
 }
 
@@ -401,58 +443,44 @@ static void inherit_tuning(struct config *cfg, struct job *job)
 	for (size_t i = 0; i < config_nkeys; i++) {
 		const struct config_key *k = &config_keys[i];
 
-		if (k->place != KP_TUNING || (job->tuning.set & (1ull << i)))
+		if (k->place != KP_TUNING || job->key_line[i])
 			continue;
 		memcpy((char *)&job->tuning + k->offset, (char *)&cfg->tuning + k->offset, k->size);
 	}
 }
 
-static int line_of(const struct section *sec, const char *key)
+/* A job section as a kind's check sees it. */
+struct config_check {
+	struct loader *ld;
+	const struct section *sec;
+};
+
+int config_check_line(const struct config_check *c, const char *key)
 {
-	for (size_t i = 0; i < config_nkeys; i++) {
-		if (strcmp(config_keys[i].name, key) == 0 && sec->key_line[i])
-			return sec->key_line[i];
+	for (size_t i = 0; key && i < section_nkeys(c->sec); i++) {
+		if (strcmp(key_at(c->sec, i)->name, key) == 0 && c->sec->key_line[i])
+			return c->sec->key_line[i];
 	}
-	return sec->line;
+	return c->sec->line;
 }
 
-static void check_db_job(struct loader *ld, const struct section *sec, struct job *job)
+void config_check_error(struct config_check *c, int line, const char *key, const char *fmt, ...)
 {
-	struct db_job *db = &job->db;
+	char msg[512];
+	va_list ap;
 
-	if (db->host && db->socket)
-		add_error(ld, line_of(sec, "socket"), sec->name, "socket",
-			  "set either host or socket, not both (host on line %d)", line_of(sec, "host"));
-	if (!db->host && !db->socket) {
-		db->host = strdup("localhost");
-		if (!db->host)
-			add_error(ld, sec->line, sec->name, "host", "out of memory");
-	}
-	if (db->password_file && db->defaults_file)
-		add_error(ld, line_of(sec, "defaults_file"), sec->name, "defaults_file",
-			  "set either password_file or defaults_file, not both (password_file on line %d)",
-			  line_of(sec, "password_file"));
-	if (!db->user && !db->defaults_file)
-		add_error(ld, sec->line, sec->name, "user",
-			  "missing (required unless defaults_file names the account)");
-	for (size_t i = 0; i < db->databases.n; i++) {
-		if (strcmp(db->databases.v[i], "*") == 0 && db->databases.n > 1)
-			add_error(ld, line_of(sec, "databases"), sec->name, "databases",
-				  "'*' (all databases) cannot be combined with names");
-	}
-	for (size_t i = 0; i < db->exclude_tables.n; i++) {
-		if (!strchr(db->exclude_tables.v[i], '.'))
-			add_error(ld, line_of(sec, "exclude_tables"), sec->name, "exclude_tables",
-				  "'%s' is not of the form db.table", db->exclude_tables.v[i]);
-	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	add_error(c->ld, line, c->sec->name, key, "%s", msg);
 }
 
 static void check_required(struct loader *ld, const struct section *sec, const struct job *job)
 {
-	for (size_t i = 0; i < config_nkeys; i++) {
-		const struct config_key *k = &config_keys[i];
+	for (size_t i = 0; i < section_nkeys(sec); i++) {
+		const struct config_key *k = key_at(sec, i);
 
-		if (k->required && (k->kinds & (1u << job->kind)) && !sec->key_line[i])
+		if (k->required && key_applies(i, sec) && !sec->key_line[i])
 			add_error(ld, sec->line, sec->name, k->name, "missing (required for %s jobs)",
 				  job_kind_name(job->kind));
 	}
@@ -477,15 +505,20 @@ static void finish(struct loader *ld)
 		check_required(ld, sec, job);
 		check_retention(ld, sec, job);
 		inherit_tuning(ld->cfg, job);
-		if (job->kind == JOB_DB)
-			check_db_job(ld, sec, job);
+		if (sec->ops->check) {
+			struct config_check c = { ld, sec };
+
+			sec->ops->check(&c, job);
+		}
 	}
 }
 
 static void loader_free(struct loader *ld)
 {
+	/* A job's key lines are the job's, freed with the config. */
 	for (size_t i = 0; i < ld->nsections; i++)
-		free(ld->sections[i].key_line);
+		if (ld->sections[i].job < 0)
+			free(ld->sections[i].key_line);
 	free(ld->sections);
 }
 
@@ -564,8 +597,15 @@ void config_free(struct config *cfg)
 				config_key_release(k, (char *)&cfg->jobs[j] + k->offset);
 		}
 	}
-	for (size_t j = 0; j < cfg->njobs; j++)
+	/* A job's own settings are the members of its kind only. */
+	for (size_t j = 0; j < cfg->njobs; j++) {
+		const struct jobkind_ops *ops = jobkind_of(&cfg->jobs[j]);
+
+		for (size_t i = 0; ops && i < ops->nkeys; i++)
+			config_key_release(&ops->keys[i], (char *)&cfg->jobs[j] + ops->keys[i].offset);
+		free(cfg->jobs[j].key_line);
 		free(cfg->jobs[j].name);
+	}
 	free(cfg->jobs);
 	free(cfg->path);
 	free(cfg);
@@ -655,12 +695,13 @@ void config_print(const struct config *cfg, FILE *out)
 	}
 	for (size_t j = 0; j < cfg->njobs; j++) {
 		const struct job *job = &cfg->jobs[j];
+		struct section sec = { .job = (long)j, .ops = jobkind_of(job) };
 
 		fprintf(out, "\n[%s:%s]\n", job_kind_name(job->kind), job->name);
-		for (size_t i = 0; i < config_nkeys; i++) {
-			const struct config_key *k = &config_keys[i];
+		for (size_t i = 0; i < section_nkeys(&sec); i++) {
+			const struct config_key *k = key_at(&sec, i);
 
-			if (k->place == KP_GLOBAL || !(k->kinds & (1u << job->kind)))
+			if (!key_applies(i, &sec))
 				continue;
 			if (k->place == KP_TUNING)
 				print_key(k, (const char *)&job->tuning + k->offset, out);
@@ -674,6 +715,6 @@ bool config_job_sets(const struct job *job, const char *key)
 {
 	for (size_t i = 0; i < config_nkeys; i++)
 		if (config_keys[i].place == KP_TUNING && strcmp(config_keys[i].name, key) == 0)
-			return (job->tuning.set >> i) & 1;
+			return job->key_line && job->key_line[i];
 	return false;
 }

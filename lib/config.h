@@ -4,9 +4,12 @@
  * The file is read with inih through ini_parse_stream(), whose reader counts
  * lines (Debian's libinih is built without line numbers in the handler) and
  * notices section headers itself, so that even an empty or repeated section
- * is seen.  Every key is described once, in the key table of config_keys.c:
- * its sections, its type and where it lands in the struct.  The loader, the
- * validator and the printer of the effective config all walk that table.
+ * is seen.  Every key is described once, in a key table: the keys of
+ * [lifeboat], the tuning keys and the keys of every job in config_keys.c, a
+ * kind's own keys with the kind (jobkind_db.c, ...), reached through the kind
+ * table (jobkind.h).  The loader, the validator and the printer of the
+ * effective config all walk those tables; the loader has no limit on how
+ * many keys there are.
  *
  * Errors have the form "FILE:LINE: [section] key: what is wrong" and the
  * loader collects all of them before failing, so one edit fixes them all.
@@ -26,6 +29,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "jobkind_db.h"
+#include "jobkind_files.h"
+#include "jobkind_logs.h"
 #include "schedule.h"
 #include "units.h"
 
@@ -34,6 +40,8 @@
 #define JOB_NAME_MAX 64
 #define CONFIG_TEXT_MAX (16 * 1024 * 1024)	/* a config file larger than this is refused */
 
+/* The kinds, in the order of jobkind_table[] (jobkinds.c), which says
+ * everything else about them. */
 enum job_kind {
 	JOB_DB,
 	JOB_FILES,
@@ -45,12 +53,6 @@ enum ionice_class {
 	IONICE_IDLE,		/* the idle I/O class: only when the disk is otherwise idle */
 	IONICE_BEST_EFFORT,	/* best-effort class at `level` */
 	IONICE_NONE,		/* leave the I/O priority alone */
-};
-
-enum db_lock {
-	DB_LOCK_AUTO,		/* FLUSH TABLES WITH READ LOCK only if a chosen db has MyISAM/Aria tables */
-	DB_LOCK_NONE,		/* never lock: non-transactional tables may be inconsistent */
-	DB_LOCK_ALL,		/* always take the global read lock while the snapshot starts */
 };
 
 struct ionice {
@@ -70,7 +72,6 @@ struct job_tuning {
 	long compress_level;		/* zstd level 1..19 */
 	long compress_threads;		/* zstd worker threads; 0 = compress in the job's thread */
 	bool exclusive;			/* files/logs never run during a db dump of the same host */
-	uint64_t set;			/* bit i: config key i was set in this section */
 };
 
 /* Retention (restic's meaning); 0 = that rule is off. */
@@ -89,34 +90,6 @@ struct job_schedule {
 	struct schedule when;		/* parsed */
 };
 
-struct db_job {
-	char *host;			/* NULL when `socket` is used */
-	long port;			/* 0 = the client library's default (3306) */
-	char *socket;			/* Unix socket path, or NULL */
-	char *user;			/* account name; NULL = from defaults_file */
-	char *password_file;		/* file holding the password, or NULL */
-	char *defaults_file;		/* a my.cnf-style file with a [client] group, or NULL */
-	struct strlist databases;	/* names, or the single item "*" (all but system schemas) */
-	struct strlist exclude_tables;	/* "db.table" globs */
-	enum db_lock lock;
-	uint64_t chunk_rows;		/* rows per primary-key range read */
-	int64_t max_dump_time;		/* seconds after which throttling stops pausing the dump */
-	char *restore_host;		/* server `restore --database` writes to; NULL = same */
-};
-
-struct files_job {
-	char *path;			/* absolute root of the tree */
-	struct strlist exclude;		/* globs relative to path */
-	bool one_file_system;		/* stay on path's filesystem */
-	int64_t full_every;		/* seconds between full snapshots */
-	long max_chain;			/* longest chain of incrementals on one full */
-};
-
-struct logs_job {
-	struct strlist paths;		/* absolute globs */
-	int64_t verify_every;		/* seconds between full re-hashes of archived prefixes */
-};
-
 struct job {
 	char *name;			/* [a-z0-9][a-z0-9_-]*, unique across kinds */
 	enum job_kind kind;
@@ -127,9 +100,13 @@ struct job {
 	char *on_success;		/* this job's hooks; NULL = the global ones */
 	char *on_failure;
 	struct job_tuning tuning;	/* effective values (global, then this section) */
-	struct db_job db;		/* kind == JOB_DB */
-	struct files_job files;		/* kind == JOB_FILES */
-	struct logs_job logs;		/* kind == JOB_LOGS */
+	int *key_line;			/* per key of this job (config_keys.h): line set on, 0 = not */
+	/* The kind's own settings: the member named after the kind. */
+	union {
+		struct db_job db;
+		struct files_job files;
+		struct logs_job logs;
+	};
 };
 
 struct min_free {

@@ -1,7 +1,9 @@
 /*
- * config_keys — the table of every config key, and how each type of value is
- * parsed, printed and freed.  Adding a key is one line here (and a field in
- * config.h); the loader, the defaults and check-config follow from it.
+ * config_keys — the table of the keys of [lifeboat], of tuning and of every
+ * job, and how each type of value is parsed, printed and freed.  Adding such
+ * a key is one line here (and a field in config.h); a key of one kind of job
+ * goes in that kind's table (jobkind_db.c, ...).  The loader, the defaults
+ * and check-config follow from the tables.
  */
 #include "config_keys.h"
 
@@ -10,119 +12,75 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define G(field)  KP_GLOBAL, 0, offsetof(struct config, field), sizeof(((struct config *)0)->field)
-#define T(kinds, field) KP_TUNING, kinds, offsetof(struct job_tuning, field), \
-		sizeof(((struct job_tuning *)0)->field)
-#define J(kinds, field) KP_JOB, kinds, offsetof(struct job, field), sizeof(((struct job *)0)->field)
+#define G(field) CONFIG_GLOBAL(field)
+#define T(field) CONFIG_TUNING(field)
+#define J(field) CONFIG_JOB(field)
 
 const struct config_key config_keys[] = {
 	/* [lifeboat] only */
 	{ "store", KT_PATH, G(store), 0, 0, "/var/backups/lifeboat", false,
-	  "root of the backup store" },
+	  "root of the backup store", NULL },
 	{ "state_dir", KT_PATH, G(state_dir), 0, 0, "/var/lib/lifeboat", false,
-	  "daemon state: last runs, locks, alerts" },
+	  "daemon state: last runs, locks, alerts", NULL },
 	{ "socket", KT_PATH, G(socket), 0, 0, "/run/lifeboat/lifeboatd.sock", false,
-	  "control socket of lifeboatd" },
+	  "control socket of lifeboatd", NULL },
 	{ "socket_group", KT_STRING, G(socket_group), 0, 0, "lifeboat", false,
-	  "group whose members may use the control socket" },
+	  "group whose members may use the control socket", NULL },
 	{ "min_free", KT_MINFREE, G(min_free), 0, 0, "5%", false,
-	  "refuse to start a backup that would leave less free space (size or %)" },
+	  "refuse to start a backup that would leave less free space (size or %)", NULL },
 	{ "parallel_jobs", KT_INT, G(parallel_jobs), 1, 64, "1", false,
-	  "job processes that may run at once" },
+	  "job processes that may run at once", NULL },
 	{ "stop_timeout", KT_DURATION, G(stop_timeout), 0, 0, "60s", false,
-	  "how long SIGTERM waits for running jobs" },
+	  "how long SIGTERM waits for running jobs", NULL },
 	{ "on_success", KT_STRING, G(on_success), 0, 0, NULL, false,
-	  "shell command run after a good run (LIFEBOAT_JOB, _ID, _RESULT, _MESSAGE set)" },
+	  "shell command run after a good run (LIFEBOAT_JOB, _ID, _RESULT, _MESSAGE set)", NULL },
 	{ "on_failure", KT_STRING, G(on_failure), 0, 0, NULL, false,
-	  "shell command run after a failed or partial run" },
+	  "shell command run after a failed or partial run", NULL },
 	{ "hook_timeout", KT_DURATION, G(hook_timeout), 0, 0, "60s", false,
-	  "a hook still running after this long is killed" },
+	  "a hook still running after this long is killed", NULL },
 
-	/* tuning: [lifeboat] for every job, overridable in a job */
-	{ "max_load", KT_DECIMAL, T(KK_ALL, max_load), 0, 0, "0.8", false,
-	  "1-minute load average per CPU above which jobs wait and pause; 0 = off" },
-	{ "max_wait", KT_DURATION, T(KK_ALL, max_wait), 0, 0, "2h", false,
-	  "longest wait at the gate before a job starts anyway" },
-	{ "io_limit", KT_SIZE, T(KK_ALL, io_limit), 0, 0, "40M", false,
-	  "bytes per second a job may read and write; 0 = unlimited" },
-	{ "nice", KT_INT, T(KK_ALL, nice), -20, 19, "10", false,
-	  "CPU niceness of job processes" },
-	{ "ionice", KT_IONICE, T(KK_ALL, ionice), 0, 0, "idle", false,
-	  "I/O class of job processes: idle, best-effort[:0-7] or none" },
-	{ "max_threads_running", KT_INT, T(KK_DB, max_threads_running), 0, 100000, "16", false,
-	  "db: server Threads_running above which a dump waits and pauses; 0 = off" },
-	{ "max_io_pressure", KT_PERCENT, T(KK_ALL, max_io_pressure), 0, 0, "0%", false,
-	  "I/O pressure (PSI some avg10) above which jobs wait and pause; 0% = off" },
-	{ "compress_level", KT_INT, T(KK_ALL, compress_level), 1, 19, "3", false,
-	  "zstd compression level" },
-	{ "compress_threads", KT_INT, T(KK_ALL, compress_threads), 0, 64, "1", false,
-	  "zstd worker threads (1 overlaps compression with reading); 0 = none" },
-	{ "exclusive", KT_BOOL, T(KK_FILES | KK_LOGS, exclusive), 0, 0, "yes", false,
-	  "never run while a db dump of this host runs" },
+	/* tuning: [lifeboat] for every job, overridable in a job; an opt-in key
+	 * only for the kinds that list it (jobkind_ops.tuning) */
+	{ "max_load", KT_DECIMAL, T(max_load), 0, 0, "0.8", false,
+	  "1-minute load average per CPU above which jobs wait and pause; 0 = off", NULL },
+	{ "max_wait", KT_DURATION, T(max_wait), 0, 0, "2h", false,
+	  "longest wait at the gate before a job starts anyway", NULL },
+	{ "io_limit", KT_SIZE, T(io_limit), 0, 0, "40M", false,
+	  "bytes per second a job may read and write; 0 = unlimited", NULL },
+	{ "nice", KT_INT, T(nice), -20, 19, "10", false,
+	  "CPU niceness of job processes", NULL },
+	{ "ionice", KT_IONICE, T(ionice), 0, 0, "idle", false,
+	  "I/O class of job processes: idle, best-effort[:0-7] or none", NULL },
+	{ "max_threads_running", KT_INT, CONFIG_TUNING_OPT_IN(max_threads_running), 0, 100000, "16", false,
+	  "db: server Threads_running above which a dump waits and pauses; 0 = off", NULL },
+	{ "max_io_pressure", KT_PERCENT, T(max_io_pressure), 0, 0, "0%", false,
+	  "I/O pressure (PSI some avg10) above which jobs wait and pause; 0% = off", NULL },
+	{ "compress_level", KT_INT, T(compress_level), 1, 19, "3", false,
+	  "zstd compression level", NULL },
+	{ "compress_threads", KT_INT, T(compress_threads), 0, 64, "1", false,
+	  "zstd worker threads (1 overlaps compression with reading); 0 = none", NULL },
+	{ "exclusive", KT_BOOL, CONFIG_TUNING_OPT_IN(exclusive), 0, 0, "yes", false,
+	  "never run while a db dump of this host runs", NULL },
 
 	/* every job */
-	{ "schedule", KT_SCHEDULE, J(KK_ALL, schedule), 0, 0, NULL, true,
-	  "cron expression, @hourly/@daily/@weekly/@monthly, or every DURATION" },
-	{ "jitter", KT_DURATION, J(KK_ALL, jitter), 0, 0, "0", false,
-	  "random delay added to each scheduled start" },
-	{ "on_success", KT_STRING, J(KK_ALL, on_success), 0, 0, NULL, false,
-	  "this job's hook after a good run (instead of the global one)" },
-	{ "on_failure", KT_STRING, J(KK_ALL, on_failure), 0, 0, NULL, false,
-	  "this job's hook after a failed or partial run (instead of the global one)" },
-	{ "keep_last", KT_INT, J(KK_ALL, keep.keep_last), 0, 1000000, "3", false, NULL },
-	{ "keep_hourly", KT_INT, J(KK_ALL, keep.keep_hourly), 0, 1000000, "0", false, NULL },
-	{ "keep_daily", KT_INT, J(KK_ALL, keep.keep_daily), 0, 1000000, "7", false, NULL },
-	{ "keep_weekly", KT_INT, J(KK_ALL, keep.keep_weekly), 0, 1000000, "4", false, NULL },
-	{ "keep_monthly", KT_INT, J(KK_ALL, keep.keep_monthly), 0, 1000000, "12", false, NULL },
-	{ "keep_yearly", KT_INT, J(KK_ALL, keep.keep_yearly), 0, 1000000, "0", false, NULL },
-	{ "keep_within", KT_DURATION, J(KK_ALL, keep.keep_within), 0, 0, "0", false, NULL },
-
-	/* db */
-	{ "host", KT_STRING, J(KK_DB, db.host), 0, 0, NULL, false,
-	  "server host name or address (or use socket)" },
-	{ "port", KT_INT, J(KK_DB, db.port), 1, 65535, "3306", false, NULL },
-	{ "socket", KT_PATH, J(KK_DB, db.socket), 0, 0, NULL, false,
-	  "server Unix socket (instead of host)" },
-	{ "user", KT_STRING, J(KK_DB, db.user), 0, 0, NULL, false, NULL },
-	{ "password_file", KT_PATH, J(KK_DB, db.password_file), 0, 0, NULL, false,
-	  "file holding the password, mode 0600" },
-	{ "defaults_file", KT_PATH, J(KK_DB, db.defaults_file), 0, 0, NULL, false,
-	  "my.cnf-style file with a [client] group (instead of user/password_file)" },
-	{ "databases", KT_LIST, J(KK_DB, db.databases), 0, 0, "*", false,
-	  "databases to dump; * = all but the system schemas" },
-	{ "exclude_tables", KT_LIST, J(KK_DB, db.exclude_tables), 0, 0, NULL, false,
-	  "db.table globs not to dump" },
-	{ "lock", KT_DBLOCK, J(KK_DB, db.lock), 0, 0, "auto", false,
-	  "global read lock: auto (only for MyISAM/Aria tables), none or all" },
-	{ "chunk_rows", KT_COUNT, J(KK_DB, db.chunk_rows), 100, 100000000, "10000", false,
-	  "rows read per primary-key range" },
-	{ "max_dump_time", KT_DURATION, J(KK_DB, db.max_dump_time), 0, 0, "1h", false,
-	  "after this long a dump stops pausing for load" },
-	{ "restore_host", KT_STRING, J(KK_DB, db.restore_host), 0, 0, NULL, false,
-	  "server that restore --database writes to (default: the same)" },
-
-	/* files */
-	{ "path", KT_PATH, J(KK_FILES, files.path), 0, 0, NULL, true,
-	  "root of the tree to snapshot" },
-	{ "exclude", KT_LIST, J(KK_FILES, files.exclude), 0, 0, NULL, false,
-	  "globs, relative to path, not to back up" },
-	{ "one_file_system", KT_BOOL, J(KK_FILES, files.one_file_system), 0, 0, "yes", false, NULL },
-	{ "full_every", KT_DURATION, J(KK_FILES, files.full_every), 0, 0, "7d", false,
-	  "time between full snapshots" },
-	{ "max_chain", KT_INT, J(KK_FILES, files.max_chain), 0, 254, "14", false,
-	  "most incrementals on one full" },
-
-	/* logs */
-	{ "paths", KT_LIST, J(KK_LOGS, logs.paths), 0, 0, NULL, true,
-	  "log files (absolute globs)" },
-	{ "verify_every", KT_DURATION, J(KK_LOGS, logs.verify_every), 0, 0, "24h", false,
-	  "time between full re-hashes of the archived prefix of each log" },
+	{ "schedule", KT_SCHEDULE, J(schedule), 0, 0, NULL, true,
+	  "cron expression, @hourly/@daily/@weekly/@monthly, or every DURATION", NULL },
+	{ "jitter", KT_DURATION, J(jitter), 0, 0, "0", false,
+	  "random delay added to each scheduled start", NULL },
+	{ "on_success", KT_STRING, J(on_success), 0, 0, NULL, false,
+	  "this job's hook after a good run (instead of the global one)", NULL },
+	{ "on_failure", KT_STRING, J(on_failure), 0, 0, NULL, false,
+	  "this job's hook after a failed or partial run (instead of the global one)", NULL },
+	{ "keep_last", KT_INT, J(keep.keep_last), 0, 1000000, "3", false, NULL, NULL },
+	{ "keep_hourly", KT_INT, J(keep.keep_hourly), 0, 1000000, "0", false, NULL, NULL },
+	{ "keep_daily", KT_INT, J(keep.keep_daily), 0, 1000000, "7", false, NULL, NULL },
+	{ "keep_weekly", KT_INT, J(keep.keep_weekly), 0, 1000000, "4", false, NULL, NULL },
+	{ "keep_monthly", KT_INT, J(keep.keep_monthly), 0, 1000000, "12", false, NULL, NULL },
+	{ "keep_yearly", KT_INT, J(keep.keep_yearly), 0, 1000000, "0", false, NULL, NULL },
+	{ "keep_within", KT_DURATION, J(keep.keep_within), 0, 0, "0", false, NULL, NULL },
 };
 
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
-
-/* struct job_tuning.set has one bit per key. */
-_Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= 64, "too many config keys for job_tuning.set");
 
 static int bad(char *err, size_t errlen, const char *why)
 {
@@ -178,17 +136,22 @@ static int parse_ionice(const char *v, struct ionice *io, char *err, size_t errl
 	return bad(err, errlen, "expected idle, best-effort[:0-7] or none");
 }
 
-static int parse_dblock(const char *v, enum db_lock *lock, char *err, size_t errlen)
+static int parse_enum(const struct config_key *k, const char *v, int *field, char *err, size_t errlen)
 {
-	if (strcmp(v, "auto") == 0)
-		*lock = DB_LOCK_AUTO;
-	else if (strcmp(v, "none") == 0)
-		*lock = DB_LOCK_NONE;
-	else if (strcmp(v, "all") == 0)
-		*lock = DB_LOCK_ALL;
-	else
-		return bad(err, errlen, "expected auto, none or all");
-	return 0;
+	size_t n = 0, len = 0;
+
+	for (; k->names[n]; n++) {
+		if (strcmp(v, k->names[n]) == 0) {
+			*field = (int)n;
+			return 0;
+		}
+	}
+	/* "expected a, b or c" */
+	len = (size_t)snprintf(err, errlen, "expected ");
+	for (size_t i = 0; i < n && len < errlen; i++)
+		len += (size_t)snprintf(err + len, errlen - len, "%s%s", k->names[i],
+					i + 2 < n ? ", " : i + 2 == n ? " or " : "");
+	return -EINVAL;
 }
 
 static int parse_minfree(const char *v, struct min_free *mf, char *err, size_t errlen)
@@ -276,8 +239,8 @@ int config_key_parse(const struct config_key *k, const char *v, void *field,
 		return parse_schedule(v, field, err, errlen);
 	case KT_IONICE:
 		return parse_ionice(v, field, err, errlen);
-	case KT_DBLOCK:
-		return parse_dblock(v, field, err, errlen);
+	case KT_ENUM:
+		return parse_enum(k, v, field, err, errlen);
 	case KT_MINFREE:
 		return parse_minfree(v, field, err, errlen);
 	}
@@ -309,7 +272,6 @@ static void print_decimal(double d, FILE *out)
 
 bool config_key_print(const struct config_key *k, const void *field, FILE *out)
 {
-	static const char *const locks[] = { "auto", "none", "all" };
 	char buf[64];
 
 	switch (k->type) {
@@ -374,8 +336,8 @@ bool config_key_print(const struct config_key *k, const void *field, FILE *out)
 			fprintf(out, "best-effort:%ld", io->level);
 		return true;
 	}
-	case KT_DBLOCK:
-		fputs(locks[*(const enum db_lock *)field], out);
+	case KT_ENUM:
+		fputs(k->names[*(const int *)field], out);
 		return true;
 	case KT_MINFREE: {
 		const struct min_free *mf = field;

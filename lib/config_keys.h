@@ -1,10 +1,16 @@
 /*
- * config_keys — private to config.c: the table that describes every key once.
+ * config_keys — for config.c and the job kinds: how a key is described.
  *
  * A key has a type (how its text is parsed and printed), a place (which struct
- * its value lands in) and the sections it is valid in.  Defaults are text and
- * go through the same parser as the file, so a default can never be a value
- * the file could not hold.
+ * its value lands in) and so the sections it is valid in.  Defaults are text
+ * and go through the same parser as the file, so a default can never be a
+ * value the file could not hold.
+ *
+ * config_keys[] holds the keys of [lifeboat], the tuning keys and the keys
+ * every job has.  A kind's own keys are in its own table (jobkind_ops.keys,
+ * KP_JOB only), and a kind's checks across its keys (jobkind_ops.check) report
+ * through config_check_error().  A job's keys are numbered: config_keys[]
+ * first, then its kind's table; struct job's key_line is indexed that way.
  */
 #ifndef LIFEBOAT_CONFIG_KEYS_H
 #define LIFEBOAT_CONFIG_KEYS_H
@@ -28,7 +34,7 @@ enum key_type {
 	KT_LIST,		/* struct strlist */
 	KT_SCHEDULE,		/* struct job_schedule */
 	KT_IONICE,		/* struct ionice */
-	KT_DBLOCK,		/* enum db_lock */
+	KT_ENUM,		/* an enum: the index of the value in `names` */
 	KT_MINFREE,		/* struct min_free */
 };
 
@@ -38,27 +44,40 @@ enum key_place {
 	KP_JOB,			/* offset into struct job; jobs only */
 };
 
-/* Bits of `kinds`: which job kinds accept the key. */
-#define KK_DB    (1u << JOB_DB)
-#define KK_FILES (1u << JOB_FILES)
-#define KK_LOGS  (1u << JOB_LOGS)
-#define KK_ALL   (KK_DB | KK_FILES | KK_LOGS)
-
 struct config_key {
 	const char *name;
 	enum key_type type;
 	enum key_place place;
-	unsigned kinds;		/* KK_* for KP_TUNING and KP_JOB keys */
+	bool opt_in;		/* KP_TUNING: only for the kinds whose ops list it */
 	size_t offset;		/* of the field in its struct */
 	size_t size;		/* of the field, for copying inherited values */
 	long min, max;		/* KT_INT and KT_COUNT range */
 	const char *def;	/* default as text, or NULL for "unset" */
-	bool required;		/* a job of these kinds must set it */
+	bool required;		/* a job that has the key must set it */
 	const char *help;	/* one line, printed as a comment by check-config */
+	const char *const *names; /* KT_ENUM: the values, NULL-terminated */
 };
+
+/* The fields of a config_key from PLACE to SIZE, for the tables. */
+#define CONFIG_GLOBAL(field) KP_GLOBAL, false, offsetof(struct config, field), \
+		sizeof(((struct config *)0)->field)
+#define CONFIG_TUNING(field) KP_TUNING, false, offsetof(struct job_tuning, field), \
+		sizeof(((struct job_tuning *)0)->field)
+#define CONFIG_TUNING_OPT_IN(field) KP_TUNING, true, offsetof(struct job_tuning, field), \
+		sizeof(((struct job_tuning *)0)->field)
+#define CONFIG_JOB(field) KP_JOB, false, offsetof(struct job, field), sizeof(((struct job *)0)->field)
 
 extern const struct config_key config_keys[];
 extern const size_t config_nkeys;
+
+/* A job section being checked as a whole, for a kind's jobkind_ops.check. */
+struct config_check;
+
+/* The line KEY was set on in the section, or the section header's line. */
+int config_check_line(const struct config_check *c, const char *key);
+/* Adds "FILE:LINE: [section] KEY: message" to the config's errors. */
+void config_check_error(struct config_check *c, int line, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Parses VALUE into FIELD.  Returns 0 or -EINVAL with a reason in ERR. */
 int config_key_parse(const struct config_key *k, const char *value, void *field,

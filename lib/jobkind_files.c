@@ -10,19 +10,28 @@
  * is not whole (a member or an artifact missing, a size that differs from
  * its record, the parent's index not matching its hash).  The reason goes
  * into the record.
+ *
+ * The kind's ops (jobkind_files_ops) are at the end: its config keys, the
+ * estimate, the restore into a new or empty directory (snaprestore.h) and
+ * the content check of verify (verify.h).
  */
 #include "jobkind.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "compress.h"
 #include "fileindex.h"
 #include "filechain.h"
 #include "log.h"
 #include "record.h"
+#include "snaprestore.h"
 #include "snapshot.h"
+#include "units.h"
+#include "verify.h"
 
 struct files_run {
 	struct jobkind *k;
@@ -250,7 +259,7 @@ static json_t *facts_of(const struct snapshot_stats *s, const struct parent_pick
 	return j;
 }
 
-int jobkind_files_run(struct jobkind *k, json_t *record)
+static int files_run(struct jobkind *k, json_t *record)
 {
 	struct files_run f = { .k = k };
 	struct parent_pick p;
@@ -324,7 +333,7 @@ int jobkind_files_run(struct jobkind *k, json_t *record)
 /* The store space this run will need: the chain's full, compressed, when a
  * full is likely (a rough upper bound for an incremental too); 0 for a first
  * run, when nothing is known. */
-int jobkind_files_estimate(const struct job *job, struct store *st, uint64_t *bytes)
+static int files_estimate(const struct job *job, struct store *st, uint64_t *bytes)
 {
 	struct store_entry full, last;
 	const char *full_id;
@@ -340,3 +349,108 @@ int jobkind_files_estimate(const struct job *job, struct store *st, uint64_t *by
 	store_entry_free(&last);
 	return 0;
 }
+
+/* ---- the kind's ops ---------------------------------------------------------- */
+
+/* Files are written with their content after the host's db dumps (exclusive). */
+static enum jobkind_dump_lock files_dump_lock(const struct job *job)
+{
+	return job->tuning.exclusive ? JOBKIND_DUMP_LOCK_EXCLUSIVE : JOBKIND_DUMP_LOCK_NONE;
+}
+
+/* The partial restore's list: what was not restored exactly, by kind. */
+static void print_skipped(const struct snaprestore_stats *stats, uint64_t skipped, FILE *out)
+{
+	static const char *const kind_name[SR_SKIP_KINDS] = {
+		"device nodes or FIFOs not created", "owners not set", "setuid/setgid bits not set",
+		"extended attributes not set",
+	};
+	static const char *const key[SR_SKIP_KINDS] = { "node", "owner", "mode", "xattr" };
+
+	fprintf(out, "partial: %" PRIu64 " thing(s) not restored exactly%s:\n", skipped,
+		geteuid() ? " (not root)" : "");
+	for (int k = 0; k < SR_SKIP_KINDS; k++) {
+		size_t listed = 0, i;
+		const json_t *it;
+
+		if (!stats->skipped[k])
+			continue;
+		fprintf(out, "  %s: %" PRIu64 "\n", kind_name[k], stats->skipped[k]);
+		json_array_foreach(stats->skipped_list, i, it) {
+			if (strcmp(json_string_value(json_object_get(it, "kind")), key[k]) != 0)
+				continue;
+			fprintf(out, "    %s: %s\n", json_string_value(json_object_get(it, "path")),
+				json_string_value(json_object_get(it, "what")));
+			listed++;
+		}
+		if (listed < stats->skipped[k])
+			fprintf(out, "    ... and %" PRIu64 " more\n", stats->skipped[k] - listed);
+	}
+}
+
+/* Restore into a new or empty directory, the whole tree or one path of it.
+ * JOBKIND_RESTORE_PARTIAL when an unprivileged user could not create some
+ * entries or set some owners, modes or xattrs (listed on OUT). */
+static int files_restore(const struct config *cfg, const struct job *job, struct store *st,
+			 const struct store_entry *e, const struct jobkind_target *to, FILE *out)
+{
+	struct snaprestore_opts o = {
+		.st = st, .job = job->name, .id = e->id, .to = to->dir, .subpath = to->subpath,
+		.owners = geteuid() == 0,
+	};
+	struct snaprestore_stats stats;
+	struct timespec t0, t1;
+	char size[32];
+	uint64_t skipped = 0;
+
+	(void)cfg;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (snaprestore_run(&o, &stats) < 0) {
+		snaprestore_stats_free(&stats);
+		return -EIO;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	for (int k = 0; k < SR_SKIP_KINDS; k++)
+		skipped += stats.skipped[k];
+	units_format_size_human(stats.bytes, size, sizeof(size));
+	fprintf(out, "restored %s %s%s%s into %s: %" PRIu64 " entries, %" PRIu64 " files, %s from %u tar(s) in %.1f s%s\n",
+		job->name, e->id, to->subpath ? " path " : "", to->subpath ? to->subpath : "", to->dir,
+		stats.entries, stats.files, size, stats.chain,
+		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		skipped ? "" : o.owners ? "" : " (not root: every owner is the restoring user's)");
+	if (stats.unreadable)
+		fprintf(out, "%" PRIu64 " path(s) were unreadable when the backup was taken and are not restored\n",
+			stats.unreadable);
+	if (skipped)
+		print_skipped(&stats, skipped, out);
+	snaprestore_stats_free(&stats);
+	return skipped ? JOBKIND_RESTORE_PARTIAL : 0;
+}
+
+static const struct config_key files_keys[] = {
+	{ "path", KT_PATH, CONFIG_JOB(files.path), 0, 0, NULL, true,
+	  "root of the tree to snapshot", NULL },
+	{ "exclude", KT_LIST, CONFIG_JOB(files.exclude), 0, 0, NULL, false,
+	  "globs, relative to path, not to back up", NULL },
+	{ "one_file_system", KT_BOOL, CONFIG_JOB(files.one_file_system), 0, 0, "yes", false, NULL, NULL },
+	{ "full_every", KT_DURATION, CONFIG_JOB(files.full_every), 0, 0, "7d", false,
+	  "time between full snapshots", NULL },
+	{ "max_chain", KT_INT, CONFIG_JOB(files.max_chain), 0, 254, "14", false,
+	  "most incrementals on one full", NULL },
+};
+
+static const char *const files_tuning[] = { "exclusive", NULL };
+
+const struct jobkind_ops jobkind_files_ops = {
+	.name = "files",
+	.keys = files_keys,
+	.nkeys = sizeof(files_keys) / sizeof(files_keys[0]),
+	.tuning = files_tuning,
+	.run = files_run,
+	.estimate = files_estimate,
+	.dump_lock = files_dump_lock,
+	.target = JOBKIND_TO_DIR,
+	.target_subpath = true,
+	.restore = files_restore,
+	.verify = verify_files_content,
+};

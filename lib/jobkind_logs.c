@@ -1,14 +1,17 @@
 /*
- * jobkind_logs — a logs job's run: logship.h does the work into the open
- * transaction; this file connects it to the job's throttle, progress and
- * record.  See jobkind.h.
+ * jobkind_logs — the logs kind (jobkind_logs_ops, see jobkind.h): its config
+ * keys, its run (logship.h does the work into the open transaction; this file
+ * connects it to the job's throttle, progress and record) and its restore of
+ * every log, as archived up to a backup, into a new or empty directory.
  */
 #include "jobkind.h"
 
 #include <errno.h>
+#include <inttypes.h>
 
 #include "log.h"
 #include "logship.h"
+#include "units.h"
 
 static void logs_io(void *ctx, uint64_t n)
 {
@@ -44,7 +47,7 @@ static void logs_partial(void *ctx, const char *msg)
 	jobkind_partial(ctx, "%s", msg);
 }
 
-int jobkind_logs_run(struct jobkind *k, json_t *record)
+static int logs_run(struct jobkind *k, json_t *record)
 {
 	struct logship_opts o = {
 		.job = k->job->name,
@@ -79,3 +82,49 @@ int jobkind_logs_run(struct jobkind *k, json_t *record)
 			 k->job->name, res.alerts, k->job->name);
 	return 0;
 }
+
+/* ---- the kind's ops ---------------------------------------------------------- */
+
+static enum jobkind_dump_lock logs_dump_lock(const struct job *job)
+{
+	return job->tuning.exclusive ? JOBKIND_DUMP_LOCK_EXCLUSIVE : JOBKIND_DUMP_LOCK_NONE;
+}
+
+/* Every log as archived up to the backup, under TO->dir. */
+static int logs_restore(const struct config *cfg, const struct job *job, struct store *st,
+			const struct store_entry *e, const struct jobkind_target *to, FILE *out)
+{
+	uint64_t files, bytes;
+	char size[32];
+	int r;
+
+	(void)cfg;
+	r = logship_restore(st, job->name, e->id, to->dir, &files, &bytes);
+	if (r < 0) {
+		log_error("restore of %s %s into %s failed", job->name, e->id, to->dir);
+		return r;
+	}
+	units_format_size_human(bytes, size, sizeof(size));
+	fprintf(out, "restored %s %s into %s: %" PRIu64 " log(s), %s\n", job->name, e->id, to->dir, files, size);
+	return 0;
+}
+
+static const struct config_key logs_keys[] = {
+	{ "paths", KT_LIST, CONFIG_JOB(logs.paths), 0, 0, NULL, true,
+	  "log files (absolute globs)", NULL },
+	{ "verify_every", KT_DURATION, CONFIG_JOB(logs.verify_every), 0, 0, "24h", false,
+	  "time between full re-hashes of the archived prefix of each log", NULL },
+};
+
+static const char *const logs_tuning[] = { "exclusive", NULL };
+
+const struct jobkind_ops jobkind_logs_ops = {
+	.name = "logs",
+	.keys = logs_keys,
+	.nkeys = sizeof(logs_keys) / sizeof(logs_keys[0]),
+	.tuning = logs_tuning,
+	.run = logs_run,
+	.dump_lock = logs_dump_lock,
+	.target = JOBKIND_TO_DIR,
+	.restore = logs_restore,
+};

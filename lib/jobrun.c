@@ -1,19 +1,18 @@
 /*
- * jobrun — see jobrun.h.  The kinds plug in through jobkind.h, each writing
- * its artifact(s) into an open store transaction and returning the kind's
- * facts for the record; everything around them (lock, transaction, record,
- * state) is shared.
+ * jobrun — see jobrun.h.  The kinds plug in through the kind table
+ * (jobkind.h), each writing its artifact(s) into an open store transaction
+ * and returning the kind's facts for the record; everything around them
+ * (lock, transaction, record, state) is shared, and asks the job's
+ * jobkind_ops for what differs.
  */
 #include "jobrun.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/statvfs.h>
 #include <time.h>
 
-#include "dbconn.h"
 #include "jobkind.h"
 #include "jobstate.h"
 #include "log.h"
@@ -30,89 +29,18 @@ static double since(const struct timespec *t0)
 	return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-bool jobkind_cancelled(const struct jobkind *k)
-{
-	return k->opts && k->opts->cancel && *k->opts->cancel;
-}
-
-double jobkind_elapsed(const struct jobkind *k)
-{
-	return since(&k->t0);
-}
-
-size_t jobkind_paced_block(const struct jobkind *k)
-{
-	return throttle_paced(k->throttle) ? THROTTLE_PACED_BLOCK : 0;
-}
-
-int jobkind_zwriter_open(const struct jobkind *k, int threads, zsink_fn sink, void *ctx,
-			 struct zwriter **out)
-{
-	int level = (int)k->job->tuning.compress_level;
-	size_t block = jobkind_paced_block(k);
-
-	if (block)
-		return zwriter_open_paced(level, block, sink, ctx, out);
-	return zwriter_open(level, threads, sink, ctx, out);
-}
-
-void jobkind_progress(struct jobkind *k, bool force)
-{
-	struct jobrun_progress p;
-
-	if (!k->opts || !k->opts->progress)
-		return;
-	/* At most a few times a second: a display need not be busier. */
-	if (!force && since(&k->last_progress) < 0.25)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &k->last_progress);
-	p.job = k->job->name;
-	p.what = k->what;
-	p.bytes_in = k->bytes_in;
-	p.bytes_out = k->bytes_out;
-	p.estimated = k->estimated;
-	p.files = k->files;
-	p.elapsed = since(&k->t0);
-	k->opts->progress(k->opts->progress_ctx, &p);
-}
-
-void jobkind_partial(struct jobkind *k, const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	log_warn("job %s: %s", k->job->name, msg);
-	k->partial = true;
-	if (!k->warnings)
-		k->warnings = json_array();
-	/* The record keeps the first warnings; the log has them all. */
-	if (k->warnings && json_array_size(k->warnings) < 100)
-		json_array_append_new(k->warnings, json_string(msg));
-}
-
 /* Refuses a run that would leave less than min_free on the store's
  * filesystem: before anything is written, and without deleting anything. */
 static int space_guard(const struct config *cfg, const struct job *job, struct store *st)
 {
+	const struct jobkind_ops *ops = jobkind_of(job);
 	char avail_s[32], need_s[32], keep_s[32], keep_desc[64];
 	uint64_t estimate = 0, avail, total, keep;
 	struct statvfs sv;
-	int r;
+	int r = 0;
 
-	switch (job->kind) {
-	case JOB_DB:
-		r = jobkind_db_estimate(job, st, &estimate);
-		break;
-	case JOB_FILES:
-		r = jobkind_files_estimate(job, st, &estimate);
-		break;
-	default:
-		r = 0;
-		break;
-	}
+	if (ops->estimate)
+		r = ops->estimate(job, st, &estimate);
 	if (r < 0)
 		return r;
 	if (statvfs(cfg->store, &sv) < 0) {
@@ -199,28 +127,12 @@ static json_t *run_summary(const char *result, const char *started, const char *
 	return j;
 }
 
-/* Which side of the host's dump lock JOB takes, if any: 1 shared, 2 exclusive. */
-static int dbdump_lock_mode(const struct job *job)
+/* Which side of the host's dump lock JOB takes, if any. */
+static enum jobkind_dump_lock dump_lock_of(const struct job *job)
 {
-	if (job->kind == JOB_DB)
-		return dbconn_is_local(job) ? 1 : 0;
-	return job->tuning.exclusive ? 2 : 0;
-}
+	const struct jobkind_ops *ops = jobkind_of(job);
 
-static int run_kind(struct jobkind *k, json_t *record)
-{
-	switch (k->job->kind) {
-	case JOB_DB:
-		return jobkind_db_run(k, record);
-	case JOB_FILES:
-		return jobkind_files_run(k, record);
-	case JOB_LOGS:
-		return jobkind_logs_run(k, record);
-	default:
-		log_error("job %s: %s jobs are not available in this version", k->job->name,
-			  job_kind_name(k->job->kind));
-		return -ENOSYS;
-	}
+	return ops->dump_lock ? ops->dump_lock(job) : JOBKIND_DUMP_LOCK_NONE;
 }
 
 int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_opts *opts,
@@ -256,8 +168,9 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	if (r == 0)
 		r = jobstate_take_slot(cfg->state_dir, cfg->parallel_jobs, opts ? opts->cancel : NULL,
 				       &slotfd, &slot_waited);
-	if (r == 0 && dbdump_lock_mode(job)) {
-		r = jobstate_lock_dbdump(cfg->state_dir, dbdump_lock_mode(job) == 1, opts ? opts->cancel : NULL,
+	if (r == 0 && dump_lock_of(job) != JOBKIND_DUMP_LOCK_NONE) {
+		r = jobstate_lock_dbdump(cfg->state_dir, dump_lock_of(job) == JOBKIND_DUMP_LOCK_SHARED,
+					 opts ? opts->cancel : NULL,
 					 &dumpfd, &dump_waited);
 		slot_waited += dump_waited;
 	}
@@ -275,7 +188,7 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 			r = -ENOMEM;
 	}
 	if (r == 0)
-		r = run_kind(&k, record);
+		r = jobkind_of(job)->run(&k, record);
 	if (r == 0) {
 		timefmt_rfc3339(time(NULL), finished);
 		json_object_set_new(record, "started", json_string(started));

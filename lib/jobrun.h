@@ -16,27 +16,11 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "jobkind.h"
 #include "store.h"
 
-/* What a progress display needs, whatever the kind. */
-struct jobrun_progress {
-	const char *job;
-	const char *what;		/* "shop.orders" or similar, or NULL */
-	uint64_t bytes_in;		/* uncompressed bytes produced */
-	uint64_t bytes_out;		/* bytes written to the store */
-	uint64_t estimated;		/* expected bytes_in, 0 when unknown */
-	uint64_t files;			/* files done (files and logs jobs), else 0 */
-	double elapsed;			/* seconds since the run started */
-};
-
-struct jobrun_opts {
-	/* Optional: called now and then while the run works. */
-	void (*progress)(void *ctx, const struct jobrun_progress *p);
-	void *progress_ctx;
-	/* Optional: set (by a signal handler) to stop the run; it then fails
-	 * with -ECANCELED and leaves nothing in the store. */
-	volatile sig_atomic_t *cancel;
-};
+/* struct jobrun_opts and struct jobrun_progress are in jobkind.h: the kinds
+ * see them too. */
 
 /* The outcome of a successful run. */
 struct jobrun_result {

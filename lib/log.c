@@ -5,6 +5,7 @@
  */
 #include "log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,28 +39,35 @@ const char *log_progname(void)
 	return prog;
 }
 
+/* Keeps errno as it found it: callers log, then return -errno. */
 static void log_v(enum log_level lvl, int err, const char *fmt, va_list ap)
 {
+	int saved = errno;
 	char buf[2048];
 	int n;
 
 	/* Truncation of a very long message is fine; the compiler is told so. */
 	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	if (n < 0)
+	if (n < 0) {
+		errno = saved;
 		return;
+	}
 	if (lvl == LOG_LVL_ERROR) {
 		if (err)
 			snprintf(last_error, sizeof(last_error), "%.2000s: %.200s", buf, strerror(err));
 		else
 			snprintf(last_error, sizeof(last_error), "%.2000s", buf);
 	}
-	if (lvl > max_lvl)
+	if (lvl > max_lvl) {
+		errno = saved;
 		return;
+	}
 	/* One fprintf so that concurrent writers (daemon children) do not interleave. */
 	if (err)
 		fprintf(stderr, "%s: %s: %s: %s\n", prog, level_names[lvl], buf, strerror(err));
 	else
 		fprintf(stderr, "%s: %s: %s\n", prog, level_names[lvl], buf);
+	errno = saved;
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)

@@ -5,6 +5,7 @@
  * and returns an error code; it never exits.  Two flavours, as in OpenBSD's
  * daemons: with and without strerror(errno).  The daemon later prefixes the
  * job name through the message itself ("job shop: ...").
+ * Logging leaves errno as it was, so a caller may log and then return -errno.
  */
 #ifndef LIFEBOAT_LOG_H
 #define LIFEBOAT_LOG_H

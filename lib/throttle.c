@@ -16,10 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dbconn.h"
+#include "jobkind.h"
 #include "log.h"
 
-#define DB_PROBE_EVERY	0.25	/* seconds between Threads_running queries */
 #define GATE_STEP	1.0	/* seconds between gate checks */
 #define PAUSE_STEP	0.5	/* seconds between checks while paused */
 #define RESUME_BELOW	0.9	/* a pause ends below this fraction of the limit */
@@ -33,11 +32,14 @@
 #define IOPRIO_CLASS_IDLE	3
 #define IOPRIO_WHO_PROCESS	1
 
-static const char *const probe_names[PROBE_COUNT] = {
-	[PROBE_LOAD] = "load",
-	[PROBE_IO_PRESSURE] = "io_pressure",
-	[PROBE_THREADS_RUNNING] = "threads_running",
-};
+static const char *probe_name(const struct throttle *t, int p)
+{
+	if (p == PROBE_LOAD)
+		return "load";
+	if (p == PROBE_IO_PRESSURE)
+		return "io_pressure";
+	return t->kind ? t->kind->probes[p - PROBE_KIND].name : "?";
+}
 
 /* ---- the real clock ------------------------------------------------------ */
 
@@ -238,31 +240,6 @@ static double probe_io_pressure(struct throttle *t)
 	return p ? strtod(p + 11, NULL) : 0;
 }
 
-static double probe_threads_running(struct throttle *t)
-{
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-	double now = now_of(t);
-
-	if (!t->db)
-		return 0;
-	if (now - t->last_db_probe < DB_PROBE_EVERY)
-		return (double)t->threads_running;
-	t->last_db_probe = now;
-	if (mysql_query(t->db, "SHOW GLOBAL STATUS LIKE 'Threads_running'") != 0 ||
-	    !(res = mysql_store_result(t->db))) {
-		/* A probe that cannot ask does not hold the backup back. */
-		log_warn("job %s: Threads_running probe failed: %s", t->job->name, mysql_error(t->db));
-		t->threads_running = 0;
-		return 0;
-	}
-	row = mysql_fetch_row(res);
-	/* The probe's own query is running while it asks: not counted. */
-	t->threads_running = row && row[1] ? strtol(row[1], NULL, 10) - 1 : 0;
-	mysql_free_result(res);
-	return (double)t->threads_running;
-}
-
 double throttle_probe(struct throttle *t, enum throttle_probe p, double *limit)
 {
 	const struct job_tuning *tu = &t->job->tuning;
@@ -274,13 +251,22 @@ double throttle_probe(struct throttle *t, enum throttle_probe p, double *limit)
 	case PROBE_IO_PRESSURE:
 		*limit = tu->max_io_pressure;
 		return *limit > 0 ? probe_io_pressure(t) : 0;
-	case PROBE_THREADS_RUNNING:
-		*limit = t->job->kind == JOB_DB ? (double)tu->max_threads_running : 0;
-		return *limit > 0 ? probe_threads_running(t) : 0;
-	default:
-		*limit = 0;
-		return 0;
+	default: {
+		size_t i = (size_t)p - PROBE_KIND;
+
+		if (p < PROBE_KIND || !t->kind || i >= t->kind->nprobes || !t->probe_open[i]) {
+			*limit = 0;
+			return 0;
+		}
+		*limit = t->kind->probes[i].limit(t->job);
+		return *limit > 0 ? t->kind->probes[i].read(t, t->probe_state[i]) : 0;
 	}
+	}
+}
+
+double throttle_now(const struct throttle *t)
+{
+	return now_of(t);
 }
 
 /* The first probe above FRACTION of its limit, or -1; its value in *VALUE. */
@@ -316,12 +302,20 @@ int throttle_init(struct throttle *t, const struct job *job, const struct thrott
 	t->start = now_of(t);
 	t->own_cpu_at = t->start;
 	t->own_cpu_last = own_cpu_seconds();
-	if (job->kind == JOB_DB && job->db.max_dump_time > 0)
-		t->budget_at = t->start + (double)job->db.max_dump_time;
-	if (job->kind == JOB_DB && job->tuning.max_threads_running > 0) {
-		r = dbconn_open(job, NULL, &t->db);
+	t->kind = jobkind_of(job) ? jobkind_of(job)->throttle : NULL;
+	if (t->kind && t->kind->budget)
+		t->budget = t->kind->budget(job);
+	if (t->budget > 0)
+		t->budget_at = t->start + (double)t->budget;
+	for (size_t i = 0; t->kind && i < t->kind->nprobes && i < PROBE_COUNT - PROBE_KIND; i++) {
+		const struct throttle_probe_def *pd = &t->kind->probes[i];
+
+		if (pd->limit(job) <= 0)
+			continue;
+		r = pd->open ? pd->open(job, &t->probe_state[i]) : 0;
 		if (r < 0)
 			return r;
+		t->probe_open[i] = true;
 	}
 	return 0;
 }
@@ -340,91 +334,12 @@ int throttle_share_io(struct throttle *t, const char *state_dir)
 void throttle_close(struct throttle *t)
 {
 	tbucket_unshare(&t->io);
-	if (t->db)
-		mysql_close(t->db);
-	t->db = NULL;
-}
-
-/* Reads the server thread of connection MY, for a server on this host. */
-static pid_t server_thread(MYSQL *my)
-{
-	MYSQL_RES *res;
-	MYSQL_ROW row;
-	pid_t tid = 0;
-
-	if (mysql_query(my, "SELECT TID FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()") != 0)
-		return 0;
-	res = mysql_store_result(my);
-	if (res && (row = mysql_fetch_row(res)) && row[0])
-		tid = (pid_t)atol(row[0]);
-	mysql_free_result(res);
-	return tid;
-}
-
-/* The nice of the server process TID belongs to (its main thread), which its
- * threads have unless someone changed them; -1000 when unknown. */
-static int server_base_nice(pid_t tid)
-{
-	char path[64], line[128];
-	long tgid = -1;
-	FILE *f;
-	int n;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1000;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
-			break;
-	fclose(f);
-	if (tgid <= 0)
-		return -1000;
-	errno = 0;
-	n = getpriority(PRIO_PROCESS, (id_t)tgid);
-	return errno ? -1000 : n;
-}
-
-int throttle_server_thread_lower(const struct job *job, MYSQL *my, struct server_prio *saved)
-{
-	int base;
-
-	memset(saved, 0, sizeof(*saved));
-	/* Only a server on this host has its threads in our process table. */
-	if (job->tuning.nice <= 0 || !dbconn_is_local(job))
-		return 0;
-	saved->tid = server_thread(my);
-	if (saved->tid <= 0) {
-		saved->tid = 0;
-		return 0;
+	for (size_t i = 0; t->kind && i < t->kind->nprobes && i < PROBE_COUNT - PROBE_KIND; i++) {
+		if (t->probe_open[i] && t->kind->probes[i].close)
+			t->kind->probes[i].close(t->probe_state[i]);
+		t->probe_open[i] = false;
+		t->probe_state[i] = NULL;
 	}
-	/* Restored to the server's own nice, not to the thread's as found: a run
-	 * killed mid-dump (SIGKILL) could not give its thread back, and the
-	 * thread cache may hand that thread to us. */
-	base = server_base_nice(saved->tid);
-	if (base == -1000 || base >= job->tuning.nice ||
-	    setpriority(PRIO_PROCESS, (id_t)saved->tid, (int)job->tuning.nice) < 0) {
-		/* Not ours to renice (another user's thread, no CAP_SYS_NICE, a
-		 * server already nicer than the job): the dump runs without this. */
-		if (base != -1000 && base < job->tuning.nice)
-			log_debug("job %s: cannot renice the server thread %d: %s", job->name,
-				  (int)saved->tid, strerror(errno));
-		saved->tid = 0;
-		return 0;
-	}
-	saved->nice = base;
-	log_debug("job %s: the server thread %d reads for this dump at nice %ld", job->name, (int)saved->tid,
-		  job->tuning.nice);
-	return 0;
-}
-
-void throttle_server_thread_restore(const struct job *job, const struct server_prio *saved)
-{
-	/* Before the connection closes: the server's thread cache hands the same
-	 * thread to its next client, which must not inherit our niceness. */
-	if (saved->tid && setpriority(PRIO_PROCESS, (id_t)saved->tid, saved->nice) < 0)
-		log_err(LOG_LVL_WARN, errno, "job %s: cannot restore the server thread %d to nice %d",
-			job->name, (int)saved->tid, saved->nice);
 }
 
 int throttle_apply_priority(const struct job *job)
@@ -462,14 +377,14 @@ int throttle_gate(struct throttle *t)
 			break;
 		if (!t->gate_reason[0]) {
 			snprintf(t->gate_reason, sizeof(t->gate_reason), "%s %.2f above %.2f",
-				 probe_names[p], value, limit);
+				 probe_name(t, p), value, limit);
 			log_info("job %s: waiting to start: %s (at most %lds)", t->job->name,
 				 t->gate_reason, (long)t->job->tuning.max_wait);
 		}
 		if (now_of(t) - t0 >= (double)t->job->tuning.max_wait) {
 			t->started_anyway = true;
 			log_warn("job %s: starting anyway after waiting %lds: %s %.2f is above %.2f",
-				 t->job->name, (long)t->job->tuning.max_wait, probe_names[p], value, limit);
+				 t->job->name, (long)t->job->tuning.max_wait, probe_name(t, p), value, limit);
 			break;
 		}
 		t->clock->sleep(t->clock->ctx, GATE_STEP);
@@ -479,7 +394,7 @@ int throttle_gate(struct throttle *t)
 		log_info("job %s: starting after waiting %.0fs", t->job->name, t->waited);
 	/* The budget for pauses counts from the real start. */
 	if (t->budget_at > 0)
-		t->budget_at = now_of(t) + (double)t->job->db.max_dump_time;
+		t->budget_at = now_of(t) + (double)t->budget;
 	t->start = now_of(t);
 	return 0;
 }
@@ -488,8 +403,9 @@ static bool budget_spent(struct throttle *t)
 {
 	if (!t->budget_spent && t->budget_at > 0 && now_of(t) >= t->budget_at) {
 		t->budget_spent = true;
-		log_warn("job %s: max_dump_time (%lds) reached: no more pauses, finishing at full speed",
-			 t->job->name, (long)t->job->db.max_dump_time);
+		log_warn("job %s: %s (%lds) reached: no more pauses, finishing at full speed",
+			 t->job->name, t->kind && t->kind->budget_key ? t->kind->budget_key : "the pause budget",
+			 (long)t->budget);
 	}
 	return t->budget_spent;
 }
@@ -508,7 +424,7 @@ int throttle_between_chunks(struct throttle *t)
 		return 0;
 	t->pauses++;
 	t0 = now_of(t);
-	log_info("job %s: pausing: %s %.2f above %.2f", t->job->name, probe_names[p], value, limit);
+	log_info("job %s: pausing: %s %.2f above %.2f", t->job->name, probe_name(t, p), value, limit);
 	/* Paused until every probe is below 90% of its limit. */
 	while (probe_over(t, RESUME_BELOW, &value, &limit) >= 0) {
 		if (cancelled(t)) {
@@ -551,7 +467,7 @@ json_t *throttle_facts(const struct throttle *t)
 	for (int p = 0; p < PROBE_COUNT; p++) {
 		paused += t->paused[p];
 		if (t->paused[p] > 0)
-			json_object_set_new(per, probe_names[p], json_real(t->paused[p]));
+			json_object_set_new(per, probe_name(t, p), json_real(t->paused[p]));
 	}
 	return json_pack("{s:f, s:b, s:s?, s:f, s:i, s:o, s:f, s:I, s:I, s:f, s:b, s:b}",
 			 "waited_seconds", t->waited, "started_anyway", t->started_anyway,

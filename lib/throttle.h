@@ -2,23 +2,23 @@
  * throttle — keeps a backup from spiking the server it protects.
  *
  * Four tools, all driven from the job's own process:
- *   - a gate before the run: wait while the load, the I/O pressure or the
- *     database's Threads_running is above its limit, up to max_wait, then
- *     start anyway and say so;
+ *   - a gate before the run: wait while the load, the I/O pressure or a
+ *     probe of the job's kind (a db job's Threads_running) is above its
+ *     limit, up to max_wait, then start anyway and say so;
  *   - pauses between chunks while a probe is above its limit, resumed when
  *     it falls below 90% of it (hysteresis, so it does not flap);
  *   - a token bucket holding the bytes read and written to io_limit per
  *     second;
  *   - CPU nice and the idle I/O class for the job process.
- * A db dump keeps its snapshot open while paused, which grows InnoDB's
- * history list, so past max_dump_time it stops pausing and finishes at full
- * speed (the record says so).
+ * A kind may give the pauses a budget (a db dump keeps its snapshot open
+ * while paused, which grows InnoDB's history list, so past max_dump_time it
+ * stops pausing and finishes at full speed; the record says so).
  *
  * The load probe is the 1-minute load average per CPU with the job's own
  * CPU use taken out (an exponential average with the same one-minute time
- * constant), so a dump does not pause for the load it makes itself.  The db
- * probe is SHOW GLOBAL STATUS LIKE 'Threads_running' on a second connection,
- * asked at most every 250 ms, not counting the probe's own query.
+ * constant), so a dump does not pause for the load it makes itself.  The
+ * kinds' own probes and budget come from the kind table (jobkind.h,
+ * struct throttle_kind); this module knows no database.
  *
  * A job with an io_limit is also *paced*: it does its work in short
  * stretches with sleeps between them.  On the machine issue 8 measures on
@@ -46,7 +46,6 @@
 #include <sys/types.h>
 
 #include <jansson.h>
-#include <mysql.h>
 
 #include "config.h"
 
@@ -91,8 +90,33 @@ void tbucket_unshare(struct tbucket *b);
 enum throttle_probe {
 	PROBE_LOAD,
 	PROBE_IO_PRESSURE,
-	PROBE_THREADS_RUNNING,
-	PROBE_COUNT,
+	PROBE_KIND,			/* the first probe of the job's kind, then the next ones */
+	PROBE_COUNT = PROBE_KIND + 4,	/* room for 4 probes of a kind */
+};
+
+struct throttle;
+
+/* A probe a job kind adds to load and I/O pressure. */
+struct throttle_probe_def {
+	const char *name;		/* in messages and the record's paused_by */
+	/* The limit for JOB; 0 = off (and the probe is not opened). */
+	double (*limit)(const struct job *job);
+	/* Opens what it reads (a connection) into *STATE.  0, or a negative
+	 * errno (logged): the run fails. */
+	int (*open)(const struct job *job, void **state);
+	/* The current value. */
+	double (*read)(struct throttle *t, void *state);
+	void (*close)(void *state);
+};
+
+/* What a job kind adds to throttling (jobkind_ops.throttle). */
+struct throttle_kind {
+	const struct throttle_probe_def *probes;
+	size_t nprobes;			/* at most PROBE_COUNT - PROBE_KIND */
+	/* Seconds after which the job no longer pauses nor sleeps for
+	 * io_limit (0 = never), and the key that sets it, for messages. */
+	int64_t (*budget)(const struct job *job);
+	const char *budget_key;
 };
 
 struct throttle {
@@ -101,12 +125,13 @@ struct throttle {
 	volatile sig_atomic_t *cancel;	/* set: stop waiting, return -ECANCELED */
 	const char *proc;		/* root of /proc files (tests point it elsewhere) */
 	struct tbucket io;		/* io_limit */
-	MYSQL *db;			/* probe connection for Threads_running, or NULL */
+	const struct throttle_kind *kind; /* the job kind's probes and budget, or NULL */
+	void *probe_state[PROBE_COUNT - PROBE_KIND]; /* opened kind probes, or NULL */
+	bool probe_open[PROBE_COUNT - PROBE_KIND];
 	double start;			/* clock time the run started */
+	int64_t budget;			/* seconds of pauses allowed from the start; 0 = no limit */
 	double budget_at;		/* clock time past which no more pauses; 0 = none */
-	bool budget_spent;		/* max_dump_time passed */
-	double last_db_probe;		/* clock time of the last Threads_running query */
-	long threads_running;		/* its answer */
+	bool budget_spent;		/* the budget (max_dump_time) passed */
 	double own_cpu_ema;		/* our CPU use, in CPUs, averaged like loadavg */
 	double own_cpu_last;		/* our CPU seconds at the last load probe */
 	double own_cpu_at;		/* clock time of that probe */
@@ -120,9 +145,10 @@ struct throttle {
 	uint64_t io_bytes;		/* bytes through the bucket */
 };
 
-/* Sets up the throttle for JOB.  CLOCK NULL = the real clock.  For db jobs
- * with max_threads_running set, opens the probe connection (its failure is
- * a failed run, logged).  Returns 0 or a negative errno. */
+/* Sets up the throttle for JOB.  CLOCK NULL = the real clock.  Opens the
+ * probes of JOB's kind that have a limit (a db job's connection for
+ * Threads_running; its failure is a failed run, logged).  Returns 0 or a
+ * negative errno. */
 int throttle_init(struct throttle *t, const struct job *job, const struct throttle_clock *clock,
 		  volatile sig_atomic_t *cancel);
 void throttle_close(struct throttle *t);
@@ -136,17 +162,6 @@ int throttle_share_io(struct throttle *t, const char *state_dir);
  * as a warning: a job runs anyway). */
 int throttle_apply_priority(const struct job *job);
 
-/* The server thread that serves a dump's connection does most of the
- * reading for it, and our nice does not reach it.  For a server on this host,
- * when we may (root, or CAP_SYS_NICE), it gets the job's nice for the dump
- * and its own back before the connection closes. */
-struct server_prio {
-	pid_t tid;			/* 0: left alone */
-	int nice;			/* its nice before */
-};
-int throttle_server_thread_lower(const struct job *job, MYSQL *my, struct server_prio *saved);
-void throttle_server_thread_restore(const struct job *job, const struct server_prio *saved);
-
 /* The gate.  Returns 0 (go), or -ECANCELED. */
 int throttle_gate(struct throttle *t);
 /* Between chunks: pauses while a probe is above its limit.  0 or -ECANCELED. */
@@ -156,7 +171,9 @@ void throttle_io(struct throttle *t, uint64_t n);
 /* True when the job has an io_limit, and so works in short paced stretches
  * (see above). */
 bool throttle_paced(const struct throttle *t);
-/* True once max_dump_time has passed: no more pauses or io_limit sleeps,
+/* The throttle's clock, for the kinds' probes. */
+double throttle_now(const struct throttle *t);
+/* True once the kind's budget (max_dump_time) has passed: no more pauses or io_limit sleeps,
  * and the dump may drop its paced shape (big chunks, big zstd blocks). */
 bool throttle_full_speed(struct throttle *t);
 

@@ -387,6 +387,159 @@ static void test_all_errors_reported(void **state)
 	config_errors_free(&errs);
 }
 
+/* Many jobs, each setting many keys: more than 120 keys set across jobs (the
+ * key table once had room for 64 keys in a bitmask).  Each value lands in its
+ * own job, tuning a job sets is its own and the rest comes from [lifeboat];
+ * errors in the last job still name file, line, section and key. */
+struct big_config {
+	char *text;
+	size_t len;
+	FILE *f;
+	int line;			/* lines written so far */
+	int set;			/* key = value lines written */
+};
+
+static void big_line(struct big_config *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void big_line(struct big_config *b, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(b->f, fmt, ap);
+	va_end(ap);
+	fputc('\n', b->f);
+	b->line++;
+	if (strchr(fmt, '='))
+		b->set++;
+}
+
+#define BIG_JOBS 12
+
+static void big_write(struct big_config *b)
+{
+	static const char *const kinds[] = { "db", "files", "logs" };
+
+	memset(b, 0, sizeof(*b));
+	b->f = open_memstream(&b->text, &b->len);
+	assert_non_null(b->f);
+	big_line(b, "[lifeboat]");
+	big_line(b, "io_limit = 7M");
+	big_line(b, "max_threads_running = 9");
+	for (int i = 0; i < BIG_JOBS; i++) {
+		const char *kind = kinds[i % 3];
+
+		big_line(b, "[%s:j%d]", kind, i);
+		big_line(b, "schedule = @daily");
+		big_line(b, "jitter = %dm", i + 1);
+		big_line(b, "keep_last = %d", i + 2);
+		big_line(b, "keep_daily = %d", i + 3);
+		big_line(b, "keep_within = %dd", i + 1);
+		big_line(b, "nice = %d", i);
+		big_line(b, "compress_level = %d", 1 + i);
+		big_line(b, "max_load = %d.5", i);
+		big_line(b, "on_success = echo %d", i);
+		if (i % 3 == 0) {
+			big_line(b, "user = u%d", i);
+			big_line(b, "port = %d", 3300 + i);
+			big_line(b, "databases = shop%d, blog%d", i, i);
+			big_line(b, "chunk_rows = %d", 1000 + i);
+			big_line(b, "max_threads_running = %d", 20 + i);
+			big_line(b, "max_dump_time = %dm", 10 + i);
+		} else if (i % 3 == 1) {
+			big_line(b, "path = /srv/site%d", i);
+			big_line(b, "exclude = cache%d/*", i);
+			big_line(b, "max_chain = %d", i);
+			big_line(b, "full_every = %dd", i);
+			big_line(b, "exclusive = no");
+		} else {
+			big_line(b, "paths = /var/log/site%d/*.log", i);
+			big_line(b, "verify_every = %dh", i);
+			big_line(b, "exclusive = no");
+		}
+	}
+}
+
+static void test_many_keys_across_jobs(void **state)
+{
+	struct config_errors errs = { 0 };
+	struct big_config b;
+	struct config *cfg;
+	char want[256];
+	int dup_first, dup_line, unknown_line, foreign_line;
+
+	(void)state;
+	big_write(&b);
+	assert_int_equal(fclose(b.f), 0);
+	assert_true(b.set >= 120);
+	cfg = load_ok(b.text);
+	assert_int_equal(cfg->njobs, BIG_JOBS);
+	for (int i = 0; i < BIG_JOBS; i++) {
+		const struct job *job = &cfg->jobs[i];
+		char name[16];
+
+		snprintf(name, sizeof(name), "j%d", i);
+		assert_string_equal(job->name, name);
+		assert_int_equal(job->jitter, (i + 1) * 60);
+		assert_int_equal(job->keep.keep_last, i + 2);
+		assert_int_equal(job->keep.keep_daily, i + 3);
+		assert_int_equal(job->keep.keep_within, (i + 1) * 86400);
+		assert_int_equal(job->tuning.nice, i);
+		assert_int_equal(job->tuning.compress_level, 1 + i);
+		assert_true(job->tuning.max_load == i + 0.5);
+		assert_true(config_job_sets(job, "nice"));
+		assert_false(config_job_sets(job, "io_limit"));
+		assert_int_equal(job->tuning.io_limit, 7 * 1024 * 1024);	/* from [lifeboat] */
+		if (i % 3 == 0) {
+			assert_int_equal(job->kind, JOB_DB);
+			assert_int_equal(job->db.port, 3300 + i);
+			assert_int_equal(job->db.databases.n, 2);
+			assert_int_equal(job->db.chunk_rows, 1000 + i);
+			assert_int_equal(job->tuning.max_threads_running, 20 + i);
+			assert_true(config_job_sets(job, "max_threads_running"));
+			assert_int_equal(job->db.max_dump_time, (10 + i) * 60);
+		} else if (i % 3 == 1) {
+			assert_int_equal(job->kind, JOB_FILES);
+			snprintf(name, sizeof(name), "/srv/site%d", i);
+			assert_string_equal(job->files.path, name);
+			assert_int_equal(job->files.max_chain, i);
+			assert_false(job->tuning.exclusive);
+		} else {
+			assert_int_equal(job->kind, JOB_LOGS);
+			assert_int_equal(job->logs.verify_every, i * 3600);
+			assert_false(job->tuning.exclusive);
+		}
+	}
+	config_free(cfg);
+	free(b.text);
+
+	/* The same, with a key set twice, an unknown key and a key of another
+	 * kind in the last job: each error names file, line, section and key. */
+	big_write(&b);
+	dup_first = b.line - 1;		/* the last job's verify_every (it is a logs job) */
+	big_line(&b, "verify_every = 2h");
+	dup_line = b.line;
+	big_line(&b, "no_such_key = 1");
+	unknown_line = b.line;
+	big_line(&b, "chunk_rows = 5000");
+	foreign_line = b.line;
+	assert_int_equal(fclose(b.f), 0);
+	write_config(b.text);
+	assert_int_equal(config_load(path, &cfg, &errs), -EINVAL);
+	assert_null(cfg);
+	assert_int_equal(errs.lines.n, 3);
+	snprintf(want, sizeof(want), "%s:%d: [logs:j%d] verify_every: set twice (first on line %d)", path, dup_line,
+		 BIG_JOBS - 1, dup_first);
+	assert_string_equal(errs.lines.v[0], want);
+	snprintf(want, sizeof(want), "%s:%d: [logs:j%d] no_such_key: unknown key", path, unknown_line, BIG_JOBS - 1);
+	assert_string_equal(errs.lines.v[1], want);
+	snprintf(want, sizeof(want), "%s:%d: [logs:j%d] chunk_rows: not valid for logs jobs", path, foreign_line,
+		 BIG_JOBS - 1);
+	assert_string_equal(errs.lines.v[2], want);
+	config_errors_free(&errs);
+	free(b.text);
+}
+
 static void test_missing_file(void **state)
 {
 	struct config_errors errs = { 0 };
@@ -476,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_example_config),
 		cmocka_unit_test_setup_teardown(test_broken_configs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_errors_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_keys_across_jobs, setup, teardown),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test_setup_teardown(test_long_line, setup, teardown),
 		cmocka_unit_test(test_path_choose),

@@ -229,7 +229,7 @@ static int teardown(void **state)
 static void start(struct throttle *t)
 {
 	assert_int_equal(throttle_init(t, &job, &simclock, &cancel_flag), 0);
-	assert_null(t->db);
+	assert_false(t->probe_open[0]);	/* no probe connection (Threads_running) */
 	t->proc = procdir;
 	t->ncpu = 2;
 }
@@ -540,7 +540,7 @@ static void test_probes(void **state)
 	v = throttle_probe(&t, PROBE_IO_PRESSURE, &limit);
 	assert_near(limit, 20, 1e-9, "io pressure limit");
 	assert_near(v, 42.5, 1e-9, "io pressure (some avg10)");
-	v = throttle_probe(&t, PROBE_THREADS_RUNNING, &limit);
+	v = throttle_probe(&t, PROBE_KIND, &limit);
 	assert_true(limit == 0 && v == 0);
 	/* A kernel without PSI: no pressure, no wait. */
 	snprintf(psi, sizeof(psi), "%s/pressure", procdir);
