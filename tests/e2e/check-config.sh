@@ -1,5 +1,5 @@
 # lifeboat check-config and lifeboatd -n against good and broken configs.
-# Drives: lib/config.c, lib/config_keys.c, lib/units.c, lib/schedule.c.
+# Drives: lib/config/config.c, lib/config/config_keys.c, lib/base/units.c, lib/base/schedule.c.
 set -e
 . "$(dirname "$0")/lib.sh"
 

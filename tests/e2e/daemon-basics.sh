@@ -3,7 +3,7 @@
 # listed, its id in status and in status --json); --check OK; a failing job
 # (exit 1, CRITICAL naming the job and the cause); an open alert (CRITICAL,
 # listed); no daemon (UNKNOWN, and plain status drawn from the state dir).
-# Drives: lib/protocol.c, lib/jobrun.c, lib/jobstate.c, lib/jobstatus.c, lib/alerts.c (through daemon/).
+# Drives: lib/base/protocol.c, lib/run/jobrun.c, lib/run/jobstate.c, lib/run/jobstatus.c, lib/run/alerts.c (through daemon/).
 set -e
 # shellcheck source=tests/e2e/daemon-lib.sh
 . "$(dirname "$0")/daemon-lib.sh"

@@ -7,7 +7,7 @@
 # during a run ends the daemon quickly and cleanly, and within stop_timeout
 # even when the child is stuck (killed); a hook that outlives hook_timeout
 # is killed and the daemon stays up.
-# Drives: lib/jobrun.c, lib/jobstate.c, lib/store_clean.c (through daemon/children.c).
+# Drives: lib/run/jobrun.c, lib/run/jobstate.c, lib/store/store_clean.c (through daemon/children.c).
 set -e
 # shellcheck source=tests/e2e/daemon-lib.sh
 . "$(dirname "$0")/daemon-lib.sh"

@@ -4,7 +4,7 @@
 # `status --check` says OK.  Then the database server stops: the db job's
 # next run fails and --check is CRITICAL, naming the job and the cause; the
 # server starts again and --check is OK again.
-# Drives: lib/jobrun.c, lib/jobkind_db.c, lib/jobkind_files.c, lib/jobkind_logs.c, lib/alerts.c.
+# Drives: lib/run/jobrun.c, lib/db/jobkind_db.c, lib/files/jobkind_files.c, lib/logs/jobkind_logs.c, lib/run/alerts.c.
 set -e
 # shellcheck source=tests/e2e/daemon-lib.sh
 . "$(dirname "$0")/daemon-lib.sh"

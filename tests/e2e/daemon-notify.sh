@@ -5,7 +5,7 @@
 # after SIGTERM.  A hook proves that what the daemon starts does not inherit
 # NOTIFY_SOCKET or WATCHDOG_*, and gets the job, result and id (never the
 # password) in its environment.
-# Drives: daemon/notify.c (no lib module beyond lib/log.c).
+# Drives: daemon/notify.c (no lib module beyond lib/base/log.c).
 set -e
 # shellcheck source=tests/e2e/daemon-lib.sh
 . "$(dirname "$0")/daemon-lib.sh"

@@ -6,7 +6,7 @@
 # daemon's own reload reply lists the errors; SIGHUP and `lifeboat reload`
 # with a good config bring in a new job, which also gets no run at once;
 # a cron schedule fires and the next run moves on.
-# Drives: lib/schedule.c, lib/jobstate.c, lib/config.c (through daemon/scheduler.c).
+# Drives: lib/base/schedule.c, lib/run/jobstate.c, lib/config/config.c (through daemon/scheduler.c).
 set -e
 # shellcheck source=tests/e2e/daemon-lib.sh
 . "$(dirname "$0")/daemon-lib.sh"

@@ -5,7 +5,7 @@
 # without a newline, a half-closed connection and an idle one leave the
 # daemon answering; a second lifeboatd on the same socket refuses to start
 # (and leaves the first one's socket alone); a stale socket is replaced.
-# Drives: lib/protocol.c (through daemon/control.c).
+# Drives: lib/base/protocol.c (through daemon/control.c).
 set -e
 # shellcheck source=tests/e2e/daemon-lib.sh
 . "$(dirname "$0")/daemon-lib.sh"

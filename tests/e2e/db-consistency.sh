@@ -3,7 +3,7 @@
 # 200000 over 200 accounts, and every balance agrees with the transfers table
 # (dumped later, in other chunks) — five dumps in a row, each taken while the
 # writer was committing.
-# Drives: lib/jobkind_db.c, lib/dbdump.c.
+# Drives: lib/db/jobkind_db.c, lib/db/dbdump.c.
 set -e
 # shellcheck source=tests/e2e/db-lib.sh
 . "$(dirname "$0")/db-lib.sh"

@@ -4,7 +4,7 @@
 # what failed, leaves nothing in the store (no artifact, record or temporary
 # file), keeps the older backups intact and listed, and records the failure
 # in the job's state file.  A good run afterwards works again.
-# Drives: lib/dbconn.c, lib/dbdump.c, lib/jobrun.c, lib/jobstate.c, lib/store_txn.c, lib/store_clean.c.
+# Drives: lib/db/dbconn.c, lib/db/dbdump.c, lib/run/jobrun.c, lib/run/jobstate.c, lib/store/store_txn.c, lib/store/store_clean.c.
 set -e
 # shellcheck source=tests/e2e/db-lib.sh
 . "$(dirname "$0")/db-lib.sh"

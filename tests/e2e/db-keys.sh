@@ -2,7 +2,7 @@
 # index but compares as text, so such tables are streamed; every row must
 # come out exactly once.  Also: a failed restore into a new database leaves
 # nothing behind, and a renamed copy's events are disabled.
-# Drives: lib/dbdump.c, lib/sqltext.c, lib/dbrestore.c.
+# Drives: lib/db/dbdump.c, lib/db/sqltext.c, lib/db/dbrestore.c.
 set -e
 . "$(dirname "$0")/db-lib.sh"
 

@@ -1,6 +1,6 @@
 # lock = auto | none | all: when the global read lock is taken, for which
 # tables, and that non-transactional tables are dumped first (under it).
-# Drives: lib/dbdump.c.
+# Drives: lib/db/dbdump.c.
 set -e
 . "$(dirname "$0")/db-lib.sh"
 

@@ -3,7 +3,7 @@
 # next day (and month) starts again at -01; the hundredth of a day is -100;
 # dates follow the local time zone while the record's times are UTC.
 # The clock is set with faketime.
-# Drives: lib/store.c, lib/store_txn.c, lib/timefmt.c.
+# Drives: lib/store/store.c, lib/store/store_txn.c, lib/base/timefmt.c.
 set -e
 # shellcheck source=tests/e2e/db-lib.sh
 . "$(dirname "$0")/db-lib.sh"

@@ -3,7 +3,7 @@
 # with `lifeboat restore --database`, to a database identical to the original
 # (CHECKSUM TABLE of every table, SHOW CREATE of every object); the record
 # describes it; exclude_tables and `databases = *` choose what is dumped.
-# Drives: lib/jobkind_db.c, lib/dbdump.c, lib/sqltext.c, lib/compress.c, lib/store_txn.c, lib/dbrestore.c, lib/sqlsplit.c, lib/record.c.
+# Drives: lib/db/jobkind_db.c, lib/db/dbdump.c, lib/db/sqltext.c, lib/base/compress.c, lib/store/store_txn.c, lib/db/dbrestore.c, lib/db/sqlsplit.c, lib/store/record.c.
 set -e
 # shellcheck source=tests/e2e/db-lib.sh
 . "$(dirname "$0")/db-lib.sh"

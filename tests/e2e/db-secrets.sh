@@ -3,7 +3,7 @@
 # in its output, the record, the state file or the dump, not in the error of
 # a failed connection; and a defaults_file ([client] user/password/socket)
 # works in place of user + password_file.
-# Drives: lib/config.c, lib/dbconn.c, lib/dbdump.c, lib/jobrun.c.
+# Drives: lib/config/config.c, lib/db/dbconn.c, lib/db/dbdump.c, lib/run/jobrun.c.
 set -e
 # shellcheck source=tests/e2e/db-lib.sh
 . "$(dirname "$0")/db-lib.sh"

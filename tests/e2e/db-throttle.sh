@@ -6,7 +6,7 @@
 # its budget), io_limit (the effective rate and the wall time), nice and the
 # I/O class read back from /proc, and parallel_jobs (a second job waits for
 # the run slot, or overlaps when two are allowed).
-# Drives: lib/throttle.c, lib/dbdump.c, lib/jobkind_db.c, lib/jobrun.c.
+# Drives: lib/run/throttle.c, lib/db/dbdump.c, lib/db/jobkind_db.c, lib/run/jobrun.c.
 set -e
 # shellcheck source=tests/e2e/db-lib.sh
 . "$(dirname "$0")/db-lib.sh"

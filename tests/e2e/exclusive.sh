@@ -3,7 +3,7 @@
 # says how long in its record (throttle.waited_seconds).  With
 # `exclusive = no` it runs beside the dump.  parallel_jobs = 2 throughout, so
 # only the dump lock can hold it back.
-# Drives: lib/throttle.c, lib/jobrun.c.
+# Drives: lib/run/throttle.c, lib/run/jobrun.c.
 set -e
 # shellcheck source=tests/e2e/db-lib.sh
 . "$(dirname "$0")/db-lib.sh"

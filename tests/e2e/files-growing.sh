@@ -7,7 +7,7 @@
 # append during every read, and runs on a pseudo-terminal (script) so its
 # progress display (files, bytes, rate) is drawn.  Then Ctrl-C in the middle
 # of a big file stops a run and leaves nothing in the store.
-# Drives: lib/snapshot.c, lib/jobkind_files.c.
+# Drives: lib/files/snapshot.c, lib/files/jobkind_files.c.
 set -e
 # shellcheck source=tests/e2e/files-lib.sh
 . "$(dirname "$0")/files-lib.sh"

@@ -4,7 +4,7 @@
 # name is stored again).  Restoring the later backup gives the tree as it was:
 # the emptied directory stays, the first name does not come back; restoring
 # the full gives both names on one inode.
-# Drives: lib/snapshot.c, lib/fileindex.c, lib/snaprestore.c.
+# Drives: lib/files/snapshot.c, lib/files/fileindex.c, lib/files/snaprestore.c.
 set -e
 # shellcheck source=tests/e2e/files-lib.sh
 . "$(dirname "$0")/files-lib.sh"

@@ -9,7 +9,7 @@
 # types, modes, owners, mtimes, symlink targets, link counts and xattrs; the
 # excluded dir is absent; the unreadable file is reported and the result is
 # partial.  `tar --zstd -xf` of the snapshot gives the same tree too.
-# Drives: lib/jobkind_files.c, lib/snapshot.c, lib/fileindex.c, lib/snaprestore.c, lib/jobstate.c.
+# Drives: lib/files/jobkind_files.c, lib/files/snapshot.c, lib/files/fileindex.c, lib/files/snaprestore.c, lib/run/jobstate.c.
 set -e
 # shellcheck source=tests/e2e/files-lib.sh
 . "$(dirname "$0")/files-lib.sh"

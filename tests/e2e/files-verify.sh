@@ -5,7 +5,7 @@
 # not have.  restore refuses a non-empty target and a crafted archive placed
 # in the store (an absolute path, "..", a write through a symlink it just
 # restored) without writing outside the target.
-# Drives: lib/verify.c, lib/record.c, lib/filechain.c, lib/snaprestore.c (through daemon/cmd_verify.c).
+# Drives: lib/store/verify.c, lib/store/record.c, lib/files/filechain.c, lib/files/snaprestore.c (through daemon/cmd_verify.c).
 set -e
 # shellcheck source=tests/e2e/files-lib.sh
 . "$(dirname "$0")/files-lib.sh"

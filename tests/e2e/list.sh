@@ -1,6 +1,6 @@
 # lifeboat list over a store with committed backups, crashed runs and a
 # corrupt record; the table and --json carry the same facts.
-# Drives: lib/store_list.c, lib/record.c, lib/store_clean.c (through daemon/cmd_list.c).
+# Drives: lib/store/store_list.c, lib/store/record.c, lib/store/store_clean.c (through daemon/cmd_list.c).
 set -e
 . "$(dirname "$0")/lib.sh"
 

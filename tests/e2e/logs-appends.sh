@@ -5,7 +5,7 @@
 # state rebuilds from the store when its file is lost, without duplicating
 # anything; a symbolic link is not followed; restore refuses a non-empty
 # directory; retention keeps the whole chain.
-# Drives: lib/logship.c, lib/logship_src.c, lib/logship_tar.c, lib/logship_state.c, lib/logship_chain.c.
+# Drives: lib/logs/logship.c, lib/logs/logship_src.c, lib/logs/logship_tar.c, lib/logs/logship_state.c, lib/logs/logship_chain.c.
 set -e
 # shellcheck source=tests/e2e/logs-lib.sh
 . "$(dirname "$0")/logs-lib.sh"

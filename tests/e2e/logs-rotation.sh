@@ -4,7 +4,7 @@
 # logs from before installation.  Each time the restored history equals the
 # concatenation of everything written, generation after generation; the
 # runs together archived every byte exactly once; no alert is raised.
-# Drives: lib/logship_scan.c, lib/logship.c, lib/logship_src.c, lib/logship_chain.c.
+# Drives: lib/logs/logship_scan.c, lib/logs/logship.c, lib/logs/logship_src.c, lib/logs/logship_chain.c.
 set -e
 # shellcheck source=tests/e2e/logs-lib.sh
 . "$(dirname "$0")/logs-lib.sh"

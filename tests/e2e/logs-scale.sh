@@ -4,7 +4,7 @@
 # last line), never the 50 KB archived before — measured per file by strace;
 # its peak RSS stays under 64 MiB (/usr/bin/time; not checked under ASan,
 # whose shadow memory is no measure of ours); and the restore is exact.
-# Drives: lib/logship.c, lib/logship_src.c, lib/hashrun.c.
+# Drives: lib/logs/logship.c, lib/logs/logship_src.c, lib/base/hashrun.c.
 set -e
 # shellcheck source=tests/e2e/logs-lib.sh
 . "$(dirname "$0")/logs-lib.sh"

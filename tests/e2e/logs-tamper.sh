@@ -3,7 +3,7 @@
 # byte where there is one; the archived copy stays as it was; legitimate
 # rotation raises none; `lifeboat ack` clears alerts by job or by id, and a
 # new tamper raises a new alert.
-# Drives: lib/logship.c, lib/logship_chain.c, lib/alerts.c.
+# Drives: lib/logs/logship.c, lib/logs/logship_chain.c, lib/run/alerts.c.
 set -e
 # shellcheck source=tests/e2e/logs-lib.sh
 . "$(dirname "$0")/logs-lib.sh"

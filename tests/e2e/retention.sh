@@ -3,7 +3,7 @@
 # half way, the automatic prune after a good run, and a policy that keeps
 # nothing.  The histories are fabricated with mkbackup at chosen times (UTC);
 # only the automatic prune needs the test MariaDB server.
-# Drives: lib/retention.c, lib/prune.c, lib/record.c, lib/store_remove.c, lib/store_pins.c.
+# Drives: lib/store/retention.c, lib/store/prune.c, lib/store/record.c, lib/store/store_remove.c, lib/store/store_pins.c.
 set -e
 # shellcheck source=tests/e2e/db-lib.sh
 . "$(dirname "$0")/db-lib.sh"

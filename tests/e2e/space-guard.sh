@@ -4,7 +4,7 @@
 # anything is written — exit 1, one line naming the store, the failure in the
 # state file — and nothing in the store changes: no file written, no backup
 # deleted to make room.  The small filesystem is a 3 MB tmpfs.
-# Drives: lib/jobrun.c, lib/jobkind_db.c (the estimate), lib/store.c.
+# Drives: lib/run/jobrun.c, lib/db/jobkind_db.c (the estimate), lib/store/store.c.
 set -e
 # shellcheck source=tests/e2e/db-lib.sh
 . "$(dirname "$0")/db-lib.sh"

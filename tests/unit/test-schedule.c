@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/schedule.c: parsing (good and bad input), next-fire
+ * Unit tests for lib/base/schedule.c: parsing (good and bad input), next-fire
  * times from a table of known answers, DST behaviour in Europe/Berlin and
  * America/New_York, schedule_interval, and a brute-force cross-check of
  * schedule_next against a minute-by-minute reference walk.
