@@ -205,9 +205,11 @@ DBREC=$(record_of dbjob "$DBID")
 SQL=$(artifact_of dbjob "$DBID" sql.zst)
 DBSTEM=$(basename "${SQL%.sql.zst}")
 save dbjob "$DBID"
+# Another file in the dump's place, hashed right.
+echo 'SELECT 1;' > "${SQL%.zst}"
 edit_record dbjob "$DBID" '
 for a in j["artifacts"]:
-    a["file"] = a["file"].replace(".sql.zst", ".sha256")'
+    a["file"] = a["file"].replace(".sql.zst", ".sql")'
 reseal dbjob "$DBID"
 expect_rc 1 lb verify dbjob "$DBID"
 contains "$OUT" "BAD  dbjob $DBID: $DBSTEM.sql.zst: not in its record's \"artifacts\", and a db backup needs it"
@@ -280,6 +282,15 @@ reseal weblogs "$LID1"
 expect_rc 1 lb verify weblogs "$LID1"
 contains "$OUT" "BAD  weblogs $LID1: $LSTEM.tar.zst: not in its record's \"artifacts\", and a logs backup needs it"
 expect_rc 1 lb restore weblogs "$LID1" --to "$TMP/rl"
+back weblogs "$LID1"
+save weblogs "$LID1"
+zstd -q -d -c "$LTAR" > "${LTAR%.zst}"
+edit_record weblogs "$LID1" '
+for a in j["artifacts"]:
+    a["file"] = a["file"].replace(".tar.zst", ".tar")'
+reseal weblogs "$LID1"
+expect_rc 1 lb verify weblogs "$LID1"
+contains "$OUT" "\"file\" '$LSTEM.tar' is not a file a logs backup has ($LSTEM.tar.zst)"
 back weblogs "$LID1"
 
 # The tar holds a segment the record does not list, and the reverse.
