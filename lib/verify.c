@@ -178,8 +178,13 @@ static int check_record(struct store *st, const struct store_entry *e, struct re
 			if (strncmp(file, stem, strlen(stem)) == 0 && strcmp(file + strlen(stem), r->v[k].ext) == 0)
 				hit = &r->v[k];
 		if (!hit) {
-			problem(rep, "its record's \"artifacts\"[%zu].\"file\" '%s' is not a file a %s backup has (%s%s)",
-				i, show(file, b1, sizeof(b1)), r->kind, stem, need[1] ? "tar.zst, index.zst" : need[0]);
+			char names[256] = "";
+
+			for (k = 0; k < r->n; k++)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s%s",
+					 k ? ", " : "", stem, r->v[k].ext);
+			problem(rep, "its record's \"artifacts\"[%zu].\"file\" '%s' is not a file a %s backup has (%s)",
+				i, show(file, b1, sizeof(b1)), r->kind, names);
 			continue;
 		}
 		if (hit->file) {
