@@ -1,9 +1,10 @@
 /*
- * lifeboat verify [JOB [ID]] — re-hashes every artifact of the backups
- * against their records and, for files backups, checks that the chain each
- * one needs is whole and holds the content its index names.  One line per
- * backup, "ok" or "BAD" with the reason; exit 1 when any is bad.  Reads only
- * the store: no daemon needed.
+ * lifeboat verify [JOB [ID]] — checks every backup for what its restore
+ * relies on (verify.h: the record, the .sha256 file, every artifact
+ * re-hashed, a tar against its index or segments) and, for files backups,
+ * that the chain each one needs is whole and holds the content its index
+ * names.  One "ok" line per good backup, one "BAD" line per problem of a bad
+ * one; exit 1 when any is bad.  Reads only the store: no daemon needed.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,12 +21,13 @@
 
 static const char usage_text[] = "usage: lifeboat [-c FILE] verify [JOB [ID]]\n";
 
-/* Artifact results, so a chain member shared by many backups is hashed once. */
+/* Results of the checks of one backup, so a chain member shared by many
+ * backups is read once. */
 struct checked {
 	char job[128];
 	char id[STORE_ID_MAX];
 	int r;				/* 0 or the negative errno */
-	char why[1200];
+	char why[VERIFY_LINE_MAX];	/* its first problem */
 };
 
 struct verify_run {
@@ -35,40 +37,64 @@ struct verify_run {
 	uint64_t bytes;
 };
 
-static const struct checked *artifacts_of(struct verify_run *vr, const struct store_entry *e)
+/* The checks of E, run now (REP, when not NULL, gets every problem) or
+ * remembered from before (REP gets the first). */
+static const struct checked *check(struct verify_run *vr, const struct store_entry *e,
+				   struct verify_report *rep)
 {
+	struct verify_report *own = NULL;
 	struct checked *c, *nv;
 	uint64_t bytes = 0;
 
-	for (size_t i = 0; i < vr->n; i++)
-		if (!strcmp(vr->v[i].job, e->job) && !strcmp(vr->v[i].id, e->id))
-			return &vr->v[i];
-	nv = realloc(vr->v, (vr->n + 1) * sizeof(*nv));
-	if (!nv)
+	for (size_t i = 0; i < vr->n; i++) {
+		c = &vr->v[i];
+		if (!strcmp(c->job, e->job) && !strcmp(c->id, e->id)) {
+			if (rep && c->r < 0) {
+				snprintf(rep->lines[0], sizeof(rep->lines[0]), "%s", c->why);
+				rep->n = 1;
+			}
+			return c;
+		}
+	}
+	if (!rep)
+		rep = own = malloc(sizeof(*own));
+	nv = rep ? realloc(vr->v, (vr->n + 1) * sizeof(*nv)) : NULL;
+	if (!nv) {
+		free(own);
 		return NULL;
+	}
 	vr->v = nv;
 	c = &vr->v[vr->n++];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->job, sizeof(c->job), "%s", e->job);
 	snprintf(c->id, sizeof(c->id), "%s", e->id);
-	c->r = verify_artifacts(vr->st, e, &bytes, c->why, sizeof(c->why));
+	c->r = verify_backup(vr->st, e, rep, &bytes);
+	if (c->r < 0)
+		snprintf(c->why, sizeof(c->why), "%s", rep->n ? rep->lines[0] : "out of memory");
 	vr->bytes += bytes;
+	free(own);
 	return c;
 }
 
-/* Checks one backup; prints its line; returns true when good. */
+/* Checks one backup; prints its lines; returns true when good. */
 static bool verify_one(struct verify_run *vr, const struct store_entry *e)
 {
 	const char *kind = json_string_value(json_object_get(e->record, "kind"));
 	const json_t *facts = json_object_get(e->record, "files");
 	const char *type = json_string_value(json_object_get(facts, "type"));
-	const struct checked *c = artifacts_of(vr, e);
-	char why[1400] = "", size[32];
+	struct verify_report *rep = calloc(1, sizeof(*rep));
+	const struct checked *c = rep ? check(vr, e, rep) : NULL;
+	char why[VERIFY_LINE_MAX + 200] = "", size[32];
 
 	if (!c) {
 		snprintf(why, sizeof(why), "out of memory");
 	} else if (c->r < 0) {
-		snprintf(why, sizeof(why), "%s", c->why);
+		for (size_t i = 0; i < rep->n; i++)
+			printf("BAD  %s %s: %s\n", e->job, e->id, rep->lines[i]);
+		if (rep->dropped)
+			printf("BAD  %s %s: and %zu more problem(s)\n", e->job, e->id, rep->dropped);
+		free(rep);
+		return false;
 	} else if (kind && !strcmp(kind, "files")) {
 		struct filechain chain;
 		char cwhy[1024];
@@ -77,7 +103,7 @@ static bool verify_one(struct verify_run *vr, const struct store_entry *e)
 			snprintf(why, sizeof(why), "its chain is broken: %s", cwhy);
 		} else {
 			for (size_t i = 0; i + 1 < chain.n && !*why; i++) {
-				const struct checked *m = artifacts_of(vr, &chain.v[i]);
+				const struct checked *m = check(vr, &chain.v[i], NULL);
 
 				if (!m || m->r < 0)
 					snprintf(why, sizeof(why), "its chain member %s is bad: %s", chain.v[i].id,
@@ -88,6 +114,7 @@ static bool verify_one(struct verify_run *vr, const struct store_entry *e)
 				verify_files_content(vr->st, e, why, sizeof(why));
 		}
 	}
+	free(rep);
 	units_format_size_human((uint64_t)json_integer_value(json_object_get(e->record, "size_stored")),
 				size, sizeof(size));
 	if (*why) {

@@ -9,6 +9,7 @@
 # without a newline too, but not one that keeps sending requests nor one
 # that follows a run; a 10 MB line without a newline is cut off; a hook gets
 # the usual soft limit of 1024 back.
+# Drives: daemon/control.c, daemon/lifeboatd.c, lib/base/protocol.c.
 set -e
 # shellcheck source=tests/e2e/daemon-lib.sh
 . "$(dirname "$0")/daemon-lib.sh"

@@ -11,6 +11,7 @@
 #     command run (no marker file), no other database touched, and the
 #     database identical to before (hole 1);
 # and a dump of the old format (no sandbox and format lines) is refused.
+# Drives: lib/db/dbdump.c, lib/db/dbrestore.c, lib/db/sqlsplit.c, lib/db/sqltext.c (through lifeboat run --here and restore --database).
 set -e
 # shellcheck source=tests/e2e/db-lib.sh
 . "$(dirname "$0")/db-lib.sh"

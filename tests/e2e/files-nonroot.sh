@@ -6,6 +6,7 @@
 # restore that stops in the middle of a file (here: a file-size limit)
 # leaves no half-written file under a tree name, no temporary file, and
 # its directories with their final modes.
+# Drives: lib/files/snaprestore.c, lib/files/jobkind_files.c (through lifeboat restore --to).
 set -e
 # shellcheck source=tests/e2e/files-lib.sh
 . "$(dirname "$0")/files-lib.sh"

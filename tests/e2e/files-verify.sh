@@ -1,10 +1,12 @@
 # verify and the safety of restore: `lifeboat verify` passes a good store
 # (files and db backups alike), catches one flipped byte in an artifact
 # (exit 1, naming the backup, and the incremental that depends on it), a
-# missing chain member, and an index entry whose content its holder does
-# not have.  restore refuses a non-empty target and a crafted archive placed
-# in the store (an absolute path, "..", a write through a symlink it just
-# restored) without writing outside the target.
+# missing chain member, a tar holding a path its index dropped, and an
+# index entry whose content its holder does not have.  restore refuses a
+# non-empty target and a crafted archive placed in the store (an absolute
+# path, "..", a write through a symlink it just restored) without writing
+# outside the target, and verify says BAD for each of those archives too.
+# (verify-kinds.sh has the checks of every kind.)
 # Drives: lib/store/verify.c, lib/store/record.c, lib/files/filechain.c, lib/files/snaprestore.c (through daemon/cmd_verify.c).
 set -e
 # shellcheck source=tests/e2e/files-lib.sh
@@ -66,26 +68,62 @@ expect_rc 1 lb verify
 contains "$OUT" "BAD  dbjob $DBID"
 flip "$(artifact_of dbjob "$DBID" sql.zst)"
 
-# An index entry whose holder does not hold it: the full's index loses a
-# line (its record re-hashed, so only the content check can see it).
+# reseal JOB ID: the record's sha256/size of every artifact from the files
+# on disk, and the .sha256 file from the record: only the content checks
+# can see what was changed.
+reseal() {
+	python3 - "$(record_of "$1" "$2")" <<'PY'
+import hashlib, json, os, sys
+rec = sys.argv[1]
+d = os.path.dirname(rec)
+j = json.load(open(rec))
+lines = []
+for a in j["artifacts"]:
+    data = open(os.path.join(d, a["file"]), "rb").read()
+    a["sha256"] = hashlib.sha256(data).hexdigest()
+    a["size"] = len(data)
+    lines.append("%s  %s\n" % (a["sha256"], a["file"]))
+json.dump(j, open(rec, "w"))
+open(rec[:-len(".json")] + ".sha256", "w").write("".join(lines))
+PY
+}
+
+# The full's index loses a line its tar still holds: the full is bad, and
+# so is the incremental that builds on it.
 IDX1=$(artifact_of site "$ID1" index.zst)
+SUM1=$(record_of site "$ID1")
+SUM1=${SUM1%.json}.sha256
 cp "$IDX1" "$TMP/idx1.bak"
 cp "$(record_of site "$ID1")" "$TMP/rec1.bak"
+cp "$SUM1" "$TMP/sum1.bak"
 zstdcat "$TMP/idx1.bak" | grep -v 'a/f7$' | zstd -q -f -o "$IDX1"
-python3 - "$(record_of site "$ID1")" "$IDX1" <<'PY'
-import hashlib, json, os, sys
-rec, idx = sys.argv[1], sys.argv[2]
-j = json.load(open(rec))
-for a in j["artifacts"]:
-    if a["file"].endswith(".index.zst"):
-        a["sha256"] = hashlib.sha256(open(idx, "rb").read()).hexdigest()
-        a["size"] = os.path.getsize(idx)
-json.dump(j, open(rec, "w"))
-PY
-expect_rc 1 lb verify site "$ID2"
-contains "$OUT" "the content of 'a/f7' should be in $ID1, which does not hold it"
+reseal site "$ID1"
+expect_rc 1 lb verify site
+contains "$OUT" "BAD  site $ID1: $TAR1 holds 'a/f7', which its index does not name"
+contains "$OUT" "BAD  site $ID2: its chain member $ID1 is bad: $TAR1 holds 'a/f7'"
 cp "$TMP/idx1.bak" "$IDX1"
 cp "$TMP/rec1.bak" "$(record_of site "$ID1")"
+cp "$TMP/sum1.bak" "$SUM1"
+
+# An index entry whose holder does not hold it: the incremental's index
+# names a path whose content it says is in the full, which never had it.
+IDX2=$(artifact_of site "$ID2" index.zst)
+SUM2=$(record_of site "$ID2")
+SUM2=${SUM2%.json}.sha256
+cp "$IDX2" "$TMP/idx2.bak"
+cp "$(record_of site "$ID2")" "$TMP/rec2.bak"
+cp "$SUM2" "$TMP/sum2.bak"
+zstdcat "$TMP/idx2.bak" > "$TMP/idx2"
+line=$(grep -P '\ta/f7$' "$TMP/idx2")
+printf '%s\n' "${line%a/f7}a/f7-ghost" >> "$TMP/idx2"
+zstd -q -f "$TMP/idx2" -o "$IDX2"
+reseal site "$ID2"
+expect_rc 1 lb verify site "$ID2"
+contains "$OUT" "the content of 'a/f7-ghost' should be in $ID1, which does not hold it"
+cp "$TMP/idx2.bak" "$IDX2"
+cp "$TMP/rec2.bak" "$(record_of site "$ID2")"
+cp "$TMP/sum2.bak" "$SUM2"
+expect_rc 0 lb verify site
 
 # A missing chain member.
 mv "$(record_of site "$ID1")" "$TMP/rec1.moved"
@@ -152,6 +190,7 @@ rec = {"format": 1, "job": "evil", "kind": "files", "id": bid, "result": "ok",
        "started": "2020-01-01T00:00:00Z", "finished": "2020-01-01T00:00:01Z",
        "size_raw": 0, "size_stored": 0, "artifacts": arts,
        "files": {"type": "full", "full": bid, "full_time": 1577836800, "chain_length": 0}}
+open(stem + ".sha256", "w").write("".join("%s  %s\n" % (a["sha256"], a["file"]) for a in arts))
 json.dump(rec, open(stem + ".json", "w"))
 print(bid)
 PY
@@ -160,7 +199,13 @@ n=0
 for kind in dotdot absolute symlink; do
 	n=$((n + 1))
 	bid=$(craft "0$n" "$kind")
-	expect_rc 0 lb verify evil "$bid"
+	# verify says BAD where restore refuses.
+	expect_rc 1 lb verify evil "$bid"
+	case $kind in
+	dotdot) contains "$OUT" "holds '../evil-dotdot', outside the tree: restore refuses it" ;;
+	absolute) contains "$OUT" "outside the tree: restore refuses it" ;;
+	symlink) contains "$OUT" "names 'link/evil-through' under 'link', which it does not give as a directory" ;;
+	esac
 	expect_rc 1 lb restore evil "$bid" --to "$TMP/r-$kind"
 	contains "$ERR" "evil $bid:" "the refusal names the backup"
 	case $kind in
