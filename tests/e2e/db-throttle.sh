@@ -170,17 +170,23 @@ check 'j["db"]["tables"][0]["rows"] == 5000' "gate: rows dumped"
 # ------------------------------------------- 2. a pause mid-dump, then a correct round trip
 # Paced (it has an io_limit), the dump asks for about 32 KiB of rows per
 # query and writes them at 1 MB/s: a chunk every ~30 ms, each SELECT over in
-# about a millisecond, so the dump connection is found by its id instead:
-# the run opens its Threads_running probe first, then the dump's connection.
+# about a millisecond, so the dump's connection is found by its id: the
+# run opens its Threads_running probe first, then the dump's connection, so
+# the dump's is the newest of the job's connections that last (seen in two
+# looks half a second apart): the newest of all may be a brief one, such as
+# the size estimate's, gone before it is looked at.
 make_config thpause "$mid" "max_threads_running = 10" "max_wait = 1h" "chunk_rows = 10000" "io_limit = 1M"
 bg_run pause thpause
+job_conns() {
+	db_q -e "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = '$LBUSER'" | sort
+}
 conn=""
-for _ in $(seq 400); do
-	conn=$(db_q -e "SELECT IF(COUNT(*) >= 2, MAX(ID), '') FROM information_schema.PROCESSLIST
-		WHERE USER = '$LBUSER'")
+for _ in $(seq 100); do
+	before=$(job_conns)
+	sleep 0.5
+	conn=$(comm -12 <(echo "$before") <(job_conns) | sort -n | awk 'NR >= 2 { id = $1 } END { print id }')
 	[ -n "$conn" ] && break
 	[ -f "$TMP/pause.rc" ] && fail "the dump ended before its connection was seen"
-	sleep 0.02
 done
 [ -n "$conn" ] || fail "never saw the dump's connection"
 # It reads $mid.t: its SELECTs show in the processlist now and then.
