@@ -418,6 +418,7 @@ static int files_restore(const struct config *cfg, const struct job *job, struct
 		stats.entries, stats.files, size, stats.chain,
 		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		skipped ? "" : o.owners ? "" : " (not root: every owner is the restoring user's)");
+	fprintf(out, "read %" PRIu64 " bytes from the store (each artifact once)\n", stats.read);
 	if (stats.unreadable)
 		fprintf(out, "%" PRIu64 " path(s) were unreadable when the backup was taken and are not restored\n",
 			stats.unreadable);

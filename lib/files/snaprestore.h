@@ -72,6 +72,7 @@ struct snaprestore_stats {
 	uint64_t bytes;			/* content bytes written */
 	uint64_t unreadable;		/* index entries with no content (unreadable at backup time) */
 	unsigned chain;			/* tars read */
+	uint64_t read;			/* bytes read from the store: each artifact once */
 	uint64_t skipped[SR_SKIP_KINDS];	/* entries not restored exactly, by kind */
 	json_t *skipped_list;		/* [{"path","kind","what"}], the first SNAPRESTORE_LIST_MAX
 					 * of each kind, or NULL; owned: snaprestore_stats_free() */
