@@ -25,11 +25,13 @@
 #include <jansson.h>
 #include <mysql.h>
 
+#include "store.h"
+
 struct dbrestore_opts {
 	const char *job;		/* for messages */
 	const char *id;			/* backup id, for messages */
-	const char *artifact;		/* path of the .sql.zst */
-	const char *sha256;		/* its hash from the record */
+	struct store *st;		/* the store, and the backup in it (its sql.zst is read) */
+	const struct store_entry *e;
 	const json_t *facts;		/* the record's "db" object */
 	const char *to_db;		/* the database to restore into */
 	bool force;			/* restore into a database that has tables */
@@ -41,6 +43,7 @@ struct dbrestore_stats {
 	uint64_t tables;		/* tables checked against the record */
 	uint64_t rows;			/* their rows */
 	uint64_t events_disabled;	/* events of a renamed copy, disabled */
+	uint64_t read;			/* bytes of the restore pass read from the store */
 };
 
 /* Returns 0, or a negative errno after logging one line naming the backup,

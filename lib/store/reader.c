@@ -139,6 +139,26 @@ int reader_close(struct reader *r)
 	return r->result;
 }
 
+int reader_rewind(struct reader *r)
+{
+	if (r->hashing)
+		sha256_discard(&r->h);
+	r->hashing = false;
+	if (lseek(r->fd, 0, SEEK_SET) < 0 || sha256_init(&r->h) < 0) {
+		int e = errno ? errno : ENOMEM;
+
+		fail(r->flags, r->why, sizeof(r->why), "%s: cannot read it again: %s", r->path, strerror(e));
+		return -e;
+	}
+	r->hashing = true;
+	r->bytes = 0;
+	r->closed = false;
+	r->result = 0;
+	r->err = 0;
+	r->hex[0] = 0;
+	return 0;
+}
+
 void reader_free(struct reader *r)
 {
 	if (!r)

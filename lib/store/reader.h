@@ -78,6 +78,11 @@ ssize_t reader_read(struct reader *r, void *buf, size_t len);
  * the first one's result. */
 int reader_close(struct reader *r);
 
+/* Back to the start of the same open file (what was checked is what is read
+ * again, even if the name is removed meanwhile), hashing and counting anew.
+ * Returns 0 or a negative errno. */
+int reader_rewind(struct reader *r);
+
 /* Frees R (closed or not: an unclosed reader is not checked). */
 void reader_free(struct reader *r);
 
