@@ -39,6 +39,7 @@ JOB_OF=site
 want=$(sizes "$ID1" "$ID2")
 expect_rc 0 lb restore site "$ID2" --to "$TMP/r1"
 got=$(read_bytes "$OUT")
+echo "files restore of $ID2: read $got bytes, the chain's artifacts hold $want" >&2
 equals "$got" "$want" "bytes read by a files restore of a 2-member chain (the artifacts' sizes, once)"
 want=$(sizes "$ID1")
 expect_rc 0 lb restore site "$ID1" --to "$TMP/r0"
