@@ -1,10 +1,13 @@
 /*
  * dbrestore — streams a db job's dump into a new database.
  *
- * Before the server is touched the artifact is read once: its SHA-256 must
- * match the record and its last line must be the dump's trailer, so a
- * corrupt or truncated dump is refused rather than half-restored.  Then it
- * is decompressed, cut into statements (sqlsplit) and executed one by one.
+ * Before the server is touched the artifact is read once through reader.h:
+ * its size and SHA-256 must match the record and its last line must be the
+ * dump's trailer, so a corrupt or truncated dump is refused rather than
+ * half-restored (its statements run as they are read, and one of a
+ * tampered dump could reach past the new database: checking first is the
+ * one case of two reads).  Then the same descriptor is read again (and
+ * checked again at its end), decompressed, cut into statements (sqlsplit) and executed one by one.
  * A single-database dump is renamed on the way: its CREATE DATABASE and USE
  * name the new database, and so do the `old`. qualifiers that the server
  * writes into view definitions.  After the restore, every table's row count

@@ -3,10 +3,12 @@
  *
  * A logs backup holds only what was new at its run; the whole history of a
  * log is the segments of every backup along the "parent" chain, oldest
- * first.  This file walks that chain, streams the segments out of each
- * tar.zst (checking the artifact's SHA-256 against its record when it reads
- * an artifact whole), and builds two things on it: restore, which writes each
- * log's generations one after the other under a new directory, and the first
+ * first.  The chain is record_chain_load()'s (kind "logs"); this file
+ * streams the segments out of each tar.zst through reader.h (the artifact
+ * checked against its record when it is read whole), and builds two things
+ * on it: restore, which writes each log's generations one after the other
+ * into a staging directory moved into place only when every artifact
+ * checked (restore_target.h), each read once, and the first
  * byte where a live file stopped matching what was archived of it (the
  * offset a tamper alert reports).
  */

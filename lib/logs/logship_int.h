@@ -93,8 +93,6 @@ int lstate_from_json(const json_t *j, struct lstate *s);
  * *PARENT gets the newest record's id, or "". */
 int lstate_load(const struct logship_opts *o, struct lstate *s, char parent[STORE_ID_MAX]);
 int lstate_save(const struct logship_opts *o, const struct lstate *s);
-/* Whether PATH (from a record) is safe to rebuild under a directory. */
-bool lstate_path_safe(const char *path);
 
 /* logship_scan.c */
 int lscan(const struct strlist *globs, const struct lstate *s, struct lcands *out);

@@ -5,9 +5,9 @@
  * exactly the artifacts its kind needs, each as "backup-DD-NN.EXT" of this
  * backup, nothing it names is opened (a hostile record cannot make verify
  * read outside the job's directory).  Then the .sha256 file, a few hundred
- * bytes.  Then each artifact, read once: a plain one (a db dump) is hashed;
- * a tar.zst is streamed through libarchive from a read callback that hashes
- * every byte, and each entry is compared with the index (files) or the
+ * bytes.  Then each artifact, read once through reader.h (the reader a
+ * restore uses; quiet, its mismatches go to the report): a plain one (a db
+ * dump) is hashed; a tar.zst is streamed through reader_archive(), and each entry is compared with the index (files) or the
  * record's segments (logs) as it passes.  Entry problems found in a tar
  * whose hash turns out wrong are dropped: "corrupted" says it all.
  */
@@ -28,6 +28,7 @@
 
 #include "fileindex.h"
 #include "fsutil.h"
+#include "logship.h"
 #include "reader.h"
 #include "record.h"
 #include "sha256.h"
@@ -673,24 +674,6 @@ static int cmp_seg(const void *a, const void *b)
 	return strcmp(((const struct seg *)a)->entry, ((const struct seg *)b)->entry);
 }
 
-/* A log's name as restore takes it: absolute, no empty, "." or ".." part. */
-static bool log_name_safe(const char *path)
-{
-	const char *p = path;
-
-	if (!path || path[0] != '/' || strlen(path) >= 2048)
-		return false;
-	while (*p) {
-		const char *c = p + 1, *end = strchr(c, '/');
-		size_t n = end ? (size_t)(end - c) : strlen(c);
-
-		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
-			return false;
-		p = c + n;
-	}
-	return true;
-}
-
 static int logs_entry(void *ctx, struct archive *a, struct archive_entry *ae, struct verify_report *pend)
 {
 	struct lcheck *lc = ctx;
@@ -741,7 +724,7 @@ static int check_logs(const struct store_entry *e, const struct rec *r, struct v
 		if (!entry || !name || !json_is_integer(gen) || !json_is_integer(start) || !json_is_integer(end)) {
 			problem(rep, "its record's \"logs\".\"segments\"[%zu] lacks \"entry\", \"name\", \"gen\", \"start\" or \"end\"",
 				i);
-		} else if (!log_name_safe(name)) {
+		} else if (!lstate_path_safe(name)) {
 			problem(rep, "its record's \"logs\".\"segments\"[%zu].\"name\" '%s' is not an absolute path without \"..\": restore refuses it",
 				i, show(name, b1, sizeof(b1)));
 		} else if (json_integer_value(start) < 0 || json_integer_value(end) < json_integer_value(start)) {
