@@ -14,7 +14,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "filechain.h"
+#include "jobkind.h"
+#include "record.h"
 #include "store.h"
 #include "units.h"
 #include "verify.h"
@@ -95,11 +96,13 @@ static bool verify_one(struct verify_run *vr, const struct store_entry *e)
 			printf("BAD  %s %s: and %zu more problem(s)\n", e->job, e->id, rep->dropped);
 		free(rep);
 		return false;
-	} else if (kind && !strcmp(kind, "files")) {
-		struct filechain chain;
+	} else if (kind && jobkind_find(kind) && jobkind_find(kind)->verify) {
+		/* The kind's own check (files: its content along its chain),
+		 * once every member of the chain is whole. */
+		struct record_chain chain;
 		char cwhy[1024];
 
-		if (filechain_load(vr->st, e->job, e->id, &chain, cwhy, sizeof(cwhy)) < 0) {
+		if (record_chain_load(vr->st, e->job, e->id, kind, 0, &chain, cwhy, sizeof(cwhy)) < 0) {
 			snprintf(why, sizeof(why), "its chain is broken: %s", cwhy);
 		} else {
 			for (size_t i = 0; i + 1 < chain.n && !*why; i++) {
@@ -109,9 +112,9 @@ static bool verify_one(struct verify_run *vr, const struct store_entry *e)
 					snprintf(why, sizeof(why), "its chain member %s is bad: %s", chain.v[i].id,
 						 m ? m->why : "out of memory");
 			}
-			filechain_free(&chain);
+			record_chain_free(&chain);
 			if (!*why)
-				verify_files_content(vr->st, e, why, sizeof(why));
+				jobkind_find(kind)->verify(vr->st, e, why, sizeof(why));
 		}
 	}
 	free(rep);

@@ -15,7 +15,7 @@
 
 #include "dbdump.h"
 #include "log.h"
-#include "sha256.h"
+#include "reader.h"
 #include "sqlsplit.h"
 #include "sqltext.h"
 
@@ -31,64 +31,6 @@ struct restore {
 	struct sqlsplit split;	/* cuts the decompressed dump into statements */
 };
 
-/* Calls FN on the decompressed content of PATH, and hashes the compressed bytes. */
-/* Reads the artifact open at FD from its start. */
-static int read_artifact(const struct dbrestore_opts *o, int fd, int (*fn)(void *, const char *, size_t),
-			 void *ctx, char hex[SHA256_HEX_LEN + 1])
-{
-	size_t inlen = ZSTD_DStreamInSize(), outlen = ZSTD_DStreamOutSize(), last = 0;
-	char *in = malloc(inlen), *out = malloc(outlen);
-	ZSTD_DStream *ds = ZSTD_createDStream();
-	struct sha256 h;
-	ssize_t n;
-	int r = 0;
-
-	if (!in || !out || !ds || sha256_init(&h) < 0) {
-		free(in);
-		free(out);
-		ZSTD_freeDStream(ds);
-		return -ENOMEM;
-	}
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		r = -errno;
-		log_err(LOG_LVL_ERROR, errno, "%s", o->artifact);
-	}
-	while (r == 0 && (n = read(fd, in, inlen)) != 0) {
-		ZSTD_inBuffer ib = { in, 0, 0 };
-
-		if (n < 0) {
-			r = -errno;
-			log_err(LOG_LVL_ERROR, errno, "%s: read", o->artifact);
-			break;
-		}
-		ib.size = (size_t)n;
-		sha256_update(&h, in, (size_t)n);
-		while (r == 0 && ib.pos < ib.size) {
-			ZSTD_outBuffer ob = { out, outlen, 0 };
-
-			last = ZSTD_decompressStream(ds, &ob, &ib);
-			if (ZSTD_isError(last)) {
-				log_error("%s: not a valid zstd file: %s", o->artifact, ZSTD_getErrorName(last));
-				r = -EBADMSG;
-			} else if (ob.pos) {
-				r = fn(ctx, out, ob.pos);
-			}
-		}
-	}
-	if (r == 0 && last != 0) {
-		log_error("%s: the zstd stream is truncated", o->artifact);
-		r = -EBADMSG;
-	}
-	if (r == 0)
-		sha256_final_hex(&h, hex);
-	else
-		sha256_discard(&h);
-	ZSTD_freeDStream(ds);
-	free(in);
-	free(out);
-	return r;
-}
-
 struct tail {
 	char buf[TAIL_KEEP];
 	size_t len;
@@ -96,9 +38,10 @@ struct tail {
 	size_t hlen;
 };
 
-static int keep_tail(void *ctx, const char *data, size_t len)
+static int keep_tail(void *ctx, const void *buf, size_t len)
 {
 	struct tail *t = ctx;
+	const char *data = buf;
 
 	if (t->hlen < TAIL_KEEP) {
 		size_t n = len < TAIL_KEEP - t->hlen ? len : TAIL_KEEP - t->hlen;
@@ -131,33 +74,32 @@ static bool has_format_head(const char *head, size_t len)
 	return len >= sizeof(want) - 1 && memcmp(head, want, sizeof(want) - 1) == 0;
 }
 
-/* The artifact is whole (right hash, a trailer as its last line) and of the
- * format that sqlsplit reads. */
-static int check_artifact(const struct dbrestore_opts *o, int fd)
+/* The artifact is whole (right size and hash, a trailer as its last line)
+ * and of the format that sqlsplit reads: one read through RD, closed. */
+static int check_artifact(const struct dbrestore_opts *o, struct reader *rd)
 {
-	char hex[SHA256_HEX_LEN + 1];
 	struct tail t = { .len = 0 };
 	char *line;
-	int r;
+	int r, c;
 
-	r = read_artifact(o, fd, keep_tail, &t, hex);
-	if (r < 0)
-		return r;
-	if (strcmp(hex, o->sha256) != 0) {
-		log_error("%s: SHA-256 %s does not match the record's %s: the backup is damaged; nothing was restored",
-			  o->artifact, hex, o->sha256);
-		return -EBADMSG;
+	r = reader_zstd(rd, keep_tail, &t);
+	c = reader_close(rd);
+	if (c < 0 || r < 0) {
+		if (c == 0 && r == -EBADMSG)
+			log_error("%s", rd->why);
+		log_error("job %s: backup %s: the dump is damaged; nothing was restored", o->job, o->id);
+		return c < 0 ? c : r;
 	}
 	if (!has_format_head(t.head, t.hlen)) {
 		log_error("job %s: backup %s was written by an older Lifeboat, in a format whose statements cannot be told apart safely "
 			  "(a stored routine or view can make such a dump run statements of its own); nothing was restored. "
 			  "Restore it on a scratch server, or with `zstd -dc %s | mariadb --sandbox` as an account that can reach only the target database, "
 			  "after reading it (see README, \"Restoring dumps safely\")",
-			  o->job, o->id, o->artifact);
+			  o->job, o->id, rd->path);
 		return -EPROTO;
 	}
 	if (t.len == 0 || t.buf[t.len - 1] != '\n') {
-		log_error("%s: the dump is truncated (no trailer line); nothing was restored", o->artifact);
+		log_error("%s: the dump is truncated (no trailer line); nothing was restored", rd->path);
 		return -EBADMSG;
 	}
 	t.buf[t.len - 1] = '\0';
@@ -165,7 +107,7 @@ static int check_artifact(const struct dbrestore_opts *o, int fd)
 	line = line ? line + 1 : t.buf;
 	if (strncmp(line, DBDUMP_TRAILER, strlen(DBDUMP_TRAILER)) != 0) {
 		log_error("%s: the dump is truncated (its last line is not \"%s ...\"); nothing was restored",
-			  o->artifact, DBDUMP_TRAILER);
+			  rd->path, DBDUMP_TRAILER);
 		return -EBADMSG;
 	}
 	return 0;
@@ -351,7 +293,7 @@ static int run_statement(void *ctx, const char *stmt, size_t len)
 	return 0;
 }
 
-static int split_chunk(void *ctx, const char *data, size_t len)
+static int split_chunk(void *ctx, const void *data, size_t len)
 {
 	struct restore *rs = ctx;
 
@@ -436,9 +378,9 @@ int dbrestore_run(MYSQL *my, const struct dbrestore_opts *o, struct dbrestore_st
 {
 	struct restore rs = { .my = my, .o = o, .stats = stats };
 	const json_t *dbs = json_object_get(o->facts, "databases");
-	char hex[SHA256_HEX_LEN + 1];
+	struct reader *rd;
 	long ntables;
-	int fd, r;
+	int r;
 
 	memset(stats, 0, sizeof(*stats));
 	if (json_array_size(dbs) != 1) {
@@ -448,15 +390,16 @@ int dbrestore_run(MYSQL *my, const struct dbrestore_opts *o, struct dbrestore_st
 	}
 	rs.from_db = json_string_value(json_array_get(dbs, 0));
 
-	/* One descriptor for the check and the restore: what was checked is
-	 * what is restored, even if a prune removes the file meanwhile. */
-	fd = open(o->artifact, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		log_err(LOG_LVL_ERROR, errno, "job %s: backup %s: %s", o->job, o->id, o->artifact);
+	/* The dump is checked whole before the server is touched: its
+	 * statements run as they come, and one of a tampered dump could reach
+	 * past the new database, which dropping it would not undo.  Then the
+	 * same descriptor is read again for the restore: what was checked is
+	 * what is restored (and checked again at its close), even if a prune
+	 * removes the file meanwhile. */
+	r = reader_open(o->st, o->e, RECORD_ARTIFACT_MAIN, 0, &rd, NULL, 0);
+	if (r < 0)
 		return r;
-	}
-	r = check_artifact(o, fd);
+	r = check_artifact(o, rd);
 	if (r == 0)
 		r = count_tables(&rs, &ntables);
 	if (r == 0 && ntables > 0 && !o->force) {
@@ -465,19 +408,26 @@ int dbrestore_run(MYSQL *my, const struct dbrestore_opts *o, struct dbrestore_st
 		r = -EEXIST;
 	} else if (r == 0) {
 		sqlsplit_init(&rs.split);
-		r = read_artifact(o, fd, split_chunk, &rs, hex);
+		r = reader_rewind(rd);
+		if (r == 0)
+			r = reader_zstd(rd, split_chunk, &rs);
+		if (r == 0)
+			r = reader_close(rd);
+		else if (r == -EBADMSG && !rs.split.error)
+			log_error("%s", rd->why);
 		if (r == 0)
 			r = sqlsplit_finish(&rs.split);
 		if (r == -EBADMSG && rs.split.error)
 			log_error("job %s: backup %s: line %" PRIu64 " of the dump: %s; restore stopped",
 				  o->job, o->id, rs.split.lineno, rs.split.error);
 		sqlsplit_free(&rs.split);
+		stats->read = rd->bytes;
 		if (r == 0)
 			r = verify_counts(&rs);
 		if (r < 0 && ntables < 0)
 			drop_partial(&rs);
 	}
-	close(fd);
+	reader_free(rd);
 	sbuf_free(&rs.rewrite);
 	sbuf_free(&rs.q);
 	return r;

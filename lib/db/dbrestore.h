@@ -1,10 +1,13 @@
 /*
  * dbrestore — streams a db job's dump into a new database.
  *
- * Before the server is touched the artifact is read once: its SHA-256 must
- * match the record and its last line must be the dump's trailer, so a
- * corrupt or truncated dump is refused rather than half-restored.  Then it
- * is decompressed, cut into statements (sqlsplit) and executed one by one.
+ * Before the server is touched the artifact is read once through reader.h:
+ * its size and SHA-256 must match the record and its last line must be the
+ * dump's trailer, so a corrupt or truncated dump is refused rather than
+ * half-restored (its statements run as they are read, and one of a
+ * tampered dump could reach past the new database: checking first is the
+ * one case of two reads).  Then the same descriptor is read again (and
+ * checked again at its end), decompressed, cut into statements (sqlsplit) and executed one by one.
  * A single-database dump is renamed on the way: its CREATE DATABASE and USE
  * name the new database, and so do the `old`. qualifiers that the server
  * writes into view definitions.  After the restore, every table's row count
@@ -25,11 +28,13 @@
 #include <jansson.h>
 #include <mysql.h>
 
+#include "store.h"
+
 struct dbrestore_opts {
 	const char *job;		/* for messages */
 	const char *id;			/* backup id, for messages */
-	const char *artifact;		/* path of the .sql.zst */
-	const char *sha256;		/* its hash from the record */
+	struct store *st;		/* the store, and the backup in it (its sql.zst is read) */
+	const struct store_entry *e;
 	const json_t *facts;		/* the record's "db" object */
 	const char *to_db;		/* the database to restore into */
 	bool force;			/* restore into a database that has tables */
@@ -41,6 +46,7 @@ struct dbrestore_stats {
 	uint64_t tables;		/* tables checked against the record */
 	uint64_t rows;			/* their rows */
 	uint64_t events_disabled;	/* events of a renamed copy, disabled */
+	uint64_t read;			/* bytes of the restore pass read from the store */
 };
 
 /* Returns 0, or a negative errno after logging one line naming the backup,

@@ -364,21 +364,19 @@ static int db_restore(const struct config *cfg, const struct job *job, struct st
 {
 	struct dbrestore_opts o = {
 		.job = job->name, .id = e->id, .to_db = to->database, .force = to->force,
-		.facts = json_object_get(e->record, "db"),
-		.sha256 = record_artifact_sha256(e->record, RECORD_ARTIFACT_MAIN),
+		.facts = json_object_get(e->record, "db"), .st = st, .e = e,
 	};
 	struct dbrestore_stats stats;
 	struct timespec t0, t1;
-	char path[4096], where[512], size[32];
+	char where[512], size[32];
 	MYSQL *my;
 	int r;
 
 	(void)cfg;
-	if (!o.facts || !o.sha256 || store_path(st, job->name, &e->parts, "sql.zst", path, sizeof(path)) < 0) {
+	if (!o.facts) {
 		log_error("%s %s: the record does not describe a db dump", job->name, e->id);
 		return -EINVAL;
 	}
-	o.artifact = path;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = dbconn_open(job, job->db.restore_host, &my);
 	if (r < 0)

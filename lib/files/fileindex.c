@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <zstd.h>
 
 #include "log.h"
+#include "reader.h"
 #include "sha256.h"
 
 /* Paths live in big chunks: one allocation per 256 KiB, not per file. */
@@ -517,72 +517,41 @@ static int feed(struct loader *ld, const char *buf, size_t len)
 	return 0;
 }
 
+static int feed_cb(void *ctx, const void *buf, size_t len)
+{
+	return feed(ctx, buf, len);
+}
+
+int fileindex_read(struct fileindex *fi, struct reader *rd)
+{
+	struct loader ld = { .fi = fi, .path = rd->path };
+	int r = reader_zstd(rd, feed_cb, &ld);
+
+	if (r == -EBADMSG) {
+		log_error("%s", rd->why);
+		r = -EINVAL;
+	} else if (r == 0 && (ld.len != 0 || ld.lineno == 0)) {
+		log_error("%s: the index is truncated", rd->path);
+		r = -EINVAL;
+	} else if (r == -ENOMEM) {
+		log_err(LOG_LVL_ERROR, ENOMEM, "%s", rd->path);
+	}
+	free(ld.line);
+	return r;
+}
+
 int fileindex_load(struct fileindex *fi, const char *path, char sha256_hex[65])
 {
-	struct loader ld = { .fi = fi, .path = path };
-	ZSTD_DCtx *dctx = ZSTD_createDCtx();
-	size_t inlen = ZSTD_DStreamInSize(), outlen = ZSTD_DStreamOutSize(), last = 0;
-	char *in = malloc(inlen), *out = malloc(outlen);
-	struct sha256 h;
-	bool hashing = false;
-	int fd = -1, r = 0;
-	ssize_t n;
+	struct reader *rd;
+	int r = reader_open_path(path, NULL, UINT64_MAX, 0, &rd, NULL, 0);
 
-	if (!dctx || !in || !out || sha256_init(&h) < 0) {
-		r = -ENOMEM;
-		goto done;
-	}
-	hashing = true;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		log_err(LOG_LVL_ERROR, errno, "%s", path);
-		goto done;
-	}
-	while (r == 0 && (n = read(fd, in, inlen)) != 0) {
-		ZSTD_inBuffer ib = { in, 0, 0 };
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			log_err(LOG_LVL_ERROR, errno, "%s: read", path);
-			break;
-		}
-		ib.size = (size_t)n;
-		sha256_update(&h, in, (size_t)n);
-		/* Until the input is used and zstd has nothing more to give. */
-		for (bool full = true; r == 0 && (ib.pos < ib.size || full);) {
-			ZSTD_outBuffer ob = { out, outlen, 0 };
-
-			last = ZSTD_decompressStream(dctx, &ob, &ib);
-			if (ZSTD_isError(last)) {
-				log_error("%s: not a valid zstd file: %s", path, ZSTD_getErrorName(last));
-				r = -EINVAL;
-				break;
-			}
-			full = ob.pos == ob.size;
-			r = feed(&ld, out, ob.pos);
-		}
-	}
-	if (r == 0 && (last != 0 || ld.len != 0 || ld.lineno == 0)) {
-		log_error("%s: the index is truncated", path);
-		r = -EINVAL;
-	}
-done:
-	if (hashing) {
-		if (r == 0 && sha256_hex)
-			sha256_final_hex(&h, sha256_hex);
-		else
-			sha256_discard(&h);
-	}
-	if (fd >= 0)
-		close(fd);
-	free(ld.line);
-	free(in);
-	free(out);
-	ZSTD_freeDCtx(dctx);
-	if (r == -ENOMEM)
-		log_err(LOG_LVL_ERROR, ENOMEM, "%s", path);
+	if (r < 0)
+		return r;
+	r = fileindex_read(fi, rd);
+	if (r == 0)
+		r = reader_close(rd);
+	if (r == 0 && sha256_hex)
+		memcpy(sha256_hex, rd->hex, SHA256_HEX_LEN + 1);
+	reader_free(rd);
 	return r;
 }

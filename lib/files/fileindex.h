@@ -81,6 +81,12 @@ void fileindex_free(struct fileindex *fi);
  * NULL it receives the hash of the compressed file as read. */
 int fileindex_load(struct fileindex *fi, const char *path, char sha256_hex[65]);
 
+/* Reads the index from RD (reader.h) to its end, not closing it: the caller
+ * calls reader_close() to learn whether it was what the record says.
+ * Returns 0 or a negative errno (-EINVAL: not an index), logged. */
+struct reader;
+int fileindex_read(struct fileindex *fi, struct reader *rd);
+
 /* Adds an entry (copying E and its path); the from id is given as text.
  * Returns 0 or -ENOMEM / -E2BIG (too many from ids). */
 int fileindex_add(struct fileindex *fi, const struct fi_entry *e, const char *from_id);

@@ -25,7 +25,8 @@
 
 #include "compress.h"
 #include "fileindex.h"
-#include "filechain.h"
+#include "reader.h"
+#include "record.h"
 #include "log.h"
 #include "record.h"
 #include "snaprestore.h"
@@ -126,11 +127,11 @@ static void pick_parent(struct jobkind *k, time_t now, struct parent_pick *p)
 {
 	const struct files_job *fj = &k->job->files;
 	struct store_list l;
-	struct filechain chain;
+	struct record_chain chain;
+	struct reader *rd = NULL;
 	const json_t *facts = NULL;
 	const struct store_entry *last = NULL;
-	char why[1024], path[4096], hex[65];
-	const char *want;
+	char why[1024];
 	int r;
 
 	fileindex_init(&p->index);
@@ -173,25 +174,27 @@ static void pick_parent(struct jobkind *k, time_t now, struct parent_pick *p)
 			 fj->max_chain);
 		return;
 	}
-	r = filechain_load(k->st, k->job->name, p->id, &chain, why, sizeof(why));
+	r = record_chain_load(k->st, k->job->name, p->id, "files", 0, &chain, why, sizeof(why));
 	if (r < 0) {
 		snprintf(p->reason, sizeof(p->reason), "the parent's chain is broken: %s", why);
 		log_warn("job %s: %s; taking a full snapshot", k->job->name, p->reason);
 		return;
 	}
-	want = filechain_artifact_sha(&chain.v[chain.n - 1], "index.zst");
-	r = filechain_artifact(k->st, &chain.v[chain.n - 1], "index.zst", path, sizeof(path));
-	if (r == 0 && want)
-		r = fileindex_load(&p->index, path, hex);
-	if (r < 0 || !want || strcmp(hex, want) != 0) {
+	r = reader_open(k->st, &chain.v[chain.n - 1], RECORD_ARTIFACT_INDEX, 0, &rd, NULL, 0);
+	if (r == 0)
+		r = fileindex_read(&p->index, rd);
+	if (rd && reader_close(rd) < 0 && r == 0)
+		r = -EBADMSG;
+	reader_free(rd);
+	if (r < 0) {
 		snprintf(p->reason, sizeof(p->reason), "the parent %s's index %s", p->id,
-			 !want ? "is not in its record" : r < 0 ? "cannot be read" : "does not match its SHA-256");
+			 r == -EBADMSG ? "does not match its record" : "cannot be read");
 		log_warn("job %s: %s; taking a full snapshot", k->job->name, p->reason);
 		fileindex_free(&p->index);
 	} else {
 		p->have = true;
 	}
-	filechain_free(&chain);
+	record_chain_free(&chain);
 }
 
 static int open_outputs(struct files_run *f)
@@ -418,6 +421,7 @@ static int files_restore(const struct config *cfg, const struct job *job, struct
 		stats.entries, stats.files, size, stats.chain,
 		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
 		skipped ? "" : o.owners ? "" : " (not root: every owner is the restoring user's)");
+	fprintf(out, "read %" PRIu64 " bytes from the store (each artifact once)\n", stats.read);
 	if (stats.unreadable)
 		fprintf(out, "%" PRIu64 " path(s) were unreadable when the backup was taken and are not restored\n",
 			stats.unreadable);

@@ -17,22 +17,11 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "filechain.h"
-#include "verify.h"
 #include "fileindex.h"
 #include "log.h"
-#include "sha256.h"
-
-#define READ_BUF (256 * 1024)
-
-/* A tar.zst being read: the descriptor and the running hash of its bytes. */
-struct source {
-	int fd;
-	struct sha256 h;
-	unsigned char *buf;
-	const char *path;
-	int err;			/* read error (positive errno) */
-};
+#include "reader.h"
+#include "record.h"
+#include "restore_target.h"
 
 struct rs {
 	const struct snaprestore_opts *o;
@@ -60,6 +49,7 @@ struct rs {
 	gid_t *groups;			/* the effective gid and the supplementary ones */
 	int ngroups;
 	char *tmp;			/* a file being written under its temporary name, or NULL */
+	struct restore_target out;	/* the target, and the staging directory written into */
 	unsigned tmpseq;		/* for the next temporary name */
 };
 
@@ -112,24 +102,6 @@ static bool in_subpath(const struct rs *s, const char *name)
 		return true;
 	len = strlen(s->sub);
 	return strncmp(name, s->sub, len) == 0 && (name[len] == 0 || name[len] == '/');
-}
-
-static la_ssize_t source_read(struct archive *a, void *ctx, const void **buf)
-{
-	struct source *src = ctx;
-	ssize_t n;
-
-	(void)a;
-	do
-		n = read(src->fd, src->buf, READ_BUF);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		src->err = errno;
-		return -1;
-	}
-	sha256_update(&src->h, src->buf, (size_t)n);
-	*buf = src->buf;
-	return n;
 }
 
 static int copy_data(struct rs *s, struct archive *in, const struct store_entry *m)
@@ -518,121 +490,41 @@ static int take_entry(struct rs *s, struct archive *in, struct archive_entry *en
 	return r;
 }
 
-/* Reads the rest of the file (tar padding, zstd epilogue, or all that a
- * failed read left) into the hash, and compares it with the record.  The
- * hash is finished either way. */
-static int drain_and_check(struct rs *s, const struct store_entry *m, struct archive *in,
-			   struct source *src, const char *want)
-{
-	char hex[65];
-	const void *b;
-
-	while (source_read(in, src, &b) > 0)
-		;
-	sha256_final_hex(&src->h, hex);
-	if (strcmp(hex, want) != 0) {
-		log_error("%s %s: %s does not match the SHA-256 in its record: the backup is corrupted",
-			  s->o->job, m->id, src->path);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Reads member M's tar, extracting what the index says it holds, then
- * checks the tar's hash. */
+/* Reads member M's tar through the reader, extracting what the index says
+ * it holds; its hash is checked at the reader's close, which a failed read
+ * reaches too (a tar that fails to read is most often a corrupted one:
+ * the hash then says so). */
 static int read_member(struct rs *s, const struct store_entry *m)
 {
-	struct source src = { .fd = -1 };
+	struct reader *rd = NULL;
 	struct archive *in = NULL;
 	struct archive_entry *entry;
-	const char *want = filechain_artifact_sha(m, "tar.zst");
-	char path[4096];
-	bool hashing = false;
-	int r = 0, ar;
+	int r, c, ar;
 
-	if (!want || filechain_artifact(s->o->st, m, "tar.zst", path, sizeof(path)) < 0) {
-		log_error("%s %s: the record names no tar.zst", s->o->job, m->id);
-		return -EINVAL;
-	}
-	src.path = path;
-	src.buf = malloc(READ_BUF);
-	in = archive_read_new();
-	if (!src.buf || !in || sha256_init(&src.h) < 0) {
-		r = -ENOMEM;
-		goto out;
-	}
-	hashing = true;
-	src.fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (src.fd < 0) {
-		r = -errno;
-		log_err(LOG_LVL_ERROR, errno, "%s %s: %s", s->o->job, m->id, path);
-		goto out;
-	}
-	/* Only what we write: zstd around a tar. */
-	archive_read_support_filter_zstd(in);
-	archive_read_support_format_tar(in);
-	archive_read_set_options(in, "hdrcharset=BINARY");
-	if (archive_read_open(in, &src, NULL, source_read, NULL) != ARCHIVE_OK) {
-		log_error("%s %s: %s: not a tar.zst: %s", s->o->job, m->id, path, archive_error_string(in));
-		r = -EINVAL;
-		goto out;
-	}
-	while ((ar = archive_read_next_header(in, &entry)) != ARCHIVE_EOF) {
+	r = reader_open(s->o->st, m, RECORD_ARTIFACT_MAIN, 0, &rd, NULL, 0);
+	if (r < 0)
+		return r;
+	r = reader_archive(rd, &in);
+	if (r == -EBADMSG)
+		log_error("%s %s: %s", s->o->job, m->id, rd->why);
+	while (r == 0 && (ar = archive_read_next_header(in, &entry)) != ARCHIVE_EOF) {
 		if (ar < ARCHIVE_WARN) {
-			log_error("%s %s: %s: %s", s->o->job, m->id, path,
-				  src.err ? strerror(src.err) : archive_error_string(in));
+			log_error("%s %s: %s: %s", s->o->job, m->id, rd->path, archive_error_string(in));
 			r = -EINVAL;
-			goto out;
+			break;
 		}
 		r = take_entry(s, in, entry, m);
-		if (r < 0)
-			goto out;
 	}
-	r = drain_and_check(s, m, in, &src, want);
-	hashing = false;
-	s->stats->chain++;
-out:
-	/* A tar that fails to read is most often a corrupted one: say so. */
-	if (hashing && r == -EINVAL && src.fd >= 0) {
-		drain_and_check(s, m, in, &src, want);
-		hashing = false;
-	}
-	if (hashing)
-		sha256_discard(&src.h);
 	if (in)
 		archive_read_free(in);
-	if (src.fd >= 0)
-		close(src.fd);
-	free(src.buf);
+	c = reader_close(rd);
+	s->stats->read += rd->bytes;
+	if (c < 0 && (r == 0 || r == -EINVAL || r == -EBADMSG))
+		r = c;
+	if (r == 0)
+		s->stats->chain++;
+	reader_free(rd);
 	return r;
-}
-
-static int prepare_target(const char *to)
-{
-	DIR *d;
-	struct dirent *de;
-	int n = 0;
-
-	if (mkdir(to, 0700) == 0)
-		return 0;
-	if (errno != EEXIST) {
-		log_err(LOG_LVL_ERROR, errno, "%s: cannot create", to);
-		return -errno;
-	}
-	d = opendir(to);
-	if (!d) {
-		log_err(LOG_LVL_ERROR, errno, "%s", to);
-		return -errno;
-	}
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	if (n) {
-		log_error("%s is not empty: restore only into a new or empty directory", to);
-		return -EEXIST;
-	}
-	return 0;
 }
 
 /* Opens PATH below DIRFD one component at a time, never following a
@@ -746,25 +638,20 @@ static void root_metadata(struct rs *s, int dirfd)
 		log_err(LOG_LVL_WARN, errno, "%s: cannot set the times", s->o->to);
 }
 
+/* Reads the index of E into FI, checking it against its record. */
 static int load_index(struct rs *s, const struct store_entry *e, struct fileindex *fi)
 {
-	const char *want = filechain_artifact_sha(e, "index.zst");
-	char path[4096], hex[65];
-	int r;
+	struct reader *rd;
+	int r, c;
 
-	if (!want || filechain_artifact(s->o->st, e, "index.zst", path, sizeof(path)) < 0) {
-		log_error("%s %s: the record names no index.zst", s->o->job, e->id);
-		return -EINVAL;
-	}
-	r = fileindex_load(fi, path, hex);
+	r = reader_open(s->o->st, e, RECORD_ARTIFACT_INDEX, 0, &rd, NULL, 0);
 	if (r < 0)
 		return r;
-	if (strcmp(hex, want) != 0) {
-		log_error("%s %s: %s does not match the SHA-256 in its record: the backup is corrupted",
-			  s->o->job, e->id, path);
-		return -EINVAL;
-	}
-	return 0;
+	r = fileindex_read(fi, rd);
+	c = reader_close(rd);
+	s->stats->read += rd->bytes;
+	reader_free(rd);
+	return c < 0 && (r == 0 || r == -EINVAL) ? c : r;
 }
 
 /* Every entry of the tree (within the subpath) must have been written. */
@@ -804,22 +691,6 @@ static int check_complete(struct rs *s)
 	return 0;
 }
 
-static int verify_chain(const struct snaprestore_opts *o, const struct filechain *chain)
-{
-	char why[1024];
-	uint64_t bytes;
-	int r;
-
-	for (size_t i = 0; i < chain->n; i++) {
-		r = verify_artifacts(o->st, &chain->v[i], &bytes, why, sizeof(why));
-		if (r < 0) {
-			log_error("%s %s: %s; nothing was restored", o->job, o->id, why);
-			return r;
-		}
-	}
-	return 0;
-}
-
 /* Who restores: the effective uid and every group it may give a file. */
 static int load_groups(struct rs *s)
 {
@@ -848,24 +719,19 @@ void snaprestore_stats_free(struct snaprestore_stats *stats)
 int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *stats)
 {
 	struct rs s = { .o = o, .stats = stats, .target = -1 };
-	struct filechain chain = { 0 };
+	struct record_chain chain = { 0 };
 	char why[1024];
 	int cwd = -1, target = -1, r, flags;
 
 	memset(stats, 0, sizeof(*stats));
 	fileindex_init(&s.index);
 	fileindex_init(&s.member);
-	r = filechain_load(o->st, o->job, o->id, &chain, why, sizeof(why));
+	r = record_chain_load(o->st, o->job, o->id, "files", 0, &chain, why, sizeof(why));
 	if (r < 0) {
 		log_error("%s", why);
 		return r;
 	}
-	/* Every tar is checked before anything is written: a tampered archive
-	 * must not get to set a single mode or owner in the target. */
-	r = verify_chain(o, &chain);
-	if (r == 0)
-		r = load_index(&s, &chain.v[chain.n - 1], &s.index);
-	if (r == 0 && o->subpath) {
+	if (o->subpath) {
 		r = normalise(&s, o->subpath);
 		if (r == 0 && (!snaprestore_path_safe(s.name) || strcmp(s.name, ".") == 0)) {
 			log_error("--path %s: give a path inside the tree, relative to its root", o->subpath);
@@ -878,13 +744,21 @@ int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *
 		}
 	}
 	if (r == 0)
-		r = prepare_target(o->to);
+		r = restore_target_check(&s.out, o->to);
+	/* Everything is written into a staging directory beside the target,
+	 * and moved into it only when every artifact checked at its close: a
+	 * tampered or corrupt tar never sets a mode, owner or byte in the
+	 * target, and each artifact is read once. */
+	if (r == 0)
+		r = restore_target_stage(&s.out);
+	if (r == 0)
+		r = load_index(&s, &chain.v[chain.n - 1], &s.index);
 	if (r == 0) {
 		cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		target = open(o->to, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		target = open(s.out.staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (cwd < 0 || target < 0 || fchdir(target) < 0) {
 			r = -errno;
-			log_err(LOG_LVL_ERROR, errno, "%s: cannot enter", o->to);
+			log_err(LOG_LVL_ERROR, errno, "%s: cannot enter", s.out.staging);
 		}
 		s.target = target;
 	}
@@ -926,10 +800,6 @@ int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *
 	remove_temp(&s);
 	if (target >= 0)
 		remove_anchors(&s, target);
-	if (r == 0) {
-		dir_metadata(&s, target);
-		root_metadata(&s, target);
-	}
 	if (r == 0)
 		r = check_complete(&s);
 	if (cwd >= 0) {
@@ -939,10 +809,27 @@ int snaprestore_run(const struct snaprestore_opts *o, struct snaprestore_stats *
 	}
 	if (target >= 0)
 		close(target);
+	if (r == 0)
+		r = restore_target_commit(&s.out);
+	if (r == 0) {
+		target = open(o->to, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (target < 0) {
+			log_err(LOG_LVL_WARN, errno, "%s: cannot set the directories' modes and times", o->to);
+		} else {
+			dir_metadata(&s, target);
+			root_metadata(&s, target);
+			close(target);
+		}
+	}
 	if (r == -ENOMEM)
 		log_error("%s %s: out of memory", o->job, o->id);
-	filechain_free(&chain);
+	if (r < 0 && s.out.staging[0]) {
+		restore_target_discard(&s.out);
+		log_error("%s %s: nothing was restored; %s is as it was", o->job, o->id, o->to);
+	}
+	record_chain_free(&chain);
 	fileindex_free(&s.index);
+	fileindex_free(&s.member);
 	for (size_t i = 0; i < s.nanchors; i++)
 		free(s.anchors[i]);
 	free(s.anchors);

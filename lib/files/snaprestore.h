@@ -10,7 +10,11 @@
  * for directories deeper than PATH_MAX).  A file with several names is in a
  * tar once, under its first name: when only a later name is wanted, the
  * first is extracted too, as the link's anchor, and removed at the end.
- * Every tar is hashed as it is read and must match its record.
+ * Every artifact (tar, index) is read once, through reader.h, and must
+ * match its record at its close.  The tree is extracted into a staging
+ * directory beside the target (restore_target.h) and moved into the target
+ * only when every artifact checked: a corrupt or tampered tar never sets a
+ * mode, owner or byte in the target, which stays as it was.
  *
  * Extraction is libarchive's archive_write_disk with the SECURE_* flags: no
  * absolute path, no "..", no writing through a symlink.  An entry that tries
@@ -32,7 +36,7 @@
  * restore was writing is removed; directories get their final modes and
  * times at the end, after their contents, even when the restore stops.
  *
- * The working directory is changed to the target for the duration (so
+ * The working directory is changed to the staging directory for the extraction (so
  * paths deeper than PATH_MAX work) and restored before returning.  What this
  * module does not do: restore over existing files, or restore db backups.
  */
@@ -61,7 +65,7 @@ struct snaprestore_opts {
 	struct store *st;
 	const char *job;
 	const char *id;			/* an exact backup id */
-	const char *to;			/* target: must not exist (it is created 0700) or be empty */
+	const char *to;			/* target: must not exist or be empty (restore_target.h) */
 	const char *subpath;		/* restore only this path of the tree (relative), or NULL */
 	bool owners;			/* set owners (needs root) */
 };
@@ -72,6 +76,7 @@ struct snaprestore_stats {
 	uint64_t bytes;			/* content bytes written */
 	uint64_t unreadable;		/* index entries with no content (unreadable at backup time) */
 	unsigned chain;			/* tars read */
+	uint64_t read;			/* bytes read from the store: each artifact once */
 	uint64_t skipped[SR_SKIP_KINDS];	/* entries not restored exactly, by kind */
 	json_t *skipped_list;		/* [{"path","kind","what"}], the first SNAPRESTORE_LIST_MAX
 					 * of each kind, or NULL; owned: snaprestore_stats_free() */

@@ -94,18 +94,19 @@ static enum jobkind_dump_lock logs_dump_lock(const struct job *job)
 static int logs_restore(const struct config *cfg, const struct job *job, struct store *st,
 			const struct store_entry *e, const struct jobkind_target *to, FILE *out)
 {
-	uint64_t files, bytes;
+	uint64_t files, bytes, read;
 	char size[32];
 	int r;
 
 	(void)cfg;
-	r = logship_restore(st, job->name, e->id, to->dir, &files, &bytes);
+	r = logship_restore(st, job->name, e->id, to->dir, &files, &bytes, &read);
 	if (r < 0) {
 		log_error("restore of %s %s into %s failed", job->name, e->id, to->dir);
 		return r;
 	}
 	units_format_size_human(bytes, size, sizeof(size));
 	fprintf(out, "restored %s %s into %s: %" PRIu64 " log(s), %s\n", job->name, e->id, to->dir, files, size);
+	fprintf(out, "read %" PRIu64 " bytes from the store (each artifact once)\n", read);
 	return 0;
 }
 

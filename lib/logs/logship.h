@@ -46,6 +46,7 @@
 #ifndef LIFEBOAT_LOGSHIP_H
 #define LIFEBOAT_LOGSHIP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -93,9 +94,16 @@ int logship_run(const struct logship_opts *o, struct store_txn *txn, struct logs
 /* Rebuilds, under DIR (which must not exist or be empty), every log as
  * archived up to JOB's backup ID: each generation's segments concatenated,
  * generations in order, at DIR/<original path>.  Artifacts are checked
- * against their records' SHA-256 as they are read.  *FILES and *BYTES get
- * what was written.  Returns 0 or a negative errno (logged). */
+ * against their records' SHA-256 as they are read, each once: the logs
+ * are written into a staging directory beside DIR (restore_target.h) and
+ * moved into DIR only when every artifact checked.  DIR must not exist or
+ * be empty.  *FILES and *BYTES get what was written, *READ the bytes read
+ * from the store.  Returns 0 or a negative errno (logged). */
+/* Whether PATH, a log's name in a record, is safe to rebuild under a
+ * directory: absolute, no empty, "." or ".." part (restore and verify ask). */
+bool lstate_path_safe(const char *path);
+
 int logship_restore(struct store *st, const char *job, const char *id, const char *dir,
-		    uint64_t *files, uint64_t *bytes);
+		    uint64_t *files, uint64_t *bytes, uint64_t *read);
 
 #endif

@@ -3,10 +3,12 @@
  *
  * A logs backup holds only what was new at its run; the whole history of a
  * log is the segments of every backup along the "parent" chain, oldest
- * first.  This file walks that chain, streams the segments out of each
- * tar.zst (checking the artifact's SHA-256 against its record when it reads
- * an artifact whole), and builds two things on it: restore, which writes each
- * log's generations one after the other under a new directory, and the first
+ * first.  The chain is record_chain_load()'s (kind "logs"); this file
+ * streams the segments out of each tar.zst through reader.h (the artifact
+ * checked against its record when it is read whole), and builds two things
+ * on it: restore, which writes each log's generations one after the other
+ * into a staging directory moved into place only when every artifact
+ * checked (restore_target.h), each read once, and the first
  * byte where a live file stopped matching what was archived of it (the
  * offset a tamper alert reports).
  */
@@ -26,104 +28,11 @@
 
 #include "fsutil.h"
 #include "log.h"
-#include "verify.h"
-
-/* ---- the chain ------------------------------------------------------------ */
-
-void lchain_free(struct lchain *c)
-{
-	store_list_free(&c->list);
-	free(c->idx);
-	memset(c, 0, sizeof(*c));
-}
-
-/* Index of ID in the list, searching back from BEFORE (parents are older). */
-static ssize_t find_id(const struct store_list *l, size_t before, const char *id)
-{
-	for (size_t i = before; i-- > 0;)
-		if (strcmp(l->v[i].id, id) == 0)
-			return (ssize_t)i;
-	return -1;
-}
-
-int lchain_load(struct store *st, const char *job, const char *id, struct lchain *c)
-{
-	const char *want = id;
-	ssize_t at;
-	size_t n = 0;
-	int r;
-
-	memset(c, 0, sizeof(*c));
-	r = store_list(st, job, &c->list);
-	if (r < 0)
-		return r;
-	c->idx = calloc(c->list.n + 1, sizeof(*c->idx));
-	if (!c->idx) {
-		lchain_free(c);
-		return -ENOMEM;
-	}
-	at = find_id(&c->list, c->list.n, want);
-	while (at >= 0) {
-		const json_t *rec = c->list.v[at].record;
-
-		if (n == c->list.n || !json_is_object(json_object_get(rec, "logs"))) {
-			log_error("job %s: backup %s is not a logs backup of a sound chain", job,
-				  c->list.v[at].id);
-			lchain_free(c);
-			return -EINVAL;
-		}
-		c->idx[n++] = (size_t)at;
-		want = json_string_value(json_object_get(rec, "parent"));
-		if (!want)
-			break;
-		at = find_id(&c->list, (size_t)at, want);
-		if (at < 0) {
-			log_error("job %s: backup %s needs %s, which is not in the store", job,
-				  c->list.v[c->idx[n - 1]].id, want);
-			lchain_free(c);
-			return -ENOENT;
-		}
-	}
-	if (n == 0) {
-		log_error("job %s: no backup %s in the store", job, id);
-		lchain_free(c);
-		return -ENOENT;
-	}
-	/* Oldest first. */
-	for (size_t i = 0; i < n / 2; i++) {
-		size_t t = c->idx[i];
-
-		c->idx[i] = c->idx[n - 1 - i];
-		c->idx[n - 1 - i] = t;
-	}
-	c->n = n;
-	return 0;
-}
+#include "reader.h"
+#include "record.h"
+#include "restore_target.h"
 
 /* ---- streaming the segments out of one artifact --------------------------- */
-
-struct hashed_in {
-	int fd;
-	struct sha256 h;
-	unsigned char buf[64 * 1024];
-};
-
-static la_ssize_t hashed_read(struct archive *a, void *ctx, const void **out)
-{
-	struct hashed_in *in = ctx;
-	ssize_t n;
-
-	do
-		n = read(in->fd, in->buf, sizeof(in->buf));
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		archive_set_error(a, errno, "read");
-		return -1;
-	}
-	sha256_update(&in->h, in->buf, (size_t)n);
-	*out = in->buf;
-	return n;
-}
 
 static const json_t *segment_named(const json_t *segs, const char *entry)
 {
@@ -150,46 +59,23 @@ static bool has_gen(const json_t *segs, uint64_t gen)
 }
 
 static int each_in_artifact(struct store *st, const char *job, const struct store_entry *e,
-			    uint64_t gen, lchain_fn fn, void *ctx)
+			    uint64_t gen, lchain_fn fn, void *ctx, uint64_t *read)
 {
 	const json_t *segs = json_object_get(json_object_get(e->record, "logs"), "segments");
-	const json_t *art = json_array_get(json_object_get(e->record, "artifacts"), 0);
-	const char *want_sha = json_string_value(json_object_get(art, "sha256"));
-	char path[PATH_MAX], hex[SHA256_HEX_LEN + 1];
-	struct hashed_in *in = NULL;
+	struct reader *rd = NULL;
 	struct archive *a = NULL;
 	struct archive_entry *ae;
 	size_t entries = 0;
-	int r, ar = ARCHIVE_OK;
+	int r, c, ar = ARCHIVE_OK;
 
 	if (!has_gen(segs, gen))
 		return 0;
-	r = store_path(st, job, &e->parts, "tar.zst", path, sizeof(path));
+	r = reader_open(st, e, RECORD_ARTIFACT_MAIN, 0, &rd, NULL, 0);
 	if (r < 0)
 		return r;
-	in = malloc(sizeof(*in));
-	if (!in || sha256_init(&in->h) < 0) {
-		free(in);
-		return -ENOMEM;
-	}
-	in->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (in->fd < 0) {
-		r = -errno;
-		log_err(LOG_LVL_ERROR, errno, "job %s: backup %s: %s", job, e->id, path);
-		goto out;
-	}
-	a = archive_read_new();
-	if (!a) {
-		r = -ENOMEM;
-		goto out;
-	}
-	archive_read_support_filter_zstd(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open(a, in, NULL, hashed_read, NULL) != ARCHIVE_OK) {
-		log_error("job %s: backup %s: %s: %s", job, e->id, path, archive_error_string(a));
-		r = -EIO;
-		goto out;
-	}
+	r = reader_archive(rd, &a);
+	if (r == -EBADMSG)
+		log_error("job %s: backup %s: %s", job, e->id, rd->why);
 	while (r == 0 && (ar = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
 		const json_t *seg = segment_named(segs, archive_entry_pathname(ae));
 		const void *buf;
@@ -199,7 +85,7 @@ static int each_in_artifact(struct store *st, const char *job, const struct stor
 		entries++;
 		if (!seg) {
 			log_error("job %s: backup %s: %s holds %s, which its record does not list", job, e->id,
-				  path, archive_entry_pathname(ae));
+				  rd->path, archive_entry_pathname(ae));
 			r = -EINVAL;
 			break;
 		}
@@ -209,46 +95,39 @@ static int each_in_artifact(struct store *st, const char *job, const struct stor
 			r = fn(ctx, seg, (uint64_t)json_integer_value(json_object_get(seg, "start")) + (uint64_t)off,
 			       buf, len);
 		if (r == 0 && ar != ARCHIVE_EOF) {
-			log_error("job %s: backup %s: %s: %s", job, e->id, path, archive_error_string(a));
+			log_error("job %s: backup %s: %s: %s", job, e->id, rd->path, archive_error_string(a));
 			r = -EIO;
 		}
 	}
 	if (r == 0 && ar != ARCHIVE_EOF) {
-		log_error("job %s: backup %s: %s: %s", job, e->id, path, archive_error_string(a));
+		log_error("job %s: backup %s: %s: %s", job, e->id, rd->path, archive_error_string(a));
 		r = -EIO;
 	}
 	if (r == 0 && entries != json_array_size(segs)) {
 		log_error("job %s: backup %s: %s holds %zu segments, its record lists %zu", job, e->id,
-			  path, entries, json_array_size(segs));
+			  rd->path, entries, json_array_size(segs));
 		r = -EINVAL;
 	}
-	if (r == 0) {
-		/* Hash what the tar reader left unread (its end padding). */
-		const void *dummy;
-
-		while ((ar = (int)hashed_read(a, in, &dummy)) > 0)
-			;
-		sha256_final_hex(&in->h, hex);
-		if (!want_sha || strcmp(hex, want_sha) != 0) {
-			log_error("job %s: backup %s: %s does not match its record's SHA-256", job, e->id, path);
-			r = -EBADMSG;
-		}
-	}
-out:
 	if (a)
 		archive_read_free(a);
-	if (in->fd >= 0)
-		close(in->fd);
-	sha256_discard(&in->h);
-	free(in);
+	/* Read to its end (or failed on the way, most often for a corrupted
+	 * artifact): the hash decides.  FN's stop (1) leaves it unchecked. */
+	if (r <= 0) {
+		c = reader_close(rd);
+		if (c < 0 && (r == 0 || r == -EIO || r == -EINVAL))
+			r = c;
+	}
+	if (read)
+		*read += rd->bytes;
+	reader_free(rd);
 	return r;
 }
 
-int lchain_each(struct store *st, const char *job, const struct lchain *c, uint64_t gen,
-		lchain_fn fn, void *ctx)
+int lchain_each(struct store *st, const char *job, const struct record_chain *c, uint64_t gen,
+		lchain_fn fn, void *ctx, uint64_t *read)
 {
 	for (size_t i = 0; i < c->n; i++) {
-		int r = each_in_artifact(st, job, &c->list.v[c->idx[i]], gen, fn, ctx);
+		int r = each_in_artifact(st, job, &c->v[i], gen, fn, ctx, read);
 
 		if (r != 0)
 			return r;
@@ -296,7 +175,8 @@ int lchain_first_diff(struct store *st, const char *job, const char *id, uint64_
 		      const char *path, int64_t *diff)
 {
 	struct diff_ctx *d;
-	struct lchain c;
+	struct record_chain c;
+	char why[1024];
 	int r;
 
 	*diff = -1;
@@ -310,10 +190,12 @@ int lchain_first_diff(struct store *st, const char *job, const char *id, uint64_
 		free(d);
 		return 0;
 	}
-	r = lchain_load(st, job, id, &c);
-	if (r == 0) {
-		r = lchain_each(st, job, &c, gen, diff_cb, d);
-		lchain_free(&c);
+	r = record_chain_load(st, job, id, "logs", 0, &c, why, sizeof(why));
+	if (r < 0) {
+		log_error("job %s: %s", job, why);
+	} else {
+		r = lchain_each(st, job, &c, gen, diff_cb, d, NULL);
+		record_chain_free(&c);
 	}
 	if (r >= 0) {
 		*diff = d->diff;
@@ -356,44 +238,14 @@ static struct rgen *gen_find(struct restore_ctx *rc, uint64_t gen)
 	return rc->n ? bsearch(&key, rc->gens, rc->n, sizeof(*rc->gens), cmp_gen) : NULL;
 }
 
-/* DIR must not exist (it is created 0700) or be an empty directory. */
-static int restore_dir_ready(const char *dir)
-{
-	struct dirent *de;
-	DIR *d;
-	int r;
-
-	if (mkdir(dir, 0700) == 0)
-		return 0;
-	if (errno != EEXIST) {
-		r = -errno;
-		log_err(LOG_LVL_ERROR, errno, "%s: cannot create", dir);
-		return r;
-	}
-	d = opendir(dir);
-	if (!d) {
-		r = -errno;
-		log_err(LOG_LVL_ERROR, errno, "%s: cannot open", dir);
-		return r;
-	}
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-			closedir(d);
-			log_error("%s: not empty; restore writes only into a new or empty directory", dir);
-			return -EEXIST;
-		}
-	closedir(d);
-	return 0;
-}
-
 /* Every generation of the chain with its length, checking that each segment
  * starts where the generation's previous one ended. */
-static int restore_plan(const char *job, const struct lchain *c, struct restore_ctx *rc)
+static int restore_plan(const char *job, const struct record_chain *c, struct restore_ctx *rc)
 {
 	size_t cap = 0;
 
 	for (size_t i = 0; i < c->n; i++) {
-		const struct store_entry *e = &c->list.v[c->idx[i]];
+		const struct store_entry *e = &c->v[i];
 		const json_t *segs = json_object_get(json_object_get(e->record, "logs"), "segments"), *s;
 		size_t k;
 
@@ -535,53 +387,47 @@ static int restore_cb(void *ctx, const json_t *seg, uint64_t pos, const void *bu
 }
 
 int logship_restore(struct store *st, const char *job, const char *id, const char *dir,
-		    uint64_t *files, uint64_t *bytes)
+		    uint64_t *files, uint64_t *bytes, uint64_t *read)
 {
-	struct restore_ctx rc = { .dir = dir, .fd = -1 };
-	char real_id[STORE_ID_MAX];
-	struct store_entry e;
-	struct lchain c;
+	struct restore_ctx rc = { .fd = -1 };
+	struct restore_target t = { .staging = "" };
+	struct record_chain c;
+	char why[1024];
 	int r;
 
-	*files = *bytes = 0;
-	/* "latest" and the like: the store names the backup. */
-	r = store_get(st, job, id, &e);
+	*files = *bytes = *read = 0;
+	r = record_chain_load(st, job, id, "logs", 0, &c, why, sizeof(why));
 	if (r < 0) {
-		if (r == -ENOENT)
-			log_error("job %s: no backup %s in the store", job, id);
+		log_error("job %s: %s", job, why);
 		return r;
 	}
-	snprintf(real_id, sizeof(real_id), "%s", e.id);
-	store_entry_free(&e);
-	r = lchain_load(st, job, real_id, &c);
-	if (r < 0)
-		return r;
-	/* Every artifact is checked before anything is written: a tampered one
-	 * must not get a single byte into the restored logs. */
-	for (size_t i = 0; r == 0 && i < c.n; i++) {
-		char why[1024];
-		uint64_t read;
-
-		r = verify_artifacts(st, &c.list.v[c.idx[i]], &read, why, sizeof(why));
-		if (r < 0)
-			log_error("job %s: %s: %s; nothing was restored", job, real_id, why);
-	}
+	r = restore_plan(job, &c, &rc);
 	if (r == 0)
-		r = restore_plan(job, &c, &rc);
+		r = restore_target_check(&t, dir);
+	/* Written into a staging directory beside DIR, moved there only when
+	 * every artifact checked at its close: a tampered one never gets a
+	 * byte into the restored logs, and each is read once. */
 	if (r == 0)
-		r = restore_dir_ready(dir);
+		r = restore_target_stage(&t);
+	rc.dir = t.staging;
 	if (r == 0)
 		r = restore_create(&rc, files);
 	if (r == 0)
-		r = lchain_each(st, job, &c, UINT64_MAX, restore_cb, &rc);
+		r = lchain_each(st, job, &c, UINT64_MAX, restore_cb, &rc, read);
 	if (rc.fd >= 0 && fsync(rc.fd) < 0 && r == 0)
 		r = -errno;
 	if (rc.fd >= 0)
 		close(rc.fd);
-	*bytes = rc.bytes;
-	free(rc.gens);
-	lchain_free(&c);
+	if (r == 0)
+		r = restore_target_commit(&t);
 	if (r == -ENOMEM)
 		log_error("job %s: out of memory while restoring", job);
+	if (r < 0 && t.staging[0]) {
+		restore_target_discard(&t);
+		log_error("job %s: %s: nothing was restored; %s is as it was", job, c.v[c.n - 1].id, dir);
+	}
+	*bytes = rc.bytes;
+	free(rc.gens);
+	record_chain_free(&c);
 	return r;
 }

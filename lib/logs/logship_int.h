@@ -93,8 +93,6 @@ int lstate_from_json(const json_t *j, struct lstate *s);
  * *PARENT gets the newest record's id, or "". */
 int lstate_load(const struct logship_opts *o, struct lstate *s, char parent[STORE_ID_MAX]);
 int lstate_save(const struct logship_opts *o, const struct lstate *s);
-/* Whether PATH (from a record) is safe to rebuild under a directory. */
-bool lstate_path_safe(const char *path);
 
 /* logship_scan.c */
 int lscan(const struct strlist *globs, const struct lstate *s, struct lcands *out);
@@ -135,19 +133,17 @@ int ltar_entry_name(char *buf, size_t len, const char *path, uint64_t dev, uint6
 		    uint64_t start, uint64_t end);
 
 /* logship_chain.c */
-struct lchain {
-	struct store_list list;		/* the job's backups, owned */
-	size_t *idx;			/* indexes into list of the chain, oldest first, owned */
-	size_t n;
-};
-int lchain_load(struct store *st, const char *job, const char *id, struct lchain *c);
-void lchain_free(struct lchain *c);
 /* Called with each piece of data of the segments of generation GEN (every
  * generation when GEN is UINT64_MAX): SEG is the record's segment object,
  * POS the offset in the generation.  Return 0 to go on, 1 to stop, <0 error. */
 typedef int (*lchain_fn)(void *ctx, const json_t *seg, uint64_t pos, const void *buf, size_t len);
-int lchain_each(struct store *st, const char *job, const struct lchain *c, uint64_t gen,
-		lchain_fn fn, void *ctx);
+struct record_chain;
+/* Streams the segments of every member of C (record_chain_load(), kind
+ * "logs"), oldest first, through the reader: an artifact read to its end is
+ * checked against its record (-EBADMSG).  *READ (when not NULL) grows by the
+ * bytes read from the store.  Returns 0, 1 (FN stopped) or <0. */
+int lchain_each(struct store *st, const char *job, const struct record_chain *c, uint64_t gen,
+		lchain_fn fn, void *ctx, uint64_t *read);
 /* Compares generation GEN as archived in the chain ending at backup ID with
  * the plain file at PATH (identity DEV/INO).  *DIFF gets the first offset where
  * they differ (the file's size if it is a shorter but equal prefix), or -1

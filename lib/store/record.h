@@ -25,7 +25,7 @@
  * back to the job's first.  It checks what a walk of untrusted records must
  * (a missing member, a member of another job or kind, a loop, a chain longer
  * than the maximum) and that every member's artifacts exist with their
- * recorded size; re-hashing them is the reader's and verify's job.
+ * recorded size; re-hashing them is reader.h's job (restores, verify).
  *
  * What this module does not do: write the record (store_commit() does), read
  * artifacts, or decide retention.  Pointers it returns borrow from the record.

@@ -5,9 +5,9 @@
  * exactly the artifacts its kind needs, each as "backup-DD-NN.EXT" of this
  * backup, nothing it names is opened (a hostile record cannot make verify
  * read outside the job's directory).  Then the .sha256 file, a few hundred
- * bytes.  Then each artifact, read once: a plain one (a db dump) is hashed;
- * a tar.zst is streamed through libarchive from a read callback that hashes
- * every byte, and each entry is compared with the index (files) or the
+ * bytes.  Then each artifact, read once through reader.h (the reader a
+ * restore uses; quiet, its mismatches go to the report): a plain one (a db
+ * dump) is hashed; a tar.zst is streamed through reader_archive(), and each entry is compared with the index (files) or the
  * record's segments (logs) as it passes.  Entry problems found in a tar
  * whose hash turns out wrong are dropped: "corrupted" says it all.
  */
@@ -26,13 +26,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "filechain.h"
 #include "fileindex.h"
 #include "fsutil.h"
+#include "logship.h"
+#include "reader.h"
+#include "record.h"
 #include "sha256.h"
 #include "snaprestore.h"
 
-#define READ_BUF (256 * 1024)
 #define SUMFILE_MAX (64 * 1024)		/* a .sha256 file holds a line per artifact */
 #define ARTS_MAX 4			/* artifacts of one kind, at most */
 
@@ -284,79 +285,40 @@ static void check_sumfile(struct store *st, const struct store_entry *e, const s
 
 /* ---- plain artifacts ---------------------------------------------------------- */
 
-static void corrupted(struct verify_report *rep, const struct art *a, const char *hex)
+/* Opens A through the reader; a failure goes to REP. */
+static struct reader *open_art(const struct art *a, struct verify_report *rep)
 {
-	problem(rep, "%s: SHA-256 %.12s..., its record says %.12s...: the artifact is corrupted", a->path, hex,
-		a->sha);
+	struct reader *rd;
+	char why[VERIFY_LINE_MAX];
+
+	if (reader_open_path(a->path, a->sha, a->size, READER_QUIET, &rd, why, sizeof(why)) < 0) {
+		problem(rep, "%s", why);
+		return NULL;
+	}
+	return rd;
 }
 
-static int open_art(const struct art *a, struct verify_report *rep)
+/* Closes RD, the reader of A: 0, or -EINVAL with its mismatch in REP. */
+static int close_art(struct reader *rd, struct verify_report *rep, uint64_t *bytes)
 {
-	int fd = open(a->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int r = reader_close(rd);
 
-	if (fd < 0)
-		problem(rep, "%s: %s", a->path, errno == ENOENT ? "missing" :
-			errno == ELOOP ? "a symlink, not an artifact" : strerror(errno));
-	return fd;
+	*bytes += rd->bytes;
+	if (r < 0)
+		problem(rep, "%s", rd->why);
+	reader_free(rd);
+	return r < 0 ? -EINVAL : 0;
 }
 
 /* Hashes A whole and compares with the record.  Returns 0 or -EINVAL. */
 static int hash_plain(const struct art *a, struct verify_report *rep, uint64_t *bytes)
 {
-	char hex[SHA256_HEX_LEN + 1];
-	uint64_t got = 0;
-	int fd = open_art(a, rep), r;
+	struct reader *rd = open_art(a, rep);
 
-	if (fd < 0)
-		return -EINVAL;
-	r = sha256_fd(fd, hex, &got);
-	close(fd);
-	*bytes += got;
-	if (r < 0) {
-		problem(rep, "%s: cannot read: %s", a->path, strerror(-r));
-		return -EINVAL;
-	}
-	if (strcmp(hex, a->sha) != 0) {
-		corrupted(rep, a, hex);
-		return -EINVAL;
-	}
-	if (got != a->size) {
-		problem(rep, "%s: %llu bytes, its record says %llu", a->path, (unsigned long long)got,
-			(unsigned long long)a->size);
-		return -EINVAL;
-	}
-	return 0;
+	return rd ? close_art(rd, rep, bytes) : -EINVAL;
 }
 
 /* ---- tars ----------------------------------------------------------------------- */
-
-/* A tar.zst being read: every byte libarchive asks for is hashed. */
-struct tarin {
-	int fd;
-	struct sha256 h;
-	unsigned char *buf;		/* READ_BUF */
-	uint64_t bytes;			/* read so far */
-	int err;			/* read error (positive errno) */
-};
-
-static la_ssize_t tarin_read(struct archive *a, void *ctx, const void **out)
-{
-	struct tarin *in = ctx;
-	ssize_t n;
-
-	(void)a;
-	do
-		n = read(in->fd, in->buf, READ_BUF);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		in->err = errno;
-		return -1;
-	}
-	sha256_update(&in->h, in->buf, (size_t)n);
-	in->bytes += (uint64_t)n;
-	*out = in->buf;
-	return n;
-}
 
 /* Called for each entry of a tar; problems go to PEND (kept only when the
  * tar's hash is right).  Returns 0 or -ENOMEM. */
@@ -367,74 +329,48 @@ typedef int (*entry_fn)(void *ctx, struct archive *a, struct archive_entry *ae, 
  * too), -EINVAL (reported) or -ENOMEM. */
 static int walk_tar(const struct art *a, entry_fn fn, void *ctx, struct verify_report *rep, uint64_t *bytes)
 {
-	struct tarin in = { .fd = -1 };
 	struct verify_report *pend = calloc(1, sizeof(*pend));
-	struct archive *ar = archive_read_new();
+	struct reader *rd = NULL;
+	struct archive *ar = NULL;
 	struct archive_entry *ae;
-	char hex[SHA256_HEX_LEN + 1], terr[512] = "";
-	const void *dummy;
+	char terr[sizeof(rd->why)] = "";
 	int r = 0, x;
 
-	in.buf = malloc(READ_BUF);
-	if (!pend || !ar || !in.buf || sha256_init(&in.h) < 0) {
-		free(pend);
-		free(in.buf);
-		if (ar)
-			archive_read_free(ar);
+	if (!pend) {
 		problem(rep, "out of memory");
 		return -ENOMEM;
 	}
-	in.fd = open_art(a, rep);
-	if (in.fd < 0) {
-		r = -EINVAL;
-		sha256_discard(&in.h);
-		goto out;
+	rd = open_art(a, rep);
+	if (!rd) {
+		free(pend);
+		return -EINVAL;
 	}
-	archive_read_support_filter_zstd(ar);
-	archive_read_support_format_tar(ar);
-	archive_read_set_options(ar, "hdrcharset=BINARY");
-	if (archive_read_open(ar, &in, NULL, tarin_read, NULL) != ARCHIVE_OK) {
-		snprintf(terr, sizeof(terr), "%s", archive_error_string(ar) ?: "unknown format");
-	} else {
-		while ((x = archive_read_next_header(ar, &ae)) != ARCHIVE_EOF) {
-			if (x < ARCHIVE_WARN) {
-				snprintf(terr, sizeof(terr), "%s", archive_error_string(ar) ?: "bad header");
-				break;
-			}
-			r = fn(ctx, ar, ae, pend);
-			if (r < 0)
-				break;
+	r = reader_archive(rd, &ar);
+	if (r == -EBADMSG) {
+		snprintf(terr, sizeof(terr), "%s", rd->why);
+		r = 0;
+	}
+	while (r == 0 && ar && (x = archive_read_next_header(ar, &ae)) != ARCHIVE_EOF) {
+		if (x < ARCHIVE_WARN) {
+			snprintf(terr, sizeof(terr), "%s: not a readable tar.zst: %s", a->path,
+				 archive_error_string(ar) ?: "bad header");
+			break;
 		}
+		r = fn(ctx, ar, ae, pend);
 	}
-	/* What libarchive left unread (its end padding, or all of it). */
-	while (!in.err && tarin_read(ar, &in, &dummy) > 0)
-		;
-	sha256_final_hex(&in.h, hex);
+	if (ar)
+		archive_read_free(ar);
 	if (r < 0) {
 		problem(rep, "out of memory");
-	} else if (in.err) {
-		problem(rep, "%s: cannot read: %s", a->path, strerror(in.err));
-		r = -EINVAL;
-	} else if (strcmp(hex, a->sha) != 0) {
-		corrupted(rep, a, hex);
-		r = -EINVAL;
-	} else if (in.bytes != a->size) {
-		problem(rep, "%s: %llu bytes, its record says %llu", a->path, (unsigned long long)in.bytes,
-			(unsigned long long)a->size);
+		reader_free(rd);
+	} else if (close_art(rd, rep, bytes) < 0) {
 		r = -EINVAL;
 	} else if (*terr) {
-		problem(rep, "%s: not a readable tar.zst: %s", a->path, terr);
+		problem(rep, "%s", terr);
 		r = -EINVAL;
 	} else {
 		merge(rep, pend);
 	}
-	posix_fadvise(in.fd, 0, 0, POSIX_FADV_DONTNEED);
-out:
-	*bytes += in.bytes;
-	if (in.fd >= 0)
-		close(in.fd);
-	archive_read_free(ar);
-	free(in.buf);
 	free(pend);
 	return r;
 }
@@ -662,35 +598,24 @@ static int check_files(const struct store_entry *e, const struct rec *r, struct 
 	const struct art *idx = art_of(r, "index.zst"), *tar = art_of(r, "tar.zst");
 	struct fcheck fc = { .tar = tar, .id = e->id };
 	struct fileindex fi;
-	char hex[SHA256_HEX_LEN + 1], b1[256];
-	struct stat sb;
+	struct reader *rd;
+	char b1[256];
 	bool index_ok = false;
 	int rc = 0;
 
 	fileindex_init(&fi);
-	if (lstat(idx->path, &sb) < 0) {
-		problem(rep, "%s: %s", idx->path, errno == ENOENT ? "missing" : strerror(errno));
-	} else if (!S_ISREG(sb.st_mode)) {
-		problem(rep, "%s: not a regular file", idx->path);
-	} else if ((rc = fileindex_load(&fi, idx->path, hex)) < 0) {
-		uint64_t ignored = 0;
-
-		/* Corrupted, or written wrong: its hash tells which. */
-		if (rc != -ENOMEM && hash_plain(idx, rep, &ignored) == 0)
+	rd = open_art(idx, rep);
+	if (rd) {
+		rc = fileindex_read(&fi, rd);
+		if (close_art(rd, rep, bytes) < 0)
+			;	/* corrupted: said */
+		else if (rc == -EINVAL)
 			problem(rep, "%s: its record's hash holds, but it is not a readable index (the log above says where)",
 				idx->path);
-		*bytes += (uint64_t)sb.st_size;
-	} else {
-		*bytes += (uint64_t)sb.st_size;
-		if (strcmp(hex, idx->sha) != 0)
-			corrupted(rep, idx, hex);
-		else if ((uint64_t)sb.st_size != idx->size)
-			problem(rep, "%s: %llu bytes, its record says %llu", idx->path,
-				(unsigned long long)sb.st_size, (unsigned long long)idx->size);
-		else if (strcmp(fi.id, e->id) != 0)
+		else if (rc == 0 && strcmp(fi.id, e->id) != 0)
 			problem(rep, "%s: its header names backup '%s', not this one", idx->path,
 				show(fi.id, b1, sizeof(b1)));
-		else
+		else if (rc == 0)
 			index_ok = true;
 	}
 	if (rc == -ENOMEM) {
@@ -749,24 +674,6 @@ static int cmp_seg(const void *a, const void *b)
 	return strcmp(((const struct seg *)a)->entry, ((const struct seg *)b)->entry);
 }
 
-/* A log's name as restore takes it: absolute, no empty, "." or ".." part. */
-static bool log_name_safe(const char *path)
-{
-	const char *p = path;
-
-	if (!path || path[0] != '/' || strlen(path) >= 2048)
-		return false;
-	while (*p) {
-		const char *c = p + 1, *end = strchr(c, '/');
-		size_t n = end ? (size_t)(end - c) : strlen(c);
-
-		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
-			return false;
-		p = c + n;
-	}
-	return true;
-}
-
 static int logs_entry(void *ctx, struct archive *a, struct archive_entry *ae, struct verify_report *pend)
 {
 	struct lcheck *lc = ctx;
@@ -817,7 +724,7 @@ static int check_logs(const struct store_entry *e, const struct rec *r, struct v
 		if (!entry || !name || !json_is_integer(gen) || !json_is_integer(start) || !json_is_integer(end)) {
 			problem(rep, "its record's \"logs\".\"segments\"[%zu] lacks \"entry\", \"name\", \"gen\", \"start\" or \"end\"",
 				i);
-		} else if (!log_name_safe(name)) {
+		} else if (!lstate_path_safe(name)) {
 			problem(rep, "its record's \"logs\".\"segments\"[%zu].\"name\" '%s' is not an absolute path without \"..\": restore refuses it",
 				i, show(name, b1, sizeof(b1)));
 		} else if (json_integer_value(start) < 0 || json_integer_value(end) < json_integer_value(start)) {
@@ -869,43 +776,22 @@ int verify_backup(struct store *st, const struct store_entry *e, struct verify_r
 	return rep->n || rep->dropped ? -EINVAL : 0;
 }
 
-int verify_artifacts(struct store *st, const struct store_entry *e, uint64_t *bytes,
-		     char *why, size_t whylen)
-{
-	struct verify_report *rep = calloc(1, sizeof(*rep));
-	struct rec r;
-	int rc;
-
-	*bytes = 0;
-	if (!rep) {
-		snprintf(why, whylen, "out of memory");
-		return -ENOMEM;
-	}
-	rc = check_record(st, e, &r, rep);
-	for (size_t k = 0; rc == 0 && k < r.n; k++)
-		rc = hash_plain(&r.v[k], rep, bytes);
-	if (rc < 0)
-		snprintf(why, whylen, "%s", rep->n ? rep->lines[0] : "its record is bad");
-	free(rep);
-	return rc;
-}
-
 /* ---- a files backup's chain ----------------------------------------------------------- */
 
 int verify_files_content(struct store *st, const struct store_entry *e, char *why, size_t whylen)
 {
-	struct filechain chain;
+	struct record_chain chain;
 	struct fileindex target;
 	char path[4096], cwhy[1024];
 	int r;
 
-	r = filechain_load(st, e->job, e->id, &chain, cwhy, sizeof(cwhy));
+	r = record_chain_load(st, e->job, e->id, "files", 0, &chain, cwhy, sizeof(cwhy));
 	if (r < 0) {
 		snprintf(why, whylen, "its chain is broken: %s", cwhy);
 		return r;
 	}
 	fileindex_init(&target);
-	r = filechain_artifact(st, e, "index.zst", path, sizeof(path));
+	r = store_path(st, e->job, &e->parts, "index.zst", path, sizeof(path));
 	if (r == 0)
 		r = fileindex_load(&target, path, NULL);
 	if (r < 0) {
@@ -918,7 +804,7 @@ int verify_files_content(struct store *st, const struct store_entry *e, char *wh
 		struct fileindex mi;
 
 		fileindex_init(&mi);
-		r = filechain_artifact(st, &chain.v[m], "index.zst", path, sizeof(path));
+		r = store_path(st, chain.v[m].job, &chain.v[m].parts, "index.zst", path, sizeof(path));
 		if (r == 0)
 			r = m + 1 == chain.n ? 0 : fileindex_load(&mi, path, NULL);
 		if (r < 0) {
@@ -960,6 +846,6 @@ int verify_files_content(struct store *st, const struct store_entry *e, char *wh
 	}
 out:
 	fileindex_free(&target);
-	filechain_free(&chain);
+	record_chain_free(&chain);
 	return r;
 }

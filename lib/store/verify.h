@@ -57,13 +57,6 @@ const char *const *verify_kind_artifacts(const char *kind);
 int verify_backup(struct store *st, const struct store_entry *e, struct verify_report *rep,
 		  uint64_t *bytes);
 
-/* The record check and a plain re-hash of every artifact of E, for restore's
- * check before it writes anything.  Returns 0, or -EINVAL / -ENOENT /
- * another negative errno with WHY filled (the first problem; not logged).
- * *BYTES gets the bytes read. */
-int verify_artifacts(struct store *st, const struct store_entry *e, uint64_t *bytes,
-		     char *why, size_t whylen);
-
 /* For a files backup E: its chain loads (members and artifacts present),
  * and every index entry's content is held by the member its FROM names.
  * Does not re-hash (verify_backup does, per member).  Returns 0 or a

@@ -110,9 +110,10 @@ same_snapshot "$TMP/orig.snap" "$TMP/plain.snap" "plain-client restore of the ho
 rec=$(record_of hostile "$ID")
 zstd -dc "$FILE" | tail -n +3 | zstd -q -o "$TMP/old.zst"
 cp "$TMP/old.zst" "$FILE"
-python3 - "$rec" "$(sha256sum "$FILE" | cut -d' ' -f1)" <<'PY'
+python3 - "$rec" "$(sha256sum "$FILE" | cut -d' ' -f1)" "$(stat -c %s "$FILE")" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1])); j["artifacts"][0]["sha256"] = sys.argv[2]
+j["artifacts"][0]["size"] = int(sys.argv[3])  # the reader checks the size too
 json.dump(j, open(sys.argv[1], "w"))
 PY
 expect_rc 1 lb restore hostile "$ID" --database "${copy}_old"

@@ -6,7 +6,7 @@
 # then (compared with saved copies), and so does the tar recipe of README
 # (each tar of the chain in order, the deletions in its index applied
 # first).  max_chain and full_every start a new full chain.
-# Drives: lib/files/jobkind_files.c, lib/files/snapshot.c, lib/files/fileindex.c, lib/store/record.c, lib/files/filechain.c, lib/files/snaprestore.c.
+# Drives: lib/files/jobkind_files.c, lib/files/snapshot.c, lib/files/fileindex.c, lib/store/record.c, lib/store/reader.c, lib/store/restore_target.c, lib/files/snaprestore.c.
 set -e
 # shellcheck source=tests/e2e/files-lib.sh
 . "$(dirname "$0")/files-lib.sh"

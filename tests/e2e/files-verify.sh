@@ -7,7 +7,7 @@
 # path, "..", a write through a symlink it just restored) without writing
 # outside the target, and verify says BAD for each of those archives too.
 # (verify-kinds.sh has the checks of every kind.)
-# Drives: lib/store/verify.c, lib/store/record.c, lib/files/filechain.c, lib/files/snaprestore.c (through daemon/cmd_verify.c).
+# Drives: lib/store/verify.c, lib/store/record.c, lib/store/reader.c, lib/store/restore_target.c, lib/files/snaprestore.c (through daemon/cmd_verify.c).
 set -e
 # shellcheck source=tests/e2e/files-lib.sh
 . "$(dirname "$0")/files-lib.sh"

@@ -245,14 +245,15 @@ static uint64_t run_once(int64_t verify_every, unsigned *alerts)
 static void restored_is(const char *want)
 {
 	char to[PATH_MAX + 32], path[3 * PATH_MAX], *got = NULL;
-	uint64_t files, bytes;
+	uint64_t files, bytes, read;
 	struct store *st;
 	size_t len;
 	static int n;
 
 	snprintf(to, sizeof(to), "%s/restore%d", dir, ++n);
 	assert_int_equal(store_open(storedir, &st), 0);
-	assert_int_equal(logship_restore(st, "web", "latest", to, &files, &bytes), 0);
+	assert_int_equal(logship_restore(st, "web", "latest", to, &files, &bytes, &read), 0);
+	assert_true(read > 0);
 	store_close(st);
 	snprintf(path, sizeof(path), "%s%s/access.log", to, logs);
 	assert_int_equal(fs_read_all(path, 1 << 20, &got, &len), 0);
