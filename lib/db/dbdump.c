@@ -17,7 +17,7 @@
  * inconsistent).
  *
  * Order of the output, so that the plain mysql client restores it:
- *   header (utf8mb4, time zone +00:00, no FK or unique checks)
+ *   header (utf8mb4, time zone +00:00, the data sql_mode, no FK or unique checks)
  *   per database: CREATE DATABASE IF NOT EXISTS + USE, each table's
  *     DROP/CREATE and data (multi-row INSERTs of at most ~1 MiB) and its
  *     triggers, a placeholder view per view (right column names, so views
@@ -43,6 +43,17 @@
  * streamed in one pass.  Each result is read with mysql_use_result, so
  * memory holds one row, one pending statement and one output buffer: never a
  * table.
+ *
+ * Exactness.  Tables and rows are restored under DBDUMP_DATA_SQL_MODE,
+ * which takes every value a permissive mode let the server store (invalid
+ * and zero dates).  A sequence is written as SHOW CREATE SEQUENCE gives it
+ * (start, bounds, increment, cache, cycle), then SETVAL to its next uncached
+ * value and cycle count.  A system-versioned table is read FOR SYSTEM_TIME
+ * ALL with its row start and end (implicit ones are ROW_START and ROW_END),
+ * in key ranges along its key plus the row end, and inserted under
+ * system_versioning_insert_history = 1 (MariaDB 10.11+; an older server stops
+ * the restore there).  One versioned by transaction id cannot be: its current
+ * rows are dumped, and the record counts the history rows left out.
  *
  * Values: numbers as the server prints them, except FLOAT, read as a DOUBLE
  * (x * 1e0) because the server prints FLOAT with 6 digits, which does not

@@ -29,7 +29,7 @@ sed "s/@DB@/$db/g" "$SRCDIR/tests/sql/exact-roundtrip.sql" | db_restore ||
 
 # exact_snapshot DB FILE: snapshot_db, plus what it leaves out: tables that
 # are SYSTEM VERSIONED (checksum, counts, every row version with its row
-# start and end), sequences (definition and state).
+# start and end), rows per partition, sequences (definition and state).
 exact_snapshot() {
 	local d=$1 out=$2 t cols
 	snapshot_db "$d" "$out.base"
@@ -52,6 +52,11 @@ exact_snapshot() {
 			db_q -e "SELECT COUNT(*) FROM \`$d\`.\`$t\` FOR SYSTEM_TIME ALL"
 			db_q -e "SELECT CONCAT_WS(' | ', $cols) FROM \`$d\`.\`$t\` FOR SYSTEM_TIME ALL"
 		done
+		# Rows in each partition (history partitions included).
+		echo "== partition rows"
+		db_q -e "SELECT CONCAT('SELECT ', QUOTE(TABLE_NAME), ', ', QUOTE(PARTITION_NAME), ', COUNT(*) FROM \`$d\`.\`',
+				TABLE_NAME, '\` PARTITION (\`', PARTITION_NAME, '\`);')
+			FROM information_schema.PARTITIONS WHERE TABLE_SCHEMA = '$d' AND PARTITION_NAME IS NOT NULL" | db_q
 		for t in $(db_q -e "SELECT TABLE_NAME FROM information_schema.TABLES
 				WHERE TABLE_SCHEMA = '$d' AND TABLE_TYPE = 'SEQUENCE'"); do
 			echo "== sequence $t"
@@ -96,8 +101,11 @@ check(t["hist_implicit"].get("system_versioning") == "history", "hist_implicit i
 check(t["hist_implicit"]["rows"] == 5, "rows of hist_implicit count every row version")
 check(t["hist_explicit"]["rows"] == 4 and t["hist_nokey"]["rows"] == 4, "rows of the other versioned tables")
 check("system_versioning" not in t["app_period"], "app_period is not system-versioned")
+check(t["hist_many"]["rows"] == 375 and t["hist_many"]["chunked"] and t["hist_many"]["queries"] >= 4,
+      f"hist_many: every row version, in key ranges: {t['hist_many']}")
 PY
 CHECKS=$((CHECKS + 1))
+equals "$(db_q -e "SELECT COUNT(*) FROM \`$db\`.hist_parts PARTITION (p1)")" 4 "history rows in partition p1 of hist_parts"
 zstd -dc "$art" > "$TMP/dump.sql"
 # The data runs in a mode that takes every value; the session's mode comes back.
 grep -qx "SET @OLD_SQL_MODE = @@SQL_MODE, SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION';" \

@@ -72,6 +72,31 @@ INSERT INTO hist_explicit (id, price) VALUES (1, 9.99), (2, 19.99);
 UPDATE hist_explicit SET price = price * 2;
 DELETE FROM hist_explicit WHERE id = 2;
 
+-- More row versions than a chunk (the tests dump 100 rows a query): read in
+-- key ranges along (id, ROW_END), as the key alone repeats in the history.
+CREATE TABLE hist_many (
+  id INT PRIMARY KEY,
+  n INT
+) ENGINE=InnoDB WITH SYSTEM VERSIONING;
+INSERT INTO hist_many WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 150) SELECT i, 0 FROM c;
+UPDATE hist_many SET n = 1;
+UPDATE hist_many SET n = 2 WHERE id % 2 = 0;
+DELETE FROM hist_many WHERE id > 140;
+
+-- History in partitions of its own, by time (p0 holds 2000, p1 the rest).
+-- (Not by LIMIT: the server moves to the next history partition when one is
+-- full at the start of a statement, so where a history row lands depends on
+-- how the statements that wrote it were cut; a restore puts them elsewhere.)
+CREATE TABLE hist_parts (
+  id INT PRIMARY KEY,
+  v INT
+) ENGINE=InnoDB WITH SYSTEM VERSIONING
+  PARTITION BY SYSTEM_TIME INTERVAL 1 YEAR STARTS '2000-01-01 00:00:00'
+  (PARTITION p0 HISTORY, PARTITION p1 HISTORY, PARTITION pn CURRENT);
+INSERT INTO hist_parts VALUES (1, 0), (2, 0);
+UPDATE hist_parts SET v = v + 1;
+UPDATE hist_parts SET v = v + 1;
+
 -- A history without a key: streamed.
 CREATE TABLE hist_nokey (
   note VARCHAR(20)
