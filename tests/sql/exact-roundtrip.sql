@@ -50,6 +50,9 @@ CREATE SEQUENCE seq_cycle START WITH 3 INCREMENT BY 2 MINVALUE 1 MAXVALUE 9 NOCA
 DO NEXTVAL(seq_cycle), NEXTVAL(seq_cycle), NEXTVAL(seq_cycle), NEXTVAL(seq_cycle), NEXTVAL(seq_cycle);
 CREATE SEQUENCE seq_down START WITH -1 INCREMENT BY -3 MINVALUE -1000 MAXVALUE -1 CACHE 20;
 CREATE SEQUENCE seq_unused START WITH 7;
+-- Run out: must stay so (its state is past its maximum).
+CREATE SEQUENCE seq_spent START WITH 1 MAXVALUE 3 NOCACHE NOCYCLE;
+DO NEXTVAL(seq_spent), NEXTVAL(seq_spent), NEXTVAL(seq_spent);
 
 -- ------------------------------------------------------------- history
 CREATE TABLE hist_implicit (
