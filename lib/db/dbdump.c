@@ -17,7 +17,7 @@
  * inconsistent).
  *
  * Order of the output, so that the plain mysql client restores it:
- *   header (utf8mb4, time zone +00:00, no FK or unique checks)
+ *   header (utf8mb4, time zone +00:00, the data sql_mode, no FK or unique checks)
  *   per database: CREATE DATABASE IF NOT EXISTS + USE, each table's
  *     DROP/CREATE and data (multi-row INSERTs of at most ~1 MiB) and its
  *     triggers, a placeholder view per view (right column names, so views
@@ -43,6 +43,17 @@
  * streamed in one pass.  Each result is read with mysql_use_result, so
  * memory holds one row, one pending statement and one output buffer: never a
  * table.
+ *
+ * Exactness.  Tables and rows are restored under DBDUMP_DATA_SQL_MODE,
+ * which takes every value a permissive mode let the server store (invalid
+ * and zero dates).  A sequence is written as SHOW CREATE SEQUENCE gives it
+ * (start, bounds, increment, cache, cycle), then SETVAL to its next uncached
+ * value and cycle count.  A system-versioned table is read FOR SYSTEM_TIME
+ * ALL with its row start and end (implicit ones are ROW_START and ROW_END),
+ * in key ranges along its key plus the row end, and inserted under
+ * system_versioning_insert_history = 1 (MariaDB 10.11+; an older server stops
+ * the restore there).  One versioned by transaction id cannot be: its current
+ * rows are dumped, and the record counts the history rows left out.
  *
  * Values: numbers as the server prints them, except FLOAT, read as a DOUBLE
  * (x * 1e0) because the server prints FLOAT with 6 digits, which does not
@@ -97,6 +108,7 @@ struct table {
 	char *engine;			/* storage engine, "" for views */
 	enum obj_type type;
 	bool nontx;			/* engine without MVCC snapshots */
+	bool versioned;			/* WITH SYSTEM VERSIONING */
 	uint64_t est_bytes;		/* data + index length from information_schema */
 };
 
@@ -108,6 +120,7 @@ struct column {
 	bool is_float;			/* FLOAT: read as DOUBLE */
 	bool is_enum_set;		/* ENUM or SET: sorts by index, compares as text */
 	bool generated;			/* not inserted */
+	int period;			/* 1: ROW START, 2: ROW END of system versioning, else 0 */
 };
 
 struct dump {
@@ -223,6 +236,20 @@ static bool plain_name(const char *s)
 		return false;
 	for (; *s; s++) {
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* An integer as the server prints it. */
+static bool plain_number(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
 			return false;
 	}
 	return true;
@@ -390,6 +417,7 @@ static int add_table(struct dump *d, char **row)
 		t->type = OBJ_SEQUENCE;
 	else
 		t->type = OBJ_TABLE;
+	t->versioned = strcmp(row[2], "SYSTEM VERSIONED") == 0;
 	t->nontx = t->type == OBJ_TABLE && engine_is_nontx(t->engine);
 	t->est_bytes = row[4] ? strtoull(row[4], NULL, 10) : 0;
 	return 0;
@@ -563,6 +591,8 @@ struct tabledump {
 	struct sbuf lastkey;		/* literals of the last row's key, NUL-separated */
 	size_t *lastkey_off;		/* offset of each literal in lastkey */
 	char delim[32];			/* "" or, when a name has a newline, the DELIMITER of each INSERT */
+	bool history;			/* system-versioned by timestamp: every row version is dumped */
+	bool trxid;			/* system-versioned by transaction id: history cannot be inserted */
 };
 
 static void tabledump_free(struct tabledump *td)
@@ -581,6 +611,37 @@ static void tabledump_free(struct tabledump *td)
 	sbuf_free(&td->lastkey);
 }
 
+/* A system-versioned table: its row start and end columns are dumped with
+ * every row version (FOR SYSTEM_TIME ALL), as the history rows they are.
+ * Implicit ones (WITH SYSTEM VERSIONING alone) are not in
+ * information_schema.COLUMNS: they are ROW_START and ROW_END.  A table
+ * versioned by transaction id is dumped with its current rows only: no
+ * server can insert its history (the ids belong to the original server). */
+static int load_period(const struct table *t, struct tabledump *td)
+{
+	static const char *const implicit[] = { "ROW_START", "ROW_END" };
+	bool found = false;
+
+	for (size_t i = 0; i < td->ncols; i++)
+		found = found || td->cols[i].period;
+	if (t->versioned && !found) {
+		for (int p = 0; p < 2; p++) {
+			td->cols[td->ncols].name = strdup(implicit[p]);
+			if (!td->cols[td->ncols].name)
+				return -ENOMEM;
+			td->cols[td->ncols++].period = p + 1;
+		}
+	}
+	td->history = t->versioned && !td->trxid;
+	for (size_t i = 0; i < td->ncols; i++) {
+		if (td->history && td->cols[i].period)
+			td->cols[i].generated = false;
+		if (!td->cols[i].generated)
+			td->dumped[td->ndumped++] = i;
+	}
+	return 0;
+}
+
 static int load_columns(struct dump *d, const struct table *t, struct tabledump *td)
 {
 	MYSQL_RES *res;
@@ -589,15 +650,16 @@ static int load_columns(struct dump *d, const struct table *t, struct tabledump 
 
 	snprintf(what, sizeof(what), "table %s.%s: reading its columns", t->db, t->name);
 	sbuf_reset(&d->q);
-	sbuf_adds(&d->q, "SELECT COLUMN_NAME, DATA_TYPE, EXTRA FROM information_schema.COLUMNS "
-		  "WHERE ");
+	sbuf_adds(&d->q, "SELECT COLUMN_NAME, DATA_TYPE, EXTRA, GENERATION_EXPRESSION "
+		  "FROM information_schema.COLUMNS WHERE ");
 	add_table_filter(&d->q, "TABLE_SCHEMA", "TABLE_NAME", t);
 	sbuf_adds(&d->q, " ORDER BY ORDINAL_POSITION");
 	if (query_store(d, what, &res) < 0)
 		return -EIO;
 	td->ncols = mysql_num_rows(res);
-	td->cols = calloc(td->ncols ? td->ncols : 1, sizeof(*td->cols));
-	td->dumped = calloc(td->ncols ? td->ncols : 1, sizeof(size_t));
+	/* Two more for the implicit ROW_START and ROW_END of a versioned table. */
+	td->cols = calloc(td->ncols + 2, sizeof(*td->cols));
+	td->dumped = calloc(td->ncols + 2, sizeof(size_t));
 	if (!td->cols || !td->dumped) {
 		mysql_free_result(res);
 		return -ENOMEM;
@@ -611,8 +673,12 @@ static int load_columns(struct dump *d, const struct table *t, struct tabledump 
 		td->cols[i].is_float = strcasecmp(row[1], "float") == 0;
 		td->cols[i].is_enum_set = strcasecmp(row[1], "enum") == 0 || strcasecmp(row[1], "set") == 0;
 		td->cols[i].generated = row[2] && strstr(row[2], "GENERATED") != NULL;
-		if (!td->cols[i].generated)
-			td->dumped[td->ndumped++] = i;
+		if (t->versioned && td->cols[i].generated && row[3]) {
+			td->cols[i].period = strcmp(row[3], "ROW START") == 0 ? 1 :
+					     strcmp(row[3], "ROW END") == 0 ? 2 : 0;
+			if (td->cols[i].period && strcasecmp(row[1], "bigint") == 0)
+				td->trxid = true;
+		}
 	}
 	mysql_free_result(res);
 	if (td->ncols == 0) {
@@ -620,7 +686,7 @@ static int load_columns(struct dump *d, const struct table *t, struct tabledump 
 			  d->job, t->db, t->name);
 		return -EACCES;
 	}
-	return 0;
+	return load_period(t, td);
 }
 
 /* The primary key, else the first unique key over NOT NULL columns and without
@@ -668,6 +734,18 @@ static int load_key(struct dump *d, const struct table *t, struct tabledump *td)
 			if (td->cols[i].is_enum_set && strcmp(td->cols[i].name, cols.v[k]) == 0)
 				chosen = false;
 		}
+	}
+	/* With its history, a versioned table's key is unique only with the
+	 * row end (implicit columns are not listed in its keys). */
+	for (size_t i = 0; chosen && td->history && i < td->ncols; i++) {
+		bool in = false;
+
+		if (td->cols[i].period != 2)
+			continue;
+		for (size_t k = 0; k < cols.n; k++)
+			in = in || strcmp(cols.v[k], td->cols[i].name) == 0;
+		if (!in)
+			strlist_append(&cols, td->cols[i].name);
 	}
 	if (chosen) {
 		td->key = cols.v;
@@ -736,6 +814,8 @@ static int build_statements(const struct table *t, struct tabledump *td)
 	sql_add_ident(&td->select, t->db);
 	sbuf_adds(&td->select, ".");
 	sql_add_ident(&td->select, t->name);
+	if (td->history)
+		sbuf_adds(&td->select, " FOR SYSTEM_TIME ALL");
 	return td->select.err ? td->select.err : td->insert.err;
 }
 
@@ -948,11 +1028,41 @@ static int dump_rows(struct dump *d, const struct table *t, struct tabledump *td
 	}
 }
 
+/* A table versioned by transaction id: its history rows, which the dump
+ * cannot carry, are counted for the record and the log. */
+static int count_lost_history(struct dump *d, const struct table *t, const struct tablestats *ts,
+			      uint64_t *lost)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	char what[600];
+	uint64_t all;
+
+	snprintf(what, sizeof(what), "table %s.%s: counting its history rows", t->db, t->name);
+	sbuf_reset(&d->q);
+	sbuf_adds(&d->q, "SELECT COUNT(*) FROM ");
+	sql_add_ident(&d->q, t->db);
+	sbuf_adds(&d->q, ".");
+	sql_add_ident(&d->q, t->name);
+	sbuf_adds(&d->q, " FOR SYSTEM_TIME ALL");
+	if (query_store(d, what, &res) < 0)
+		return -EIO;
+	row = mysql_fetch_row(res);
+	all = row && row[0] ? strtoull(row[0], NULL, 10) : 0;
+	mysql_free_result(res);
+	*lost = all > ts->rows ? all - ts->rows : 0;
+	if (*lost)
+		log_warn("job %s: table %s.%s is system-versioned by transaction id: its %" PRIu64
+			 " history rows are not in the dump (no server can insert them); its current rows are",
+			 d->job, t->db, t->name, *lost);
+	return 0;
+}
+
 static int dump_table_data(struct dump *d, const struct table *t)
 {
 	struct tabledump td = { 0 };
 	struct tablestats ts = { 0 };
-	uint64_t start = d->produced;
+	uint64_t start = d->produced, lost = 0;
 	char hex[SHA256_HEX_LEN + 1];
 	int r;
 
@@ -971,10 +1081,18 @@ static int dump_table_data(struct dump *d, const struct table *t)
 		sbuf_adds(&d->row, " DISABLE KEYS");
 		r = emit_stmt(d, &d->row);
 	}
+	/* History rows go in with their own row start and end, which only a
+	 * server that has this variable (MariaDB 10.11+) accepts: an older one
+	 * stops the restore at this line with "Unknown system variable". */
+	if (r == 0 && td.history)
+		r = emits(d, "-- This table's history needs MariaDB 10.11 or later to restore.\n"
+			  "SET system_versioning_insert_history = 1;\n");
 	if (r == 0)
 		r = dump_rows(d, t, &td, &ts);
 	if (r == 0 && ts.stmt_open)
 		r = close_insert(d, &td);
+	if (r == 0 && td.history)
+		r = emits(d, "SET system_versioning_insert_history = 0;\n");
 	if (r == 0) {
 		sbuf_reset(&d->row);
 		sbuf_adds(&d->row, "ALTER TABLE ");
@@ -982,6 +1100,8 @@ static int dump_table_data(struct dump *d, const struct table *t)
 		sbuf_adds(&d->row, " ENABLE KEYS");
 		r = emit_stmt(d, &d->row);
 	}
+	if (r == 0 && td.trxid)
+		r = count_lost_history(d, t, &ts, &lost);
 	if (r < 0) {
 		if (r == -ENOMEM)
 			log_error("job %s: table %s.%s: out of memory", d->job, t->db, t->name);
@@ -995,6 +1115,15 @@ static int dump_table_data(struct dump *d, const struct table *t)
 			  "database", t->db, "table", t->name, "engine", t->engine,
 			  "rows", (json_int_t)ts.rows, "bytes", (json_int_t)(d->produced - start),
 			  "checksum", hex, "chunked", td.nkey > 0, "queries", (json_int_t)ts.queries));
+	if (t->versioned) {
+		json_t *jt = json_array_get(d->jtables, json_array_size(d->jtables) - 1);
+
+		/* "history": rows counts every row version (restore counts FOR
+		 * SYSTEM_TIME ALL); "current": only the current rows are in the dump. */
+		json_object_set_new(jt, "system_versioning", json_string(td.history ? "history" : "current"));
+		if (td.trxid)
+			json_object_set_new(jt, "history_rows_not_dumped", json_integer((json_int_t)lost));
+	}
 	tabledump_free(&td);
 	return 0;
 }
@@ -1160,7 +1289,9 @@ static int dump_table(struct dump *d, const struct table *t)
 		r = emit_drop_create(d, kind, t->name);
 	if (r < 0)
 		return r;
-	r = show_create(d, "TABLE", t->db, t->name, &res, &row);
+	/* SHOW CREATE SEQUENCE: start, bounds, increment, cache and cycle
+	 * (SHOW CREATE TABLE gives a table that restores as start 1 by 1). */
+	r = show_create(d, kind, t->db, t->name, &res, &row);
 	if (r < 0)
 		return r;
 	if (!row[1]) {
@@ -1175,7 +1306,7 @@ static int dump_table(struct dump *d, const struct table *t)
 	if (t->type == OBJ_SEQUENCE) {
 		/* A sequence's state is its next value, not rows. */
 		sbuf_reset(&d->q);
-		sbuf_adds(&d->q, "SELECT next_not_cached_value FROM ");
+		sbuf_adds(&d->q, "SELECT next_not_cached_value, cycle_count FROM ");
 		sql_add_ident(&d->q, t->db);
 		sbuf_adds(&d->q, ".");
 		sql_add_ident(&d->q, t->name);
@@ -1185,7 +1316,13 @@ static int dump_table(struct dump *d, const struct table *t)
 		sbuf_reset(&d->row);
 		sbuf_adds(&d->row, "DO SETVAL(");
 		sql_add_ident(&d->row, t->name);
-		sbuf_addf(&d->row, ", %s, 0)", row && row[0] ? row[0] : "1");
+		if (!row || !row[0] || !row[1] || !plain_number(row[0]) || !plain_number(row[1])) {
+			log_error("job %s: sequence %s.%s: its state could not be read", d->job, t->db, t->name);
+			mysql_free_result(res);
+			return -EIO;
+		}
+		/* Not yet used, in its cycle: the next NEXTVAL gives it. */
+		sbuf_addf(&d->row, ", %s, 0, %s)", row[0], row[1]);
 		mysql_free_result(res);
 		return emit_stmt(d, &d->row);
 	}
@@ -1475,7 +1612,7 @@ static int emit_header(struct dump *d)
 		  "SET @OLD_TIME_ZONE = @@TIME_ZONE, TIME_ZONE = '+00:00';\n"
 		  "SET @OLD_UNIQUE_CHECKS = @@UNIQUE_CHECKS, UNIQUE_CHECKS = 0;\n"
 		  "SET @OLD_FOREIGN_KEY_CHECKS = @@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS = 0;\n"
-		  "SET @OLD_SQL_MODE = @@SQL_MODE, SQL_MODE = 'NO_AUTO_VALUE_ON_ZERO';\n"
+		  "SET @OLD_SQL_MODE = @@SQL_MODE, SQL_MODE = '" DBDUMP_DATA_SQL_MODE "';\n"
 		  "SET @OLD_SQL_NOTES = @@SQL_NOTES, SQL_NOTES = 0;\n");
 	return emit(d, d->row.data, d->row.len);
 }

@@ -66,6 +66,14 @@ int dbdump_estimate(MYSQL *my, const struct job *job, uint64_t *bytes);
  * sqlsplit reads.  Dumps written before it cannot be split safely. */
 #define DBDUMP_FORMAT_LINE "-- Lifeboat dump format 2: one statement a line, DELIMITER blocks, definitions as literals"
 
+/* The restore session's sql_mode for tables and rows: it accepts every value
+ * a server can hold, whatever mode stored it (invalid and zero dates, 0 in an
+ * AUTO_INCREMENT column; nothing strict), reads backslash escapes and
+ * backticks as the dump writes them, and fails on a missing storage engine
+ * instead of changing it.  Routines, triggers, events and views run in their
+ * own sql_mode. */
+#define DBDUMP_DATA_SQL_MODE "NO_AUTO_VALUE_ON_ZERO,ALLOW_INVALID_DATES,NO_ENGINE_SUBSTITUTION"
+
 /* The first bytes of the dump's last line: a dump without it is truncated. */
 #define DBDUMP_TRAILER "-- Lifeboat dump completed"
 

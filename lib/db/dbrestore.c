@@ -279,6 +279,10 @@ static int run_statement(void *ctx, const char *stmt, size_t len)
 			return r;
 	}
 	if (mysql_real_query(rs->my, stmt, len) != 0) {
+		if (starts_with(stmt, "SET system_versioning_insert_history"))
+			log_error("job %s: restore of %s: the dump holds the history rows of a system-versioned table, "
+				  "which this server (%s) cannot insert: restoring them needs MariaDB 10.11 or later",
+				  rs->o->job, rs->o->id, mysql_get_server_info(rs->my));
 		log_error("job %s: restore of %s into database %s: statement %" PRIu64 " failed: %s (it begins: %.80s)",
 			  rs->o->job, rs->o->id, rs->o->to_db, rs->stats->statements + 1,
 			  mysql_error(rs->my), stmt);
@@ -341,6 +345,10 @@ static int verify_counts(struct restore *rs)
 		sql_add_ident(&rs->q, rs->o->to_db);
 		sbuf_adds(&rs->q, ".");
 		sql_add_ident(&rs->q, name);
+		/* A system-versioned table's dump holds every row version. */
+		if (json_is_string(json_object_get(t, "system_versioning")) &&
+		    strcmp(json_string_value(json_object_get(t, "system_versioning")), "history") == 0)
+			sbuf_adds(&rs->q, " FOR SYSTEM_TIME ALL");
 		if (mysql_real_query(rs->my, rs->q.data, rs->q.len) != 0 || !(res = mysql_store_result(rs->my))) {
 			log_error("job %s: restored table %s.%s: cannot count its rows: %s", rs->o->job,
 				  rs->o->to_db, name, mysql_error(rs->my));
