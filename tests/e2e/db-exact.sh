@@ -201,9 +201,10 @@ CHECKS=$((CHECKS + 1))
 sed 's/^SET system_versioning_insert_history = 1;$/SET system_versioning_insert_history_x = 1;/' \
 	"$TMP/dump.sql" | zstd -q -o "$TMP/old-server.zst"
 cp "$TMP/old-server.zst" "$art"
-python3 - "$rec" "$(sha256sum "$art" | cut -d' ' -f1)" <<'PY'
+python3 - "$rec" "$(sha256sum "$art" | cut -d' ' -f1)" "$(stat -c %s "$art")" <<'PY'
 import json, sys
 j = json.load(open(sys.argv[1])); j["artifacts"][0]["sha256"] = sys.argv[2]
+j["artifacts"][0]["size"] = int(sys.argv[3])  # the reader checks the size too
 json.dump(j, open(sys.argv[1], "w"))
 PY
 CFG=$excfg
