@@ -272,6 +272,8 @@ static int files_run(struct jobkind *k, json_t *record)
 		.exclude = &k->job->files.exclude,
 		.one_file_system = k->job->files.one_file_system,
 		.id = store_txn_id(k->txn),
+		/* The store: the filesystem min_free guards, writable under the unit. */
+		.spool_dir = store_root(k->st),
 		.tar_write = tar_write, .index_write = index_write,
 		.between_files = between_files, .read_bytes = read_bytes, .progress = progress,
 		.ctx = &f,
