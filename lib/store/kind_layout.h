@@ -36,13 +36,14 @@ struct kind_layout {
 	const char *name;		/* the record's "kind", also its facts' key */
 	const char *noun;		/* "files snapshot" in messages; NULL: "NAME backup" */
 	/* Extension of each artifact, by enum record_role; NULL: no such
-	 * artifact.  The roles it has are the artifacts a backup needs. */
+	 * artifact.  The roles it has are the artifacts a backup needs; they
+	 * come first (MAIN, then INDEX), so verify's ARTS[role] is that role's. */
 	const char *ext[KIND_LAYOUT_ROLES];
 	enum kind_chain chain;		/* where its chain stops */
 	size_t max_chain;		/* default chain bound; 0: none (loops still caught) */
 
 	/* verify's content check of backup E, whose record named every
-	 * artifact: ARTS[role] (of N, in ext[]'s order) as verify_kind.h
+	 * artifact: ARTS[role] (N of them, in ext[]'s order) as verify_kind.h
 	 * describes them.  It reads each through verify_open()/verify_walk_tar()
 	 * (so each is hashed, once) and says what disagrees in REP; *BYTES
 	 * gets the bytes read.  Returns 0 (problems are in REP) or -ENOMEM.
