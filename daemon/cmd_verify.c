@@ -81,8 +81,7 @@ static const struct checked *check(struct verify_run *vr, const struct store_ent
 static bool verify_one(struct verify_run *vr, const struct store_entry *e)
 {
 	const char *kind = json_string_value(json_object_get(e->record, "kind"));
-	const json_t *facts = json_object_get(e->record, "files");
-	const char *type = json_string_value(json_object_get(facts, "type"));
+	const char *type = json_string_value(json_object_get(record_facts(e->record), "type"));
 	struct verify_report *rep = calloc(1, sizeof(*rep));
 	const struct checked *c = rep ? check(vr, e, rep) : NULL;
 	char why[VERIFY_LINE_MAX + 200] = "", size[32];

@@ -460,8 +460,17 @@ static void db_check(struct config_check *c, struct job *job)
 	}
 }
 
+/* One dump, standing alone; verify hashes it whole. */
+static const struct kind_layout db_layout = {
+	.name = "db",
+	.ext = { [RECORD_ARTIFACT_MAIN] = "sql.zst" },
+	.chain = KIND_CHAIN_SELF,
+	.max_chain = 1,
+};
+
 const struct jobkind_ops jobkind_db_ops = {
 	.name = "db",
+	.layout = &db_layout,
 	.keys = db_keys,
 	.nkeys = sizeof(db_keys) / sizeof(db_keys[0]),
 	.tuning = db_tuning,

@@ -25,14 +25,13 @@
 
 #include "compress.h"
 #include "fileindex.h"
+#include "files_verify.h"
 #include "reader.h"
 #include "record.h"
 #include "log.h"
-#include "record.h"
 #include "snaprestore.h"
 #include "snapshot.h"
 #include "units.h"
-#include "verify.h"
 
 struct files_run {
 	struct jobkind *k;
@@ -447,8 +446,20 @@ static const struct config_key files_keys[] = {
 
 static const char *const files_tuning[] = { "exclusive", NULL };
 
+/* A snapshot: its tar and its index; back to its full (files_verify.c
+ * checks the tar against the index). */
+static const struct kind_layout files_layout = {
+	.name = "files",
+	.noun = "files snapshot",
+	.ext = { [RECORD_ARTIFACT_MAIN] = "tar.zst", [RECORD_ARTIFACT_INDEX] = "index.zst" },
+	.chain = KIND_CHAIN_FULL,
+	.max_chain = RECORD_CHAIN_MAX,
+	.check = files_verify_check,
+};
+
 const struct jobkind_ops jobkind_files_ops = {
 	.name = "files",
+	.layout = &files_layout,
 	.keys = files_keys,
 	.nkeys = sizeof(files_keys) / sizeof(files_keys[0]),
 	.tuning = files_tuning,
@@ -458,5 +469,5 @@ const struct jobkind_ops jobkind_files_ops = {
 	.target = JOBKIND_TO_DIR,
 	.target_subpath = true,
 	.restore = files_restore,
-	.verify = verify_files_content,
+	.verify = files_verify_content,
 };

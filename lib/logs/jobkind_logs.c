@@ -10,6 +10,7 @@
 #include <inttypes.h>
 
 #include "log.h"
+#include "logs_verify.h"
 #include "logship.h"
 #include "units.h"
 
@@ -119,8 +120,19 @@ static const struct config_key logs_keys[] = {
 
 static const char *const logs_tuning[] = { "exclusive", NULL };
 
+/* One tar of new log segments; back to the job's first backup, however
+ * long (logs_verify.c checks the tar against the record's segments). */
+static const struct kind_layout logs_layout = {
+	.name = "logs",
+	.ext = { [RECORD_ARTIFACT_MAIN] = "tar.zst" },
+	.chain = KIND_CHAIN_FIRST,
+	.max_chain = 0,
+	.check = logs_verify_check,
+};
+
 const struct jobkind_ops jobkind_logs_ops = {
 	.name = "logs",
+	.layout = &logs_layout,
 	.keys = logs_keys,
 	.nkeys = sizeof(logs_keys) / sizeof(logs_keys[0]),
 	.tuning = logs_tuning,

@@ -4,7 +4,9 @@
  *
  * A kind is one struct jobkind_ops: its name, its config keys and their
  * checks, its run and the estimate of its size, its throttle probes, how a
- * backup of it is restored and its own part of verify.  The table of them is
+ * backup of it is restored, its own part of verify, and its layout in the
+ * store (kind_layout.h: artifacts, chain rule, verify's content check —
+ * what lib/store/ asks through kind_layout_find()).  The table of them is
  * jobkind_table[] (jobkinds.c); everything outside the kinds' own files asks
  * the table (jobkind_of(job)) instead of testing a job's kind.  Adding a kind
  * is a file jobkind_NAME.c with its ops, a row in the table and a value in
@@ -39,6 +41,7 @@
 #include "compress.h"
 #include "config.h"
 #include "config_keys.h"
+#include "kind_layout.h"
 #include "store.h"
 #include "throttle.h"
 
@@ -112,6 +115,9 @@ enum jobkind_dump_lock {
 
 struct jobkind_ops {
 	const char *name;		/* [NAME:job] sections, the record's "kind" */
+	/* What its backups are to the store: artifacts, chain rule, verify's
+	 * content check (kind_layout.h); layout->name is NAME. */
+	const struct kind_layout *layout;
 
 	/* Config: the kind's own keys (KP_JOB, offsets into struct job), the
 	 * opt-in tuning keys of config_keys[] it takes (NULL-terminated, or

@@ -2,6 +2,8 @@
  * jobkinds — the table of job kinds: one row per kind, in the order of enum
  * job_kind (config.h).  Adding a kind is a row here and its own file; see
  * jobkind.h.  This file knows the kinds' names only through their ops.
+ * It also answers lib/store/'s kind_layout_find() (kind_layout.h), so the
+ * store reads a kind's layout without including anything of lib/run/.
  */
 #include "jobkind.h"
 
@@ -52,4 +54,16 @@ const char *jobkind_names(void)
 		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", jobkind_table[i]->name,
 					i + 2 < JOB_KIND_COUNT ? ", " : i + 2 == JOB_KIND_COUNT ? " or " : "");
 	return names;
+}
+
+const struct kind_layout *kind_layout_find(const char *kind)
+{
+	const struct jobkind_ops *ops = kind ? jobkind_find(kind) : NULL;
+
+	return ops ? ops->layout : NULL;
+}
+
+const char *kind_layout_names(void)
+{
+	return jobkind_names();
 }

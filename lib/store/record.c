@@ -1,8 +1,9 @@
 /*
  * record — see record.h.
  *
- * What each kind means to a record is one row of KINDS below: the extension
- * of each artifact role, and where its chain ends.  A new kind is a new row.
+ * What each kind means to a record (the extension of each artifact role,
+ * where its chain ends, its chain's bound) is the kind's layout, asked of
+ * kind_layout_find() (kind_layout.h): this file names no kind.
  */
 #include "record.h"
 
@@ -13,33 +14,13 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "kind_layout.h"
 #include "timefmt.h"
 
-enum chain_end {
-	CHAIN_SELF,		/* the backup stands alone: no parent allowed */
-	CHAIN_FULL,		/* back to the member whose facts say "type": "full" */
-	CHAIN_FIRST,		/* back to the member without a parent */
-};
-
-struct record_kind {
-	const char *name;		/* the record's "kind", also its facts' key */
-	const char *ext[2];		/* by enum record_role; NULL: no such artifact */
-	enum chain_end end;		/* where its chain stops */
-	size_t max;			/* default chain bound; 0: none (loops still caught) */
-};
-
-static const struct record_kind KINDS[] = {
-	{ "db",    { "sql.zst", NULL },        CHAIN_SELF,  1 },
-	{ "files", { "tar.zst", "index.zst" }, CHAIN_FULL,  RECORD_CHAIN_MAX },
-	{ "logs",  { "tar.zst", NULL },        CHAIN_FIRST, 0 },
-};
-
-static const struct record_kind *kind_of(const char *name)
+/* KIND's layout, or NULL (also for a NULL KIND). */
+static const struct kind_layout *kind_of(const char *kind)
 {
-	for (size_t i = 0; name && i < sizeof(KINDS) / sizeof(KINDS[0]); i++)
-		if (strcmp(KINDS[i].name, name) == 0)
-			return &KINDS[i];
-	return NULL;
+	return kind ? kind_layout_find(kind) : NULL;
 }
 
 static const char *str_key(const json_t *rec, const char *key)
@@ -120,7 +101,7 @@ int record_set_parent(json_t *rec, const char *facts_key, const char *parent)
 
 const char *record_role_ext(const char *kind, enum record_role role)
 {
-	const struct record_kind *k = kind_of(kind);
+	const struct kind_layout *k = kind_of(kind);
 
 	if (!k || (unsigned)role >= sizeof(k->ext) / sizeof(k->ext[0]))
 		return NULL;
@@ -296,7 +277,7 @@ void record_chain_free(struct record_chain *c)
 /* Checks member E (found as NEXT, asked for by CHILD or NULL) against the
  * chain's KIND and JOB; sets *PARENT to the member it needs, or NULL when the
  * chain ends at E. */
-static int check_member(const struct store_entry *e, const char *job, const struct record_kind *k,
+static int check_member(const struct store_entry *e, const char *job, const struct kind_layout *k,
 			const char *want_kind, const char **parent, char *why, size_t whylen)
 {
 	const char *kind = record_kind(e->record);
@@ -312,8 +293,8 @@ static int check_member(const struct store_entry *e, const char *job, const stru
 	}
 	if (!kind || !kind_of(kind) || (k && k != kind_of(kind)) ||
 	    (want_kind && strcmp(want_kind, kind) != 0)) {
-		if (want_kind && !strcmp(want_kind, "files"))
-			snprintf(why, whylen, "backup %s of %s is not a files snapshot", e->id, job);
+		if (want_kind && kind_of(want_kind) && kind_of(want_kind)->noun)
+			snprintf(why, whylen, "backup %s of %s is not a %s", e->id, job, kind_of(want_kind)->noun);
 		else
 			snprintf(why, whylen, "backup %s of %s is a %s backup, not %s", e->id, job,
 				 kind ? kind : "(kindless)", k ? k->name : want_kind ? want_kind : "a known kind");
@@ -324,17 +305,20 @@ static int check_member(const struct store_entry *e, const char *job, const stru
 		snprintf(why, whylen, "backup %s of %s: its record names a bad parent", e->id, job);
 		return -EINVAL;
 	}
-	switch (k->end) {
-	case CHAIN_SELF:
+	switch (k->chain) {
+	case KIND_CHAIN_SELF:
 		if (*parent) {
 			snprintf(why, whylen, "backup %s of %s: a %s backup names a parent", e->id, job, k->name);
 			return -EINVAL;
 		}
 		break;
-	case CHAIN_FULL:
+	case KIND_CHAIN_FULL:
 		type = json_string_value(json_object_get(record_facts(e->record), "type"));
 		if (!type) {
-			snprintf(why, whylen, "backup %s of %s is not a files snapshot", e->id, job);
+			if (k->noun)
+				snprintf(why, whylen, "backup %s of %s is not a %s", e->id, job, k->noun);
+			else
+				snprintf(why, whylen, "backup %s of %s: its facts have no \"type\"", e->id, job);
 			return -EINVAL;
 		}
 		if (strcmp(type, "full") == 0)
@@ -344,7 +328,7 @@ static int check_member(const struct store_entry *e, const char *job, const stru
 			return -EINVAL;
 		}
 		break;
-	case CHAIN_FIRST:
+	case KIND_CHAIN_FIRST:
 		if (!record_facts(e->record)) {
 			snprintf(why, whylen, "backup %s of %s is not a %s backup of a sound chain", e->id,
 				 job, k->name);
@@ -375,7 +359,7 @@ static bool older(const char *parent, const struct store_id *child)
 int record_chain_load(struct store *st, const char *job, const char *id, const char *kind,
 		      size_t max, struct record_chain *out, char *why, size_t whylen)
 {
-	const struct record_kind *k = NULL;
+	const struct kind_layout *k = NULL;
 	struct store_entry *v = NULL;
 	char next[STORE_ID_MAX + 8];
 	size_t n = 0, cap = 0;
@@ -413,7 +397,7 @@ int record_chain_load(struct store *st, const char *job, const char *id, const c
 		if (!k) {
 			k = kind_of(record_kind(e.record));
 			if (!max)
-				max = k->max;
+				max = k->max_chain;
 		}
 		r = record_check_artifacts(st, &v[n - 1], why, whylen);
 		if (r < 0)

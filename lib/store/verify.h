@@ -3,7 +3,7 @@
  * rely on, for every kind:
  *
  *   - the record: a known kind, an "artifacts" array naming exactly the
- *     artifacts that kind needs (one table, verify_kind_artifacts()), each
+ *     artifacts that kind needs (its layout, kind_layout.h), each
  *     as "backup-DD-NN.EXT" beside the record, with a 64-digit SHA-256 and a
  *     size.  A record that names anything else (a "/", "..", another
  *     backup's file) is reported and nothing it names is opened;
@@ -11,16 +11,16 @@
  *     `sha256sum -c` line naming one artifact of the record with the
  *     record's hash, and every artifact has its line (so `sha256sum -c`
  *     from the backup's directory checks exactly what verify checks);
- *   - every artifact re-hashed against the record, read once: a files
- *     backup's tar.zst is compared with its index.zst entry by entry while
- *     it is hashed (every path the index says this backup holds is in the
- *     tar with the index's type, size and content hash; the tar holds no
- *     path the index does not give to this backup, none outside the tree;
- *     every path's parent is a directory of the index), and a logs backup's
- *     tar.zst with the segments its record lists (each once, with its
- *     length, nothing else);
- *   - for a files backup, that its chain is whole and every index entry's
- *     content is held by the member the index names (verify_files_content).
+ *   - every artifact re-hashed against the record, read once, and checked
+ *     by its kind's content check while it is read when the kind's layout
+ *     has one (the files kind compares its tar.zst with its index.zst entry
+ *     by entry, lib/files/files_verify.c; the logs kind its tar.zst with the
+ *     record's segments, lib/logs/logs_verify.c; verify_kind.h is what they
+ *     get from here).
+ *
+ * A kind's check across its chain (the files kind's: every index entry's
+ * content is held by the member the index names) is its ops.verify
+ * (jobkind.h), which the verify command calls after verify_backup().
  *
  * Each problem is one line naming the artifact and what disagrees.  This
  * module does not repair or delete anything, and does not check a logs
@@ -45,22 +45,12 @@ struct verify_report {
 	size_t dropped;			/* problems found past the limit */
 };
 
-/* The artifact extensions a backup of KIND must have ("sql.zst", ...),
- * NULL-terminated; NULL for an unknown kind.  The one place that knows. */
-const char *const *verify_kind_artifacts(const char *kind);
-
 /* Checks backup E of the store whole: record, .sha256 file, every artifact
  * hashed and (files, logs) compared with its index or segments as it is
- * read.  Not the chain (verify_files_content).  Problems go to REP (which
+ * read.  Not the chain (the kind's ops.verify).  Problems go to REP (which
  * this initialises); *BYTES gets the bytes read.  Returns 0 when good,
  * -EINVAL when REP holds problems, or -ENOMEM (also in REP). */
 int verify_backup(struct store *st, const struct store_entry *e, struct verify_report *rep,
 		  uint64_t *bytes);
-
-/* For a files backup E: its chain loads (members and artifacts present),
- * and every index entry's content is held by the member its FROM names.
- * Does not re-hash (verify_backup does, per member).  Returns 0 or a
- * negative errno with WHY filled. */
-int verify_files_content(struct store *st, const struct store_entry *e, char *why, size_t whylen);
 
 #endif
