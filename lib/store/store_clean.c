@@ -231,59 +231,18 @@ out:
 	return rc;
 }
 
+static int clean_walk_month(const char *mdir, int year, int month, void *removed)
+{
+	(void)year;
+	(void)month;
+	return clean_month(mdir, removed);
+}
+
+/* One unreadable month must not keep the others dirty: the walk carries on
+ * and reports the first error. */
 static int clean_job(const struct store *st, const char *job, int *removed)
 {
-	char jobdir[STORE_PATH_MAX];
-	char ydir[STORE_PATH_MAX];
-	char mdir[STORE_PATH_MAX];
-	struct dirent *yde, *mde;
-	DIR *yd, *md;
-	int year, month;
-	int first = 0;
-	int rc;
-
-	rc = store_path_printf(jobdir, sizeof(jobdir), "%s/%s", st->root, job);
-	if (rc < 0) {
-		log_err(LOG_LVL_ERROR, -rc, "%s/%s: cannot clean", st->root, job);
-		return rc;
-	}
-	rc = store_open_tree_dir(jobdir, &yd);
-	if (rc < 0 || !yd)
-		return rc;
-	/* One unreadable month must not keep the others dirty: carry on and
-	 * report the first error. */
-	while ((errno = 0, yde = readdir(yd))) {
-		if (!store_is_year_name(yde->d_name, &year))
-			continue;
-		if (store_path_printf(ydir, sizeof(ydir), "%s/%s", jobdir, yde->d_name) < 0)
-			continue;
-		rc = store_open_tree_dir(ydir, &md);
-		if (rc < 0 || !md) {
-			if (rc < 0 && !first)
-				first = rc;
-			continue;
-		}
-		while ((errno = 0, mde = readdir(md))) {
-			if (!store_is_month_name(mde->d_name, &month))
-				continue;
-			if (store_path_printf(mdir, sizeof(mdir), "%s/%s", ydir, mde->d_name) < 0)
-				continue;
-			rc = clean_month(mdir, removed);
-			if (rc < 0 && !first)
-				first = rc;
-		}
-		if (errno && !first) {
-			first = -errno;
-			log_err(LOG_LVL_ERROR, errno, "%s: cannot read", ydir);
-		}
-		closedir(md);
-	}
-	if (errno && !first) {
-		first = -errno;
-		log_err(LOG_LVL_ERROR, errno, "%s: cannot read", jobdir);
-	}
-	closedir(yd);
-	return first;
+	return store_walk_months(st, job, true, clean_walk_month, removed);
 }
 
 int store_clean(struct store *st, const char *job)

@@ -63,6 +63,14 @@ int store_cmp_int(int a, int b);
  * where a directory would be) gives 0 and *OUT NULL; anything else is logged
  * and returned as a negative errno. */
 int store_open_tree_dir(const char *path, DIR **out);
+/* Calls FN on every month directory of JOB's tree (<root>/<job>/YYYY/MM),
+ * with its path, year and month.  A missing job directory is no month.
+ * Without CARRY_ON the walk stops at the first error (FN's or reading a
+ * directory) and returns it; with CARRY_ON it goes on to the other months
+ * and returns the first error at the end.  Reading errors are logged; FN
+ * logs its own. */
+int store_walk_months(const struct store *st, const char *job, bool carry_on,
+		      int (*fn)(const char *mdir, int year, int month, void *ctx), void *ctx);
 /* Loads the record at PATH into *OUT (owned by the caller).  -ENOENT is not
  * logged; anything else is. */
 int store_load_record(const char *path, json_t **out);

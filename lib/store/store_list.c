@@ -172,7 +172,17 @@ static int list_month(const char *dir, const char *job, int year, int month,
 	return rc;
 }
 
-static int list_job(const struct store *st, const char *job, struct list_builder *b)
+/* Reading a directory of the walk ended early: its error, logged. */
+static int walk_read_error(const char *dir)
+{
+	int rc = -errno;
+
+	log_err(LOG_LVL_ERROR, errno, "%s: cannot read", dir);
+	return rc;
+}
+
+int store_walk_months(const struct store *st, const char *job, bool carry_on,
+		      int (*fn)(const char *mdir, int year, int month, void *ctx), void *ctx)
 {
 	char jobdir[STORE_PATH_MAX];
 	char ydir[STORE_PATH_MAX];
@@ -180,7 +190,7 @@ static int list_job(const struct store *st, const char *job, struct list_builder
 	struct dirent *yde, *mde;
 	DIR *yd, *md;
 	int year, month;
-	int rc;
+	int first = 0, rc;
 
 	rc = store_path_printf(jobdir, sizeof(jobdir), "%s/%s", st->root, job);
 	if (rc < 0) {
@@ -190,33 +200,53 @@ static int list_job(const struct store *st, const char *job, struct list_builder
 	rc = store_open_tree_dir(jobdir, &yd);
 	if (rc < 0 || !yd)
 		return rc;
-	while (rc == 0 && (errno = 0, yde = readdir(yd))) {
+	while ((carry_on || first == 0) && (errno = 0, yde = readdir(yd))) {
 		if (!store_is_year_name(yde->d_name, &year))
 			continue;
 		if (store_path_printf(ydir, sizeof(ydir), "%s/%s", jobdir, yde->d_name) < 0)
 			continue;
 		rc = store_open_tree_dir(ydir, &md);
-		if (rc < 0 || !md)
+		if (rc < 0 || !md) {
+			if (rc < 0 && !first)
+				first = rc;
 			continue;
-		while (rc == 0 && (errno = 0, mde = readdir(md))) {
+		}
+		while ((carry_on || first == 0) && (errno = 0, mde = readdir(md))) {
 			if (!store_is_month_name(mde->d_name, &month))
 				continue;
 			if (store_path_printf(mdir, sizeof(mdir), "%s/%s", ydir, mde->d_name) < 0)
 				continue;
-			rc = list_month(mdir, job, year, month, b);
+			rc = fn(mdir, year, month, ctx);
+			if (rc < 0 && !first)
+				first = rc;
 		}
-		if (rc == 0 && errno) {
-			rc = -errno;
-			log_err(LOG_LVL_ERROR, -rc, "%s: cannot read", ydir);
-		}
+		if (errno && !first)
+			first = walk_read_error(ydir);
 		closedir(md);
 	}
-	if (rc == 0 && errno) {
-		rc = -errno;
-		log_err(LOG_LVL_ERROR, -rc, "%s: cannot read", jobdir);
-	}
+	if (errno && !first)
+		first = walk_read_error(jobdir);
 	closedir(yd);
-	return rc;
+	return first;
+}
+
+struct list_walk {
+	const char *job;
+	struct list_builder *b;
+};
+
+static int list_walk_month(const char *mdir, int year, int month, void *ctx)
+{
+	struct list_walk *w = ctx;
+
+	return list_month(mdir, w->job, year, month, w->b);
+}
+
+static int list_job(const struct store *st, const char *job, struct list_builder *b)
+{
+	struct list_walk w = { .job = job, .b = b };
+
+	return store_walk_months(st, job, false, list_walk_month, &w);
 }
 
 static int entry_cmp(const void *pa, const void *pb)
