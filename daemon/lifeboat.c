@@ -36,6 +36,9 @@ static const struct command commands[] = {
 	  "                               files: restore a snapshot into a new or empty DIR;\n"
 	  "                               logs: rebuild every log's history in a new or empty DIR" },
 	{ "ack", cmd_ack, "ack JOB|ALERT-ID             acknowledge open alerts (a tampered log)" },
+	{ "facts", cmd_facts, "facts [--json] [--diff [JOB [ID]]]\n"
+	  "                               the server: OS, versions, packages, accounts, sockets;\n"
+	  "                               --diff: what changed since a files backup" },
 };
 
 static void usage(FILE *out)

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "compress.h"
+#include "facts_keep.h"
 #include "fileindex.h"
 #include "files_verify.h"
 #include "reader.h"
@@ -261,6 +262,21 @@ static json_t *facts_of(const struct snapshot_stats *s, const struct parent_pick
 	return j;
 }
 
+/* The server's facts as they stood at this backup, for `lifeboat facts
+ * --diff`.  Not having them is a warning: the snapshot itself is whole. */
+static void keep_server_facts(struct jobkind *k, json_t *record)
+{
+	char why[512] = "", msg[600];
+
+	if (facts_keep(k->cfg, record, why, sizeof(why)) == 0)
+		return;
+	snprintf(msg, sizeof(msg), "server facts not kept: %s", why[0] ? why : "unknown error");
+	log_warn("job %s: %s", k->job->name, msg);
+	if (!k->warnings)
+		k->warnings = json_array();
+	json_array_append_new(k->warnings, json_string(msg));
+}
+
 static int files_run(struct jobkind *k, json_t *record)
 {
 	struct files_run f = { .k = k };
@@ -331,6 +347,7 @@ static int files_run(struct jobkind *k, json_t *record)
 	/* Top level too: list shows "type"; record.h writes "parent" in both places. */
 	json_object_set_new(record, "type", json_string(p.have ? "incremental" : "full"));
 	json_object_set_new(record, "files", facts);
+	keep_server_facts(k, record);
 	return p.have ? record_set_parent(record, "files", p.id) : 0;
 }
 
