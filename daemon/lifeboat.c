@@ -39,6 +39,12 @@ static const struct command commands[] = {
 	{ "facts", cmd_facts, "facts [--json] [--diff [JOB [ID]]]\n"
 	  "                               the server: OS, versions, packages, accounts, sockets;\n"
 	  "                               --diff: what changed since a files backup" },
+	{ "when", cmd_when, "when [PATH...] [--job FILESJOB] [--json] [--bodyfile FILE]\n"
+	  "                               when each path changed (windows from the snapshots), and the\n"
+	  "                               archived requests and logins inside each window\n"
+	  "  when --job DBJOB [TABLE...] [--json]\n"
+	  "                               when each table's rows changed (from the dump records)" },
+	{ "diff", cmd_diff, "diff DBJOB ID1 ID2 [--json]  the tables that differ between two dumps (records only)" },
 };
 
 static void usage(FILE *out)

@@ -459,6 +459,8 @@ static const struct config_key files_keys[] = {
 	  "time between full snapshots", NULL },
 	{ "max_chain", KT_INT, CONFIG_JOB(files.max_chain), 0, 254, "14", false,
 	  "most incrementals on one full", NULL },
+	{ "url_path", KT_STRING, CONFIG_JOB(files.url_path), 0, 0, "/", false,
+	  "the URL path the tree is served at, for lifeboat when", NULL },
 };
 
 static const char *const files_tuning[] = { "exclusive", NULL };

@@ -17,6 +17,7 @@ struct files_job {
 	bool one_file_system;		/* stay on path's filesystem */
 	int64_t full_every;		/* seconds between full snapshots */
 	long max_chain;			/* longest chain of incrementals on one full */
+	char *url_path;			/* the URL the tree is served at (`lifeboat when`), or NULL = "/" */
 };
 
 #endif

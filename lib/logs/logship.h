@@ -106,4 +106,15 @@ bool lstate_path_safe(const char *path);
 int logship_restore(struct store *st, const char *job, const char *id, const char *dir,
 		    uint64_t *files, uint64_t *bytes, uint64_t *read);
 
+/* Streams every archived byte of the chain C of logs job JOB (from
+ * record_chain_load), each artifact read once and checked at its end like a
+ * restore: FN gets each piece with its segment (the record's object: "name",
+ * "gen", "source", "start", ...) and its offset in the generation.  FN
+ * returns 0 to go on, 1 to stop, a negative errno to fail.  For readers
+ * that want the logs' lines without writing them anywhere (`lifeboat when`). */
+struct record_chain;
+typedef int (*logship_each_fn)(void *ctx, const json_t *seg, uint64_t pos, const void *buf, size_t len);
+int logship_each(struct store *st, const char *job, const struct record_chain *c, logship_each_fn fn,
+		 void *ctx, uint64_t *read);
+
 #endif

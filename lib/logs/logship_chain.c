@@ -135,6 +135,12 @@ int lchain_each(struct store *st, const char *job, const struct record_chain *c,
 	return 0;
 }
 
+int logship_each(struct store *st, const char *job, const struct record_chain *c, logship_each_fn fn,
+		 void *ctx, uint64_t *read)
+{
+	return lchain_each(st, job, c, UINT64_MAX, fn, ctx, read);
+}
+
 /* ---- the first differing byte --------------------------------------------- */
 
 struct diff_ctx {

@@ -163,31 +163,68 @@ static json_t *read_alert(const char *path)
 	return j;
 }
 
-int alerts_list(const char *state_dir, const char *job, json_t **out)
+static int list_dir(const char *state_dir, const char *sub, const char *job, json_t ***itemsp,
+		    size_t *np, size_t *capp);
+
+/* The alerts of JOB (every job when NULL) in SUBS ("open", "acked"), sorted. */
+static int list_alerts(const char *state_dir, const char *job, const char *const *subs, json_t **out)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 256];
 	json_t **items = NULL, *arr;
 	size_t n = 0, cap = 0;
+	int r = 0;
+
+	*out = NULL;
+	arr = json_array();
+	if (!arr)
+		return -ENOMEM;
+	for (; *subs && r == 0; subs++)
+		r = list_dir(state_dir, *subs, job, &items, &n, &cap);
+	if (n)
+		qsort(items, n, sizeof(*items), by_found_then_id);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, items[i]);
+	free(items);
+	if (r < 0) {
+		json_decref(arr);
+		return r;
+	}
+	*out = arr;
+	return 0;
+}
+
+int alerts_list(const char *state_dir, const char *job, json_t **out)
+{
+	static const char *const open_only[] = { "open", NULL };
+
+	return list_alerts(state_dir, job, open_only, out);
+}
+
+int alerts_history(const char *state_dir, const char *job, json_t **out)
+{
+	static const char *const both[] = { "open", "acked", NULL };
+
+	return list_alerts(state_dir, job, both, out);
+}
+
+static int list_dir(const char *state_dir, const char *sub, const char *job, json_t ***itemsp,
+		    size_t *np, size_t *capp)
+{
+	char dir[PATH_MAX], path[PATH_MAX + 256];
+	json_t **items = *itemsp;
+	size_t n = *np, cap = *capp;
 	struct dirent *de;
 	DIR *d;
 	int r;
 
-	*out = NULL;
-	r = alerts_dir(state_dir, "open", dir, sizeof(dir));
+	r = alerts_dir(state_dir, sub, dir, sizeof(dir));
 	if (r < 0)
 		return r;
-	arr = json_array();
-	if (!arr)
-		return -ENOMEM;
 	d = opendir(dir);
 	if (!d) {
-		if (errno == ENOENT) {
-			*out = arr;
+		if (errno == ENOENT)
 			return 0;
-		}
 		r = -errno;
 		log_err(LOG_LVL_ERROR, errno, "%s: cannot list alerts", dir);
-		json_decref(arr);
 		return r;
 	}
 	while ((de = readdir(d))) {
@@ -218,17 +255,10 @@ int alerts_list(const char *state_dir, const char *job, json_t **out)
 		items[n++] = a;
 	}
 	closedir(d);
-	if (n)
-		qsort(items, n, sizeof(*items), by_found_then_id);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, items[i]);
-	free(items);
-	if (r < 0) {
-		json_decref(arr);
-		return r;
-	}
-	*out = arr;
-	return 0;
+	*itemsp = items;
+	*np = n;
+	*capp = cap;
+	return r;
 }
 
 /* Moves the open alert file NAME to acked/, with the time it was acknowledged. */

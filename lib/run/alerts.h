@@ -40,6 +40,10 @@ int alerts_raise(const char *state_dir, const struct alert_new *a, char id[ALERT
  * array in *OUT.  A state dir without alerts gives an empty array. */
 int alerts_list(const char *state_dir, const char *job, json_t **out);
 
+/* The same, open and acknowledged together (acknowledged ones carry
+ * "acked"): the history `lifeboat when` reads for tampered logs. */
+int alerts_history(const char *state_dir, const char *job, json_t **out);
+
 /* WHAT is the id of an open alert (rather than a job name). */
 bool alerts_is_open_id(const char *state_dir, const char *what);
 
