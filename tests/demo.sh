@@ -141,10 +141,17 @@ echo "the logs, one entry per segment archived:"
 tar --zstd -tvf "$web_month"/backup-*-01.tar.zst
 
 step "A change on the site and new log lines; the second runs are incremental"
+# Requests logged now, so they fall inside the window `lifeboat when` finds.
+hit_now() { printf '%s - - [%s] "%s %s HTTP/1.1" 200 %d\n' "$1" "$(LC_ALL=C date -u +%d/%b/%Y:%H:%M:%S) +0000" "$2" "$3" "$4"; }
+sleep 1
+hit_now 192.0.2.66 POST /admin/upload.php 88 >> "$demo/logs/access.log"
 echo '<?php /* updated */ echo "hello";' > "$demo/www/index.php"
 echo "new page" > "$demo/www/new.html"
-hit 9 09:05:00 /new.html 9 >> "$demo/logs/access.log"
+mariadb --no-defaults --socket="$LIFEBOAT_TEST_MYSQL_SOCKET" -uroot \
+	-e "UPDATE shop.customers SET city = 'Nowhere' WHERE id = 1"
+sleep 1
 lb run site --wait
+hit_now 192.0.2.66 GET /new.html 9 >> "$demo/logs/access.log"
 lb run web --wait
 lb run shop --wait
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); f=r["files"]; print("site:", r["id"], {k: f[k] for k in ("type", "parent", "added", "changed", "removed", "unchanged") if k in f})' \
@@ -169,6 +176,20 @@ cat "$demo/logs/access.log.1" "$demo/logs/access.log" | cmp - "$(find "$demo/res
 
 step "lifeboat verify: every artifact re-hashed against its record"
 lb verify
+
+step "lifeboat when: when did index.php and new.html change, and who was on the site then?"
+lb when index.php new.html
+
+step "lifeboat when --job shop and lifeboat diff: which tables changed between the dumps"
+lb when --job shop
+ids=$(lb list shop --json | python3 -c 'import json,sys; l=json.load(sys.stdin); print(l[0]["id"], l[-1]["id"])')
+# shellcheck disable=SC2086
+lb diff shop $ids
+
+step "lifeboat facts: the server, its software versions, and what changed since the last files backup"
+lb facts | head -30
+echo "..."
+lb facts --diff
 
 step "Someone edits an archived log line: the next run raises an alert"
 sed -i 's/198.51.100.4/10.0.0.1/' "$demo/logs/auth.log"

@@ -65,7 +65,7 @@ def change(root, percent, seed):
         dn.sort()
         for f in sorted(fn):
             files.append(os.path.join(dp, f))
-    k = max(1, len(files) * percent // 100)
+    k = max(1, int(len(files) * percent / 100))
     for p in rng.sample(files, k):
         with open(p, "ab") as f:
             f.write(b"\n/* changed */\n")
@@ -82,7 +82,7 @@ def main():
         elif a == "--seed":
             seed = int(args.pop(0))
         elif a == "--change-percent":
-            pct = int(args.pop(0))
+            pct = float(args.pop(0))
         else:
             root = a
     if not root:
