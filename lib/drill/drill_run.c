@@ -234,7 +234,7 @@ static int drill_job(struct jobkind *k, struct store *st, const struct job *job,
 	if (r == 0)
 		r = prepare_target(&d, &to);
 	if (r < 0 && !d.diff[0])
-		drill_differs(&d, "cannot prepare the scratch space: %s", *log_last_error() ? log_last_error() : strerror(-r));
+		drill_differs(&d, "cannot prepare the scratch space: %s", *log_first_error() ? log_first_error() : strerror(-r));
 
 	/* The restore: the kind's own op, as `lifeboat restore` runs it. */
 	if (r == 0) {
@@ -256,7 +256,7 @@ static int drill_job(struct jobkind *k, struct store *st, const struct job *job,
 				r = 0;	/* what it could not put back shows in the comparison */
 			if (r < 0)
 				drill_differs(&d, "the restore failed: %s",
-					      *log_last_error() ? log_last_error() : strerror(-r));
+					      *log_first_error() ? log_first_error() : strerror(-r));
 		}
 	}
 	if (r == 0 && jobkind_cancelled(k))
@@ -271,7 +271,7 @@ static int drill_job(struct jobkind *k, struct store *st, const struct job *job,
 		check_s = since(&t0);
 		if (r < 0 && r != -ECANCELED && !d.diff[0])
 			drill_differs(&d, "the comparison failed: %s",
-				      *log_last_error() ? log_last_error() : strerror(-r));
+				      *log_first_error() ? log_first_error() : strerror(-r));
 	}
 	removed = remove_scratch(&d);
 	if (lockfd >= 0)
