@@ -54,7 +54,9 @@ CFG=$TMP/drill.ini
 	printf '[files:site]\nschedule = @daily\npath = %s\n' "$SITE"
 	printf '[logs:web]\nschedule = @hourly\npaths = %s/*.log\n' "$LOGS"
 	printf '[drill:weekly]\nschedule = @weekly\nof = %s, site, web\nscratch_dir = %s\n' "$shop" "$SCRATCH"
+	printf 'on_failure = echo "failure result=$LIFEBOAT_RESULT job=$LIFEBOAT_JOB message=$LIFEBOAT_MESSAGE" >> %s\n' "$TMP/hooks.log"
 } > "$CFG"
+hooks_seen() { [ "$(grep -c "$1" "$TMP/hooks.log" 2>/dev/null)" -ge "$2" ]; }
 
 expect_rc 0 lb check-config
 expect_rc 0 lb run "$shop" --here
@@ -156,6 +158,7 @@ expect_rc 2 lb status --check
 contains "$OUT" "CRITICAL" "--check after a failed drill"
 contains "$OUT" "weekly: last run failed" "--check after a failed drill"
 contains "$OUT" "table $db.orders" "--check after a failed drill"
+wait_until 5 "the on_failure hook of the failed drill" hooks_seen "failure result=failed job=weekly message=drill weekly: drill of $shop failed: table $db.orders" 1
 expect_rc 0 lb status
 equals "$(printf '%s\n' "$OUT" | grep -E "^$shop +db" | grep -c 'FAILED')" "1" "status line of $shop after the failed drill"
 contains "$OUT" "$shop: last drill ($SHOP_ID) found: table $db.orders" "status details"
