@@ -100,6 +100,7 @@ int drill_state_update(const char *state_dir, const char *job, const json_t *ent
 int drill_scratch_clean(const char *scratch_dir, const char *drill)
 {
 	struct dirent *de;
+	struct stat st;
 	DIR *dir;
 	int r = fs_mkdirs(scratch_dir, 0700), dfd;
 
@@ -108,6 +109,15 @@ int drill_scratch_clean(const char *scratch_dir, const char *drill)
 		return r;
 	}
 	dfd = open(scratch_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* Restores of dumps and web roots go here: a directory someone else
+	 * owns or may write to (a symlink planted in /var/tmp, say) could hand
+	 * them to that someone, or have us remove what it points at. */
+	if (dfd >= 0 && fstat(dfd, &st) == 0 && (st.st_uid != geteuid() || (st.st_mode & 022))) {
+		log_error("drill %s: %s: the scratch directory must be ours and writable by us alone (owner %u, mode %04o); nothing was restored",
+			  drill, scratch_dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		close(dfd);
+		return -EPERM;
+	}
 	if (dfd < 0 || !(dir = fdopendir(dfd))) {
 		r = -errno;
 		log_err(LOG_LVL_ERROR, errno, "drill %s: %s: cannot open the scratch directory", drill, scratch_dir);

@@ -4,7 +4,8 @@
  * names that share a prefix), the cleanup of a killed drill's scratch
  * directories (every lifeboat_drill_* entry goes, read-only trees and
  * symlinks included, without following a symlink out; nothing else is
- * touched), the per-job state file status reads (last_ok survives a failed
+ * touched; a scratch directory others may write to, or a symlink, is
+ * refused), the per-job state file status reads (last_ok survives a failed
  * drill; a corrupt file is an error), and which drills cover which jobs.
  * The drills themselves are driven by tests/e2e/drill.sh and drill-kill.sh.
  */
@@ -103,6 +104,17 @@ static void test_scratch_clean(void **state)
 	assert_false(exists(dir, "lifeboat_drill_link"));
 	assert_true(exists(dir, "keep/precious"));
 	assert_true(exists(dir, "lifeboat-drill-not-ours"));
+
+	/* A scratch_dir others may write to, or a symlink, is refused untouched. */
+	touch(dir, "lifeboat_drill_again", "x");
+	assert_int_equal(chmod(dir, 0777), 0);
+	assert_int_equal(drill_scratch_clean(dir, "unit"), -EPERM);
+	assert_true(exists(dir, "lifeboat_drill_again"));
+	assert_int_equal(chmod(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/via-link", dir);
+	assert_int_equal(symlink(dir, path), 0);
+	assert_true(drill_scratch_clean(path, "unit") < 0);
+	assert_true(exists(dir, "lifeboat_drill_again"));
 
 	/* A scratch_dir that does not exist yet is made, 0700. */
 	snprintf(path, sizeof(path), "%s/new/scratch", dir);
