@@ -7,7 +7,8 @@
 # would miss a file, or give one different content, fails naming the path
 # (a hostile name stays one escaped line); `status` shows each job's last
 # verified restore, and --check is CRITICAL after a failed drill and OK
-# after a passing one; a drill of a job that is running waits for it.
+# after a passing one; a drill waits for another drill, and for a job that
+# is running.
 # Drives: lib/drill/drill_run.c, lib/drill/drill_db.c, lib/drill/drill_files.c, lib/drill/drill_logs.c, lib/drill/drill_record.c, lib/db/dbdump.c (dbdump_recompute), daemon/cmd_status.c.
 set -e
 # shellcheck source=tests/e2e/daemon-lib.sh
@@ -218,15 +219,25 @@ expect_rc 0 lb status --check
 contains "$OUT" "LIFEBOAT OK" "--check after a passing drill"
 equals "$(scratch_left)" "" "scratch left at the end"
 
-# ----------------------------------- never a drill of a job while that job runs
+# -------------- never two drills at once, never a drill of a job while it runs
+exec 8>"$STATE/locks/drills"
+flock -x 8
 exec 9>"$STATE/locks/site.lock"
 flock -x 9
+before=$(drill_record)
 lb run weekly --here > "$TMP/held.out" 2>&1 &
 held=$!
 kill_later "$held"
 sleep 2
+kill -0 "$held" 2>/dev/null || { cat "$TMP/held.out" >&2; fail "the drill did not wait for the other drill"; }
+CHECKS=$((CHECKS + 1))
+contains "$(cat "$TMP/held.out")" "another drill is running; waiting for it" "the drill waiting for another"
+flock -u 8
+exec 8>&-
+sleep 2
 kill -0 "$held" 2>/dev/null || { cat "$TMP/held.out" >&2; fail "the drill did not wait for the running job"; }
 CHECKS=$((CHECKS + 1))
+equals "$(drill_record)" "$before" "the drill record while the drill waits for site"
 flock -u 9
 exec 9>&-
 wait "$held" || { cat "$TMP/held.out" >&2; fail "the drill that waited failed"; }
