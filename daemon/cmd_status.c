@@ -5,7 +5,8 @@
  * (when readable), under a line saying the daemon is down.
  *
  * --check speaks the monitoring plugins' language: one summary line and exit
- * 0 OK, 1 WARNING (a job without a good backup for 2 schedule intervals, or
+ * 0 OK, 1 WARNING (a job without a good backup for 2 schedule intervals, one
+ * that drills cover without a passing drill for 2 drill intervals, or
  * a partial run), 2 CRITICAL (a failed last run, or an open alert),
  * 3 UNKNOWN (no daemon).
  */
@@ -38,6 +39,51 @@ static int64_t age_of(json_t *o, const char *key, time_t now)
 	if (!str(o, key) || timefmt_parse_rfc3339(str(o, key), &t) < 0)
 		return -1;
 	return (int64_t)(now - t);
+}
+
+/* A backup job that drills cover: WARNING when none passed in 2 drill intervals. */
+static enum health drill_health(json_t *j, time_t now, int64_t uptime, char *why, size_t len)
+{
+	json_t *d = json_object_get(j, "drill");
+	int64_t interval = json_integer_value(json_object_get(d, "interval_seconds"));
+	int64_t age = age_of(json_object_get(d, "last_ok"), "finished", now);
+	char a[32], iv[32];
+
+	why[0] = '\0';
+	if (!json_is_object(d) || interval <= 0)
+		return H_OK;
+	units_format_duration(2 * interval, iv, sizeof(iv));
+	if (age > 2 * interval) {
+		units_format_age(age, a, sizeof(a));
+		snprintf(why, len, "%s: last passing drill %s ago (more than 2 drill intervals, %s)", str(j, "name"), a, iv);
+		return H_WARNING;
+	}
+	if (age < 0 && uptime > 2 * interval) {
+		snprintf(why, len, "%s: no passing drill in 2 drill intervals (%s)", str(j, "name"), iv);
+		return H_WARNING;
+	}
+	return H_OK;
+}
+
+/* "ok 2h ago, 3.1 s": a backup job's last verified restore, "-" when no drill covers it. */
+static void verified_text(json_t *j, time_t now, char *buf, size_t len)
+{
+	json_t *d = json_object_get(j, "drill"), *last = json_object_get(d, "last");
+	int64_t age = age_of(last, "finished", now);
+	char a[32];
+
+	if (!json_is_object(d)) {
+		snprintf(buf, len, "-");
+	} else if (!json_is_object(last) || age < 0) {
+		snprintf(buf, len, "never");
+	} else {
+		units_format_age(age, a, sizeof(a));
+		if (json_is_number(json_object_get(last, "restore_seconds")))
+			snprintf(buf, len, "%s %s ago, %.1f s", strcmp(str(last, "result") ?: "", "ok") ? "FAILED" : "ok", a,
+				 json_number_value(json_object_get(last, "restore_seconds")));
+		else
+			snprintf(buf, len, "%s %s ago", strcmp(str(last, "result") ?: "", "ok") ? "FAILED" : "ok", a);
+	}
 }
 
 /* How one job is doing, with the reason in WHY. */
@@ -73,8 +119,7 @@ static enum health job_health(json_t *j, time_t now, int64_t uptime, char *why, 
 		snprintf(why, len, "%s: no good backup yet", name);
 		return H_WARNING;
 	}
-	why[0] = '\0';
-	return H_OK;
+	return drill_health(j, now, uptime, why, len);
 }
 
 static void size_or_dash(json_t *v, char *buf, size_t len)
@@ -137,15 +182,15 @@ static void print_table(json_t *jobs, time_t now)
 	json_array_foreach(jobs, i, j)
 		if (strlen(str(j, "name")) > w)
 			w = strlen(str(j, "name"));
-	printf("%-*s  %-5s  %-14s  %-24s  %-7s  %-7s  %-10s  %-9s  %-7s  %s\n", (int)w, "JOB", "KIND",
-	       "SCHEDULE", "LAST GOOD", "AGE", "LAST", "NEXT", "SIZE", "WAITED", "ALERTS");
+	printf("%-*s  %-5s  %-14s  %-24s  %-7s  %-7s  %-10s  %-9s  %-7s  %-6s  %s\n", (int)w, "JOB", "KIND",
+	       "SCHEDULE", "LAST GOOD", "AGE", "LAST", "NEXT", "SIZE", "WAITED", "ALERTS", "VERIFIED RESTORE");
 	json_array_foreach(jobs, i, j) {
 		json_t *good = json_object_get(j, "last_good"), *last = json_object_get(j, "last_run");
 		json_t *thr = json_object_get(last, "throttle");
 		double waited = json_number_value(json_object_get(thr, "waited_seconds")) +
 				json_number_value(json_object_get(thr, "paused_seconds"));
 		size_t nalerts = json_array_size(json_object_get(j, "alerts"));
-		char age[32] = "-", next[32], size[32], wait[32] = "-", alerts[24] = "-";
+		char age[32] = "-", next[32], size[32], wait[32] = "-", alerts[24] = "-", verified[64];
 		int64_t a = age_of(good, "finished", now);
 
 		if (a >= 0)
@@ -156,9 +201,10 @@ static void print_table(json_t *jobs, time_t now)
 			units_format_age((int64_t)(waited + 0.5), wait, sizeof(wait));
 		if (nalerts)
 			snprintf(alerts, sizeof(alerts), "%zu", nalerts);
-		printf("%-*s  %-5s  %-14.14s  %-24s  %-7s  %-7s  %-10s  %-9s  %-7s  %s\n", (int)w, str(j, "name"),
+		verified_text(j, now, verified, sizeof(verified));
+		printf("%-*s  %-5s  %-14.14s  %-24s  %-7s  %-7s  %-10s  %-9s  %-7s  %-6s  %s\n", (int)w, str(j, "name"),
 		       str(j, "kind"), str(j, "schedule"), str(good, "id") ? str(good, "id") : "never", age,
-		       str(last, "result") ? str(last, "result") : "-", next, size, wait, alerts);
+		       str(last, "result") ? str(last, "result") : "-", next, size, wait, alerts, verified);
 	}
 }
 
@@ -177,6 +223,10 @@ static void print_details(json_t *jobs, time_t now)
 
 		if (str(j, "error"))
 			printf("  %s: %s\n", str(j, "name"), str(j, "error"));
+		if (str(json_object_get(json_object_get(j, "drill"), "last"), "difference"))
+			printf("  %s: last drill (%s) found: %s\n", str(j, "name"),
+			       str(json_object_get(json_object_get(j, "drill"), "last"), "backup") ?: "-",
+			       str(json_object_get(json_object_get(j, "drill"), "last"), "difference"));
 		if (!result || strcmp(result, "ok") == 0)
 			continue;
 		units_format_age(age_of(last, "finished", now), a, sizeof(a));

@@ -15,6 +15,7 @@
  */
 #include "fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -288,4 +289,46 @@ int fs_dirname(const char *path, char *buf, size_t buflen)
 	memcpy(buf, path, end);
 	buf[end] = '\0';
 	return 0;
+}
+
+int fs_remove_tree(int parent, const char *name)
+{
+	int dfd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *de;
+	int bad = 0, err = 0;
+	DIR *d;
+
+	if (dfd < 0) {
+		if (unlinkat(parent, name, 0) < 0 && errno != ENOENT)
+			return -1;
+		return 0;
+	}
+	fchmod(dfd, 0700);
+	d = fdopendir(dfd);
+	if (!d) {
+		err = errno;
+		close(dfd);
+		errno = err;
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) < 0) {
+			if ((errno == EISDIR || errno == EPERM) && fs_remove_tree(dfd, de->d_name) == 0)
+				continue;
+			if (errno != ENOENT) {
+				bad = 1;
+				err = errno;
+			}
+		}
+	}
+	closedir(d);
+	if (unlinkat(parent, name, AT_REMOVEDIR) < 0) {
+		if (!bad)
+			err = errno;
+		bad = 1;
+	}
+	errno = err;
+	return bad ? -1 : 0;
 }

@@ -33,4 +33,10 @@ int fs_read_all(const char *path, size_t max, char **out, size_t *len);
 /* Directory part of PATH copied into BUF (BUFLEN bytes); "." when there is none. */
 int fs_dirname(const char *path, char *buf, size_t buflen);
 
+/* Removes NAME (relative to the directory PARENT, or AT_FDCWD) and, when it
+ * is a directory, everything below it, never following a symlink; read-only
+ * directories are made writable first (a restored tree may have them).
+ * Returns 0, or -1 with errno set when something stayed. */
+int fs_remove_tree(int parent, const char *name);
+
 #endif

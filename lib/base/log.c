@@ -13,6 +13,7 @@
 static const char *prog = "lifeboat";
 static enum log_level max_lvl = LOG_LVL_INFO;
 static char last_error[2300];
+static char first_error[2300];	/* the first since log_clear_last_error() */
 
 static const char *const level_names[] = {
 	[LOG_LVL_ERROR] = "error",
@@ -57,6 +58,8 @@ static void log_v(enum log_level lvl, int err, const char *fmt, va_list ap)
 			snprintf(last_error, sizeof(last_error), "%.2000s: %.200s", buf, strerror(err));
 		else
 			snprintf(last_error, sizeof(last_error), "%.2000s", buf);
+		if (!first_error[0])
+			snprintf(first_error, sizeof(first_error), "%s", last_error);
 	}
 	if (lvl > max_lvl) {
 		errno = saved;
@@ -88,6 +91,11 @@ void log_err(enum log_level lvl, int err, const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *log_first_error(void)
+{
+	return first_error;
+}
+
 const char *log_last_error(void)
 {
 	return last_error;
@@ -96,4 +104,5 @@ const char *log_last_error(void)
 void log_clear_last_error(void)
 {
 	last_error[0] = '\0';
+	first_error[0] = '\0';
 }

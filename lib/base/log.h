@@ -32,6 +32,9 @@ void log_err(enum log_level lvl, int err, const char *fmt, ...)
  * A job records it as the reason of a failed run. */
 const char *log_last_error(void);
 void log_clear_last_error(void);
+/* The first error logged since log_clear_last_error(), or "": the cause,
+ * where the last one is often its consequence ("nothing was restored"). */
+const char *log_first_error(void);
 
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)

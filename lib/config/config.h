@@ -30,6 +30,7 @@
 #include <stdio.h>
 
 #include "jobkind_db.h"
+#include "jobkind_drill.h"
 #include "jobkind_files.h"
 #include "jobkind_logs.h"
 #include "schedule.h"
@@ -46,6 +47,7 @@ enum job_kind {
 	JOB_DB,
 	JOB_FILES,
 	JOB_LOGS,
+	JOB_DRILL,
 	JOB_KIND_COUNT,
 };
 
@@ -106,6 +108,7 @@ struct job {
 		struct db_job db;
 		struct files_job files;
 		struct logs_job logs;
+		struct drill_job drill;
 	};
 };
 

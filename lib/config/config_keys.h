@@ -73,6 +73,8 @@ extern const size_t config_nkeys;
 /* A job section being checked as a whole, for a kind's jobkind_ops.check. */
 struct config_check;
 
+/* The config being loaded, whole (every job), for a check across jobs. */
+const struct config *config_check_config(const struct config_check *c);
 /* The line KEY was set on in the section, or the section header's line. */
 int config_check_line(const struct config_check *c, const char *key);
 /* Adds "FILE:LINE: [section] KEY: message" to the config's errors. */

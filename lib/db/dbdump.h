@@ -57,6 +57,17 @@ struct dbdump_opts {
  */
 int dbdump_run(MYSQL *my, const struct dbdump_opts *opts, json_t **facts);
 
+/*
+ * Recomputes, from database DB on MY (a restored copy of one of JOB's
+ * dumps), the facts a dump of it would record, by the dump's own code with
+ * its SQL thrown away: "tables" (each table's rows and checksum, in the same
+ * order and format), and the counts of views, triggers, routines and events.
+ * JOB gives chunk_rows and the name in messages; its databases and
+ * exclude_tables are not used (every table of DB is read).  Returns 0 and
+ * *FACTS (caller owns), or a negative errno after logging one line.
+ */
+int dbdump_recompute(MYSQL *my, const struct job *job, const char *db, json_t **facts);
+
 /* The space the job's chosen tables take on the server (data + index, from
  * information_schema), for estimating a run's size.  Returns 0 or a negative
  * errno (logged). */

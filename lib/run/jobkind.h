@@ -83,6 +83,11 @@ struct jobkind {
 
 	/* Outcome details, for the record and the state. */
 	bool partial;			/* set by jobkind_partial() */
+	/* Set by a kind whose run completed and found what it checks bad (a
+	 * drill): the record is committed with result "failed", and the run
+	 * counts as failed with this reason. */
+	bool failed;
+	char failed_why[512];
 	json_t *warnings;		/* array of strings */
 
 	/* The caller's. */
@@ -154,6 +159,7 @@ struct jobkind_ops {
 /* The kinds, indexed by enum job_kind (jobkinds.c). */
 extern const struct jobkind_ops *const jobkind_table[JOB_KIND_COUNT];
 extern const struct jobkind_ops jobkind_db_ops, jobkind_files_ops, jobkind_logs_ops;
+extern const struct jobkind_ops jobkind_drill_ops;
 
 /* The kind named NAME, or NULL. */
 const struct jobkind_ops *jobkind_find(const char *name);

@@ -193,7 +193,7 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 		timefmt_rfc3339(time(NULL), finished);
 		json_object_set_new(record, "started", json_string(started));
 		json_object_set_new(record, "finished", json_string(finished));
-		json_object_set_new(record, "result", json_string(k.partial ? "partial" : "ok"));
+		json_object_set_new(record, "result", json_string(k.failed ? "failed" : k.partial ? "partial" : "ok"));
 		if (k.warnings)
 			json_object_set(record, "warnings", k.warnings);
 		json_object_set_new(record, "duration_seconds", json_real(since(&k.t0)));
@@ -214,7 +214,10 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	json_decref(record);
 	res->seconds = since(&k.t0);
 
-	if (r == 0)
+	if (r == 0 && k.failed)
+		/* Committed (a drill's record of what it found), but a failure. */
+		summary = run_summary("failed", started, res->id, k.failed_why, res->bytes_out, NULL, &throttle);
+	else if (r == 0)
 		summary = run_summary(k.partial ? "partial" : "ok", started, res->id, NULL,
 				      res->bytes_out, k.warnings, &throttle);
 	else if (r == -ECANCELED)
@@ -232,5 +235,5 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	jobstate_unlock(dumpfd);
 	jobstate_unlock(slotfd);
 	jobstate_unlock(lockfd);
-	return r;
+	return r == 0 && k.failed ? -EBADMSG : r;
 }

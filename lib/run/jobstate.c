@@ -80,6 +80,36 @@ int jobstate_lock(const char *state_dir, const char *job, int *fd_out)
 	return 0;
 }
 
+int jobstate_lock_wait(const char *state_dir, const char *job, volatile sig_atomic_t *cancel, int *fd_out)
+{
+	char name[128], path[4200], pid[32];
+	int fd, n;
+
+	*fd_out = -1;
+	snprintf(name, sizeof(name), "%s.lock", job);
+	fd = open_lock(state_dir, name, path, sizeof(path));
+	if (fd < 0)
+		return fd;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int r = errno == EWOULDBLOCK ? 0 : -errno;
+
+		if (r == 0 && cancel && *cancel)
+			r = -ECANCELED;
+		if (r < 0) {
+			if (r != -ECANCELED)
+				log_err(LOG_LVL_ERROR, -r, "%s: cannot lock", path);
+			close(fd);
+			return r;
+		}
+		usleep(200000);
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		log_warn("%s: cannot write the pid", path);
+	*fd_out = fd;
+	return 0;
+}
+
 int jobstate_lock_retention(const char *state_dir, const char *job, int *fd_out)
 {
 	char name[128], path[4200];

@@ -24,6 +24,10 @@
  * negative errno (logged). */
 int jobstate_lock(const char *state_dir, const char *job, int *fd);
 void jobstate_unlock(int fd);
+/* The same, waiting (quietly) while another process runs the job, until it
+ * ends or *CANCEL is set (-ECANCELED).  A drill uses it so that it never
+ * drills a job while that job runs. */
+int jobstate_lock_wait(const char *state_dir, const char *job, volatile sig_atomic_t *cancel, int *fd);
 
 /* Takes JOB's retention lock, waiting for it: held by prune (of a run or of
  * `lifeboat prune`) while it decides and removes, and by pin/unpin, so that

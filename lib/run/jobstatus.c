@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alerts.h"
+#include "drill.h"
 #include "jobstate.h"
 
 json_t *jobstatus_job(const struct config *cfg, const struct job *job, time_t now)
@@ -28,5 +29,6 @@ json_t *jobstatus_job(const struct config *cfg, const struct job *job, time_t no
 	if (alerts_list(cfg->state_dir, job->name, &alerts) < 0)
 		json_object_set_new(j, "error", json_string("cannot read the job's alerts (see the log)"));
 	json_object_set_new(j, "alerts", alerts ? alerts : json_array());
+	drill_status_add(cfg, job, now, j);
 	return j;
 }

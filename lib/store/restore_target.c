@@ -159,39 +159,11 @@ int restore_target_commit(struct restore_target *t)
 	return r;
 }
 
-/* Removes everything below directory DFD (made writable first: a restored
- * directory may be read-only), then the directory NAME in PARENT. */
-static void remove_tree(int parent, const char *name)
-{
-	int dfd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct dirent *de;
-	DIR *d;
-
-	if (dfd < 0) {
-		unlinkat(parent, name, 0);
-		return;
-	}
-	fchmod(dfd, 0700);
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return;
-	}
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (unlinkat(dfd, de->d_name, 0) < 0 && (errno == EISDIR || errno == EPERM))
-			remove_tree(dfd, de->d_name);
-	}
-	closedir(d);
-	if (unlinkat(parent, name, AT_REMOVEDIR) < 0)
-		log_err(LOG_LVL_WARN, errno, "%s: cannot remove the restore's staging directory", name);
-}
-
 void restore_target_discard(struct restore_target *t)
 {
 	if (!t->staging[0])
 		return;
-	remove_tree(AT_FDCWD, t->staging);
+	if (fs_remove_tree(AT_FDCWD, t->staging) < 0)
+		log_err(LOG_LVL_WARN, errno, "%s: cannot remove the restore's staging directory", t->staging);
 	t->staging[0] = 0;
 }

@@ -254,7 +254,7 @@ contains "$OUT" "$DBSTEM.sql.zst: its record's \"artifacts\"[0].\"sha256\" (xxxx
 contains "$OUT" "$DBSTEM.sql.zst: its record's \"artifacts\"[0].\"size\" is not a byte count"
 edit_record dbjob "$DBID" 'j["artifacts"] = "none"; j["kind"] = "tape"'
 expect_rc 1 lb verify dbjob "$DBID"
-contains "$OUT" "its record's \"kind\" 'tape' is not db, files or logs"
+contains "$OUT" "its record's \"kind\" 'tape' is not db, files, logs"
 contains "$OUT" "its record has no \"artifacts\" array"
 back dbjob "$DBID"
 expect_rc 0 lb verify dbjob "$DBID"

@@ -269,8 +269,10 @@ static void test_example_config(void **state)
 	for (size_t i = 0; i < errs.lines.n; i++)
 		print_message("%s\n", errs.lines.v[i]);
 	assert_int_equal(r, 0);
-	assert_int_equal(cfg->njobs, 3);
+	assert_int_equal(cfg->njobs, 4);
 	assert_string_equal(config_job(cfg, "shop")->db.password_file, "/etc/lifeboat/shop.password");
+	assert_int_equal(config_job(cfg, "weekly")->kind, JOB_DRILL);
+	assert_int_equal(config_job(cfg, "weekly")->drill.of.n, 3);
 	config_free(cfg);
 	config_errors_free(&errs);
 }
