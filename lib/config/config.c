@@ -261,7 +261,7 @@ static void open_section(struct loader *ld, const char *name)
 	snprintf(kind, sizeof(kind), "%.*s", (int)(klen < sizeof(kind) ? klen : sizeof(kind) - 1), name);
 	ops = jobkind_find(kind);
 	if (!ops) {
-		if (strcmp(kind, "watch") == 0 || strcmp(kind, "drill") == 0)
+		if (strcmp(kind, "drill") == 0)
 			add_error(ld, ld->line, name, NULL, "%s jobs are not available in this version", kind);
 		else
 			add_error(ld, ld->line, name, NULL,
@@ -462,6 +462,11 @@ int config_check_line(const struct config_check *c, const char *key)
 			return c->sec->key_line[i];
 	}
 	return c->sec->line;
+}
+
+const struct config *config_check_config(const struct config_check *c)
+{
+	return c->ld->cfg;
 }
 
 void config_check_error(struct config_check *c, int line, const char *key, const char *fmt, ...)

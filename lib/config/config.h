@@ -32,6 +32,7 @@
 #include "jobkind_db.h"
 #include "jobkind_files.h"
 #include "jobkind_logs.h"
+#include "jobkind_watch.h"
 #include "schedule.h"
 #include "units.h"
 
@@ -46,6 +47,7 @@ enum job_kind {
 	JOB_DB,
 	JOB_FILES,
 	JOB_LOGS,
+	JOB_WATCH,
 	JOB_KIND_COUNT,
 };
 
@@ -99,6 +101,7 @@ struct job {
 	struct retention keep;
 	char *on_success;		/* this job's hooks; NULL = the global ones */
 	char *on_failure;
+	char *on_alert;			/* run when a run raised new alerts; NULL = the global one */
 	struct job_tuning tuning;	/* effective values (global, then this section) */
 	int *key_line;			/* per key of this job (config_keys.h): line set on, 0 = not */
 	/* The kind's own settings: the member named after the kind. */
@@ -106,6 +109,7 @@ struct job {
 		struct db_job db;
 		struct files_job files;
 		struct logs_job logs;
+		struct watch_job watch;
 	};
 };
 
@@ -127,6 +131,7 @@ struct config {
 	char *on_success;		/* hook run after a good run of any job, or NULL */
 	char *on_failure;		/* hook run after a failed or partial run, or NULL */
 	int64_t hook_timeout;		/* seconds a hook may run before it is killed */
+	char *on_alert;			/* hook run when a run raised new alerts, or NULL */
 	struct job_tuning tuning;	/* defaults for every job */
 	struct job *jobs;		/* in file order */
 	size_t njobs;

@@ -75,6 +75,8 @@ struct config_check;
 
 /* The line KEY was set on in the section, or the section header's line. */
 int config_check_line(const struct config_check *c, const char *key);
+/* The config being loaded, every job in it (for checks across jobs). */
+const struct config *config_check_config(const struct config_check *c);
 /* Adds "FILE:LINE: [section] KEY: message" to the config's errors. */
 void config_check_error(struct config_check *c, int line, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

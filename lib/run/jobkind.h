@@ -83,6 +83,8 @@ struct jobkind {
 
 	/* Outcome details, for the record and the state. */
 	bool partial;			/* set by jobkind_partial() */
+	unsigned alerts;		/* alerts this run raised (the on_alert hook) */
+	char summary[512];		/* no_backup kinds: one line of what the run found */
 	json_t *warnings;		/* array of strings */
 
 	/* The caller's. */
@@ -119,6 +121,11 @@ struct jobkind_ops {
 	 * content check (kind_layout.h); layout->name is NAME. */
 	const struct kind_layout *layout;
 
+	/* The run writes no backup (a check): jobrun opens no transaction
+	 * (k->txn is NULL), guards no space and prunes nothing; the RECORD the
+	 * kind fills becomes the run's "facts" in the state dir. */
+	bool no_backup;
+
 	/* Config: the kind's own keys (KP_JOB, offsets into struct job), the
 	 * opt-in tuning keys of config_keys[] it takes (NULL-terminated, or
 	 * NULL), and its checks across keys after loading (or NULL). */
@@ -154,6 +161,7 @@ struct jobkind_ops {
 /* The kinds, indexed by enum job_kind (jobkinds.c). */
 extern const struct jobkind_ops *const jobkind_table[JOB_KIND_COUNT];
 extern const struct jobkind_ops jobkind_db_ops, jobkind_files_ops, jobkind_logs_ops;
+extern const struct jobkind_ops jobkind_watch_ops;
 
 /* The kind named NAME, or NULL. */
 const struct jobkind_ops *jobkind_find(const char *name);

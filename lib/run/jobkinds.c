@@ -14,6 +14,7 @@ const struct jobkind_ops *const jobkind_table[JOB_KIND_COUNT] = {
 	[JOB_DB] = &jobkind_db_ops,
 	[JOB_FILES] = &jobkind_files_ops,
 	[JOB_LOGS] = &jobkind_logs_ops,
+	[JOB_WATCH] = &jobkind_watch_ops,
 };
 
 const struct jobkind_ops *jobkind_find(const char *name)
