@@ -36,6 +36,13 @@ static const struct command commands[] = {
 	  "                               files: restore a snapshot into a new or empty DIR;\n"
 	  "                               logs: rebuild every log's history in a new or empty DIR" },
 	{ "ack", cmd_ack, "ack JOB|ALERT-ID             acknowledge open alerts (a tampered log)" },
+	{ "watch", cmd_watch, "watch report JOB [--json]    a watch job's last check: every finding with its flags" },
+	{ "baseline", cmd_baseline, "baseline WATCHJOB [ID | --accept]\n"
+	  "                               show or set the backup a watch job trusts; --accept:\n"
+	  "                               a new full snapshot of the current tree becomes it" },
+	{ "diff", cmd_diff, "diff JOB ID1 [ID2 | live] [--json] [--path P]\n"
+	  "                               files: what differs between two snapshots or a snapshot\n"
+	  "                               and the live tree; --path: a unified diff of one file" },
 };
 
 static void usage(FILE *out)

@@ -64,6 +64,8 @@ struct jobrun_opts {
 	/* Optional: set (by a signal handler) to stop the run; it then fails
 	 * with -ECANCELED and leaves nothing in the store. */
 	volatile sig_atomic_t *cancel;
+	/* files: take a full snapshot whatever the chain (lifeboat baseline --accept). */
+	bool full;
 };
 
 struct jobkind {
