@@ -154,6 +154,10 @@ struct jobkind_ops {
 	int (*restore)(const struct config *cfg, const struct job *job, struct store *st,
 		       const struct store_entry *e, const struct jobkind_target *to, FILE *out);
 
+	/* Lines `status` shows under the table for the job ("baseline: ..."),
+	 * appended to the array NOTES; NULL = none. */
+	void (*status_notes)(const struct config *cfg, const struct job *job, json_t *notes);
+
 	/* verify: the kind's own check of a backup whose artifacts are whole
 	 * (its content against its index, say), or NULL.  0, or a negative
 	 * errno with the reason in WHY. */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alerts.h"
+#include "jobkind.h"
 #include "jobstate.h"
 
 json_t *jobstatus_job(const struct config *cfg, const struct job *job, time_t now)
@@ -28,5 +29,9 @@ json_t *jobstatus_job(const struct config *cfg, const struct job *job, time_t no
 	if (alerts_list(cfg->state_dir, job->name, &alerts) < 0)
 		json_object_set_new(j, "error", json_string("cannot read the job's alerts (see the log)"));
 	json_object_set_new(j, "alerts", alerts ? alerts : json_array());
+	/* The kind's own lines (a watch job's baseline); the daemon adds its own. */
+	json_object_set_new(j, "notes", json_array());
+	if (jobkind_of(job)->status_notes)
+		jobkind_of(job)->status_notes(cfg, job, json_object_get(j, "notes"));
 	return j;
 }

@@ -156,6 +156,21 @@ static void watch_check(struct config_check *c, struct job *job)
 				   "'%s' is not a logs job of this config", job->watch.requests_from);
 }
 
+/* "baseline: site 2026/12/backup-03-01, chosen automatically" (from the
+ * state dir only: status does not open the store). */
+static void watch_status_notes(const struct config *cfg, const struct job *job, json_t *notes)
+{
+	struct watch_baseline b;
+	char line[256];
+
+	if (watch_baseline_get(cfg, NULL, job, false, &b) == 0)
+		snprintf(line, sizeof(line), "baseline: %s %s, %s", job->watch.files, b.id, b.how);
+	else
+		snprintf(line, sizeof(line), "baseline: none yet (the first check chooses %s's newest good backup)",
+			 job->watch.files);
+	json_array_append_new(notes, json_string(line));
+}
+
 static const struct config_key watch_keys[] = {
 	{ "files", KT_STRING, CONFIG_JOB(watch.files), 0, 0, NULL, true,
 	  "the files job: its path is watched, its backups are the baselines", NULL },
@@ -188,5 +203,6 @@ const struct jobkind_ops jobkind_watch_ops = {
 	.nkeys = sizeof(watch_keys) / sizeof(watch_keys[0]),
 	.check = watch_check,
 	.run = watch_run,
+	.status_notes = watch_status_notes,
 	.target = JOBKIND_TO_DIR,
 };

@@ -138,7 +138,7 @@ int watch_baseline_get(const struct config *cfg, struct store *st, const struct 
 
 	memset(out, 0, sizeof(*out));
 	r = read_state(cfg->state_dir, w->name, out);
-	if (r != -ENOENT)
+	if (r != -ENOENT || !st)
 		return r;
 	r = store_list(st, w->watch.files, &l);
 	if (r < 0)

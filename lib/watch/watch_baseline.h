@@ -34,7 +34,8 @@ struct watch_baseline {
 /* The baseline of watch job W.  With none set and CHOOSE, the files job's
  * newest good backup becomes it (pinned, recorded).  Returns 0, -ENOENT
  * (none, and none to choose: the files job has no good backup; logged when
- * CHOOSE), or a negative errno (logged). */
+ * CHOOSE), or a negative errno (logged).  With ST NULL only the state
+ * file is read. */
 int watch_baseline_get(const struct config *cfg, struct store *st, const struct job *w, bool choose,
 		       struct watch_baseline *out);
 
