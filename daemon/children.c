@@ -367,6 +367,8 @@ static void child_report(struct child *c, const char *result, const char *id, co
 		uv_close((uv_handle_t *)&c->pipe, child_closed);
 	if (!dj->job)
 		free_orphan(d, dj);
+	else
+		watch_events_run_done(dj);
 	notify_status(d);
 	if (d->stopping)
 		daemon_maybe_exit(d);
