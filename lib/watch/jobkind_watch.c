@@ -90,8 +90,12 @@ static int watch_run(struct jobkind *k, json_t *record)
 	fileindex_init(&fi);
 	wc_list_init(&l);
 	r = watch_baseline_get(k->cfg, k->st, w, true, &b);
-	if (r == 0)
+	if (r == 0) {
 		r = watch_index_load(k->st, fj->name, b.id, &fi);
+		if (r < 0)
+			log_error("job %s: the baseline %s %s cannot be used; choose another with lifeboat baseline %s ID (or --accept)",
+				  w->name, fj->name, b.id, w->name);
+	}
 	if (r == 0) {
 		o.root = fj->files.path;
 		o.exclude = &fj->files.exclude;
