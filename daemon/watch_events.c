@@ -1,24 +1,26 @@
 /*
  * watch_events — the daemon's triggers of watch jobs besides the schedule:
  *
- *   on_change = yes   one uv_fs_event (inotify) per directory of the watched
- *                     tree, walked with the files job's rules (treewalk.h),
- *                     at most max_watches of them.  An event (re)starts a
+ *   on_change = yes   an inotify instance per job, polled in the daemon's
+ *                     libuv loop (uv_poll), with one watch per directory of
+ *                     the watched tree, walked with the files job's rules
+ *                     (treewalk.h), at most max_watches of them.  (libuv's
+ *                     uv_fs_event shares one instance and drops the queue
+ *                     overflow event; this one sees it.)  An event (re)starts a
  *                     debounce timer (debounce, else 300 ms); when it fires
  *                     the check starts, unless one runs: then it starts again
  *                     when that one ends (never two at once).  After each
  *                     trigger the directories are walked again, so new ones
- *                     are watched.  Over max_watches, or when a watch cannot
- *                     be added (the kernel's inotify limits), every watch is
+ *                     are watched.  Over max_watches, when a watch cannot be
+ *                     added (the kernel's inotify limits), or when the
+ *                     kernel's event queue overflowed (IN_Q_OVERFLOW: events
+ *                     were lost; a check starts at once), every watch is
  *                     dropped and the job falls back to its schedule; status
  *                     says so.  Idle, nothing runs: no timer, no polling.
  *   every_requests    a one-second timer looks at the sizes of the logs
  *                     job's files (its globs) and counts the new lines
  *                     appended since (a rotated, shorter file counts from its
  *                     start); every N of them start a check.
- *
- * libuv on Linux does not report an inotify queue overflow to its users;
- * events lost that way are caught by the next scheduled check.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,11 +46,12 @@ struct req_file {
 
 struct dwatch {
 	struct djob *dj;
-	uv_fs_event_t **ev;		/* one per watched directory */
-	size_t nev, cap;
+	uv_poll_t *poll;		/* on the inotify instance, or NULL */
+	int ifd;			/* the inotify instance, or -1 */
+	size_t nev;			/* directories watched */
 	uv_timer_t debounce, requests;
 	bool req_on;
-	int open_handles;		/* the two timers + every event handle being closed */
+	int open_handles;		/* the two timers and a poll being closed */
 	bool pending;			/* a trigger came while a check ran */
 	bool fallback;			/* on_change gave up: scheduled checks only */
 	char note[300];
@@ -61,39 +65,78 @@ static void handle_closed(uv_handle_t *h)
 {
 	struct dwatch *w = h->data;
 
-	if (h->type == UV_FS_EVENT)
+	if (h->type == UV_POLL) {
+		int *fd = (int *)((uv_poll_t *)h + 1);
+
+		close(*fd);
 		free(h);
+	}
 	if (--w->open_handles == 0) {
 		for (size_t i = 0; i < w->nreq; i++)
 			free(w->req[i].path);
-		free(w->ev);
 		free(w);
 	}
 }
 
+/* Closes the inotify instance: every watch goes with it. */
 static void drop_watches(struct dwatch *w)
 {
-	for (size_t i = 0; i < w->nev; i++) {
+	if (w->poll) {
 		w->open_handles++;
-		uv_close((uv_handle_t *)w->ev[i], handle_closed);
+		uv_close((uv_handle_t *)w->poll, handle_closed);	/* closes ifd after */
+		w->poll = NULL;
+	} else if (w->ifd >= 0) {
+		close(w->ifd);
 	}
+	w->ifd = -1;
 	w->nev = 0;
 }
 
 static void on_debounce(uv_timer_t *t);
+static void trigger(struct dwatch *w, const char *why);
 
-static void on_fs_event(uv_fs_event_t *h, const char *filename, int events, int status)
+static void go_fallback(struct dwatch *w, const char *why)
+{
+	char note[sizeof(w->note)];
+
+	drop_watches(w);
+	w->fallback = true;
+	snprintf(note, sizeof(note), "on_change: off, %s; scheduled checks only", why);
+	memcpy(w->note, note, sizeof(note));
+	log_warn("job %s: %s", w->dj->name, w->note);
+}
+
+static void on_inotify(uv_poll_t *h, int status, int events)
 {
 	struct dwatch *w = h->data;
+	char buf[16384] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool any = false, overflow = false;
 	uint64_t ms = w->dj->job && w->dj->job->watch.debounce_s ? (uint64_t)w->dj->job->watch.debounce_s * 1000 : 300;
+	ssize_t n;
 
-	(void)filename;
 	(void)events;
 	if (status < 0) {
 		log_warn("job %s: file events: %s", w->dj->name, uv_strerror(status));
 		return;
 	}
-	uv_timer_start(&w->debounce, on_debounce, ms, 0);	/* restarted by each event */
+	while ((n = read(w->ifd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			if (ev->mask & IN_Q_OVERFLOW)
+				overflow = true;
+			else if (!(ev->mask & IN_IGNORED))
+				any = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	if (overflow) {
+		go_fallback(w, "the kernel's inotify queue overflowed (events were lost)");
+		trigger(w, "change");
+		return;
+	}
+	if (any)
+		uv_timer_start(&w->debounce, on_debounce, ms, 0);	/* restarted by each event */
 }
 
 struct add_ctx {
@@ -108,8 +151,6 @@ static int add_dir(void *ctx, int fd, const char *path, const struct stat *st)
 	struct add_ctx *a = ctx;
 	struct dwatch *w = a->w;
 	char full[PATH_MAX];
-	uv_fs_event_t *h;
-	int r;
 
 	(void)fd;
 	(void)st;
@@ -119,28 +160,15 @@ static int add_dir(void *ctx, int fd, const char *path, const struct stat *st)
 	}
 	if ((size_t)snprintf(full, sizeof(full), "%s/%s", a->root, path) >= sizeof(full))
 		return 0;	/* deeper than a path inotify takes: the schedule covers it */
-	if (w->nev == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 64;
-		uv_fs_event_t **v = realloc(w->ev, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		w->ev = v;
-		w->cap = cap;
-	}
-	h = calloc(1, sizeof(*h));
-	if (!h)
-		return -ENOMEM;
-	uv_fs_event_init(w->dj->d->loop, h);
-	h->data = w;
-	r = uv_fs_event_start(h, on_fs_event, full, 0);
-	if (r < 0) {
-		w->open_handles++;
-		uv_close((uv_handle_t *)h, handle_closed);
-		a->err = r;
+	if (inotify_add_watch(w->ifd, full, IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_CREATE | IN_DELETE |
+			      IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR |
+			      IN_DONT_FOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;	/* gone since the walk saw it */
+		a->err = -errno;
 		return -EIO;
 	}
-	w->ev[w->nev++] = h;
+	w->nev++;
 	return 0;
 }
 
@@ -176,6 +204,14 @@ static void build_watches(struct dwatch *w)
 	drop_watches(w);
 	if (!job || !job->watch.on_change || !fj || w->fallback)
 		return;
+	w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (w->ifd < 0) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "no inotify instance (%s)", strerror(errno));
+		go_fallback(w, why);
+		return;
+	}
 	ex.v = calloc(fj->files.exclude.n + job->watch.exclude.n + 1, sizeof(char *));
 	if (!ex.v)
 		return;
@@ -194,19 +230,29 @@ static void build_watches(struct dwatch *w)
 	r = treewalk_run(&o, &ws);
 	free(ex.v);
 	if (r == 0) {
-		snprintf(w->note, sizeof(w->note), "on_change: watching %zu directories", w->nev);
-		return;
+		w->poll = malloc(sizeof(uv_poll_t) + sizeof(int));
+		if (w->poll && uv_poll_init(w->dj->d->loop, w->poll, w->ifd) == 0) {
+			*(int *)(w->poll + 1) = w->ifd;
+			w->poll->data = w;
+			uv_poll_start(w->poll, UV_READABLE, on_inotify);
+			snprintf(w->note, sizeof(w->note), "on_change: watching %zu directories", w->nev);
+			return;
+		}
+		free(w->poll);
+		w->poll = NULL;
+		a.err = -ENOMEM;
 	}
-	drop_watches(w);
-	w->fallback = true;
-	if (a.err == -E2BIG)
-		snprintf(w->note, sizeof(w->note),
-			 "on_change: off, the tree has more than max_watches = %ld directories; scheduled checks only",
-			 job->watch.max_watches);
-	else
-		snprintf(w->note, sizeof(w->note), "on_change: off, a directory could not be watched (%s); scheduled checks only",
-			 a.err < 0 ? uv_strerror(a.err) : strerror(-r));
-	log_warn("job %s: %s", w->dj->name, w->note);
+	if (a.err == -E2BIG) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "the tree has more than max_watches = %ld directories", job->watch.max_watches);
+		go_fallback(w, why);
+	} else {
+		char why[160];
+
+		snprintf(why, sizeof(why), "a directory could not be watched (%s)", strerror(a.err < 0 ? -a.err : -r));
+		go_fallback(w, why);
+	}
 }
 
 static void trigger(struct dwatch *w, const char *why)
@@ -344,6 +390,7 @@ void watch_events_start(struct djob *dj)
 		return;
 	}
 	w->dj = dj;
+	w->ifd = -1;
 	w->open_handles = 2;	/* the timers: freed when the last handle is closed */
 	uv_timer_init(dj->d->loop, &w->debounce);
 	uv_timer_init(dj->d->loop, &w->requests);
