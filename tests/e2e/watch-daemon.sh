@@ -113,4 +113,6 @@ kill -TERM "$DPID"
 for ((i = 0; i < 100; i++)); do kill -0 "$DPID" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$DPID" 2>/dev/null && fail "lifeboatd did not stop"
 DPID=""
+if grep -E 'Sanitizer|runtime error' "$TMP/d.log" >&2; then fail "sanitizer reports in the daemon's log"; fi
+CHECKS=$((CHECKS + 1))
 done_ok
