@@ -166,7 +166,7 @@ int cmd_diff(struct cli *cli, int argc, char **argv)
 	r = cli_load_job(cli, argv[optind], "a files job", &cfg, &job);
 	if (r)
 		return r;
-	fj = job->kind == JOB_WATCH ? config_job(cfg, job->watch.files) : job;
+	fj = job->kind == JOB_WATCH ? (job->watch.files ? config_job(cfg, job->watch.files) : NULL) : job;
 	if (!fj || fj->kind != JOB_FILES) {
 		fprintf(stderr, "lifeboat: diff: %s is a %s job; diff compares files snapshots\n", job->name,
 			job_kind_name(job->kind));

@@ -138,6 +138,12 @@ int cmd_baseline(struct cli *cli, int argc, char **argv)
 	r = load_watch_job(cli, argv[optind], &cfg, &job);
 	if (r)
 		return r;
+	if (job->watch.originals) {
+		fprintf(stderr, "lifeboat: %s compares with the originals in %s: that tree is its baseline\n", job->name,
+			job->watch.originals);
+		config_free(cfg);
+		return EXIT_USAGE;
+	}
 	fj = config_job(cfg, job->watch.files);
 	if (accept) {
 		struct jobrun_opts ro = { .full = true };

@@ -36,6 +36,8 @@
 #include "daemon.h"
 #include "log.h"
 #include "treewalk.h"
+#include "watch_baseline.h"
+#include "watch_compare.h"
 
 #define REQ_FILES_MAX 256
 
@@ -194,7 +196,7 @@ static void skip_error(void *ctx, const char *path, int err, const char *what)
 static void build_watches(struct dwatch *w)
 {
 	const struct job *job = w->dj->job;
-	const struct job *fj = job ? config_job(w->dj->d->cfg, job->watch.files) : NULL;
+	struct wc_tree_opts t;
 	struct strlist ex = { 0 };
 	struct add_ctx a = { .w = w, .max = job ? job->watch.max_watches : 0 };
 	struct treewalk_opts o = { 0 };
@@ -202,7 +204,7 @@ static void build_watches(struct dwatch *w)
 	int r;
 
 	drop_watches(w);
-	if (!job || !job->watch.on_change || !fj || w->fallback)
+	if (!job || !job->watch.on_change || w->fallback || watch_tree_of(w->dj->d->cfg, job, &t) < 0)
 		return;
 	w->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (w->ifd < 0) {
@@ -212,17 +214,17 @@ static void build_watches(struct dwatch *w)
 		go_fallback(w, why);
 		return;
 	}
-	ex.v = calloc(fj->files.exclude.n + job->watch.exclude.n + 1, sizeof(char *));
+	ex.v = calloc((t.exclude ? t.exclude->n : 0) + (t.exclude2 ? t.exclude2->n : 0) + 1, sizeof(char *));
 	if (!ex.v)
 		return;
-	for (size_t i = 0; i < fj->files.exclude.n; i++)
-		ex.v[ex.n++] = fj->files.exclude.v[i];
-	for (size_t i = 0; i < job->watch.exclude.n; i++)
-		ex.v[ex.n++] = job->watch.exclude.v[i];
-	a.root = fj->files.path;
-	o.root = fj->files.path;
+	for (size_t i = 0; t.exclude && i < t.exclude->n; i++)
+		ex.v[ex.n++] = t.exclude->v[i];
+	for (size_t i = 0; t.exclude2 && i < t.exclude2->n; i++)
+		ex.v[ex.n++] = t.exclude2->v[i];
+	a.root = t.root;
+	o.root = t.root;
 	o.exclude = &ex;
-	o.one_file_system = fj->files.one_file_system;
+	o.one_file_system = t.one_file_system;
 	o.dir = add_dir;
 	o.entry = skip_entry;
 	o.error = skip_error;

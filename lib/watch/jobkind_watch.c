@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -43,7 +44,7 @@ static void check_read(void *ctx, uint64_t n)
 	k->bytes_in += n;
 }
 
-static json_t *report_of(const struct jobkind *k, const struct job *fj, const struct watch_baseline *b,
+static json_t *report_of(const struct jobkind *k, const char *root, const char *source, const struct watch_baseline *b,
 			 const struct wc_list *l, unsigned counts[4])
 {
 	char now[TIMEFMT_RFC3339_LEN];
@@ -59,8 +60,8 @@ static json_t *report_of(const struct jobkind *k, const struct job *fj, const st
 	timefmt_rfc3339(time(NULL), now);
 	j = json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}, s:b, s:I, s:I, s:I, s:I, s:I, s:I,"
 		      " s:{s:i, s:i, s:i, s:i}, s:o}",
-		      "job", k->job->name, "checked", now, "root", fj->files.path, "files_job", fj->name,
-		      "baseline", "id", b->id, "how", b->how, "set", b->set, "files_job", fj->name,
+		      "job", k->job->name, "checked", now, "root", root, "files_job", source,
+		      "baseline", "id", b->id, "how", b->how, "set", b->set, "files_job", source,
 		      "paranoid", k->job->watch.paranoid,
 		      "entries", (json_int_t)l->entries, "hashed", (json_int_t)l->hashed,
 		      "bytes_hashed", (json_int_t)l->bytes_hashed, "meta_only", (json_int_t)l->meta_only,
@@ -72,10 +73,43 @@ static json_t *report_of(const struct jobkind *k, const struct job *fj, const st
 	return j;
 }
 
+/* The baseline: a files backup (its index), or the originals tree (an
+ * index made of it now). */
+static int load_baseline(struct jobkind *k, const struct wc_tree_opts *live, struct watch_baseline *b,
+			 struct fileindex *fi)
+{
+	const struct job *w = k->job;
+	int r;
+
+	if (w->watch.originals) {
+		struct wc_tree_opts orig = *live;
+
+		memset(b, 0, sizeof(*b));
+		snprintf(b->id, sizeof(b->id), "originals");
+		snprintf(b->how, sizeof(b->how), "a trusted copy");
+		orig.root = w->watch.originals;
+		orig.copy = false;
+		r = watch_index_tree(&orig, fi, "originals");
+		if (r < 0)
+			log_error("job %s: the originals %s cannot be read whole; nothing was compared", w->name,
+				  w->watch.originals);
+		return r;
+	}
+	r = watch_baseline_get(k->cfg, k->st, w, true, b);
+	if (r == 0) {
+		r = watch_index_load(k->st, w->watch.files, b->id, fi);
+		if (r < 0)
+			log_error("job %s: the baseline %s %s cannot be used; choose another with lifeboat baseline %s ID (or --accept)",
+				  w->name, w->watch.files, b->id, w->name);
+	}
+	return r;
+}
+
 static int watch_run(struct jobkind *k, json_t *record)
 {
-	const struct job *w = k->job, *fj = config_job(k->cfg, w->watch.files);
-	struct wc_tree_opts o = { 0 };
+	const struct job *w = k->job;
+	const char *source = w->watch.originals ? w->watch.originals : w->watch.files;
+	struct wc_tree_opts o;
 	struct watch_baseline b;
 	struct fileindex fi;
 	struct wc_list l;
@@ -83,42 +117,34 @@ static int watch_run(struct jobkind *k, json_t *record)
 	json_t *report = NULL;
 	int r;
 
-	if (!fj || fj->kind != JOB_FILES) {
-		log_error("job %s: files job %s is not in the config", w->name, w->watch.files);
-		return -EINVAL;
-	}
 	fileindex_init(&fi);
 	wc_list_init(&l);
-	r = watch_baseline_get(k->cfg, k->st, w, true, &b);
+	r = watch_tree_of(k->cfg, w, &o);
 	if (r == 0) {
-		r = watch_index_load(k->st, fj->name, b.id, &fi);
-		if (r < 0)
-			log_error("job %s: the baseline %s %s cannot be used; choose another with lifeboat baseline %s ID (or --accept)",
-				  w->name, fj->name, b.id, w->name);
-	}
-	if (r == 0) {
-		o.root = fj->files.path;
-		o.exclude = &fj->files.exclude;
-		o.exclude2 = &w->watch.exclude;
-		o.one_file_system = fj->files.one_file_system;
-		o.paranoid = w->watch.paranoid;
 		o.between = check_between;
 		o.read_bytes = check_read;
 		o.ctx = k;
-		r = watch_compare_tree(&o, &fi, &l);
+		r = load_baseline(k, &o, &b, &fi);
 	}
+	if (r == 0)
+		r = watch_compare_tree(&o, &fi, &l);
 	if (r == 0) {
-		report = report_of(k, fj, &b, &l, counts);
+		report = report_of(k, o.root, source, &b, &l, counts);
 		json_object_set_new(report, "duration_seconds", json_real(jobkind_elapsed(k)));
 		r = report ? watch_report_write(k->cfg->state_dir, w->name, report) : -ENOMEM;
 	}
-	if (r == 0)
-		r = watch_report_alerts(k->cfg->state_dir, w->name, b.id, &l, &raised);
+	if (r == 0) {
+		char key[PATH_MAX + 32];
+
+		/* The alerts' memory belongs to one baseline. */
+		snprintf(key, sizeof(key), "%s%s", w->watch.originals ? "originals:" : "", w->watch.originals ? w->watch.originals : b.id);
+		r = watch_report_alerts(k->cfg->state_dir, w->name, key, &l, &raised);
+	}
 	if (r == 0) {
 		k->alerts = raised;
 		snprintf(k->summary, sizeof(k->summary),
 			 "checked %" PRIu64 " entries against %s %s (%s): %u added, %u removed, %u changed, %u critical; %u new alert(s)",
-			 l.entries, fj->name, b.id, b.how, counts[WC_ADDED], counts[WC_REMOVED], counts[WC_CHANGED],
+			 l.entries, source, b.id, b.how, counts[WC_ADDED], counts[WC_REMOVED], counts[WC_CHANGED],
 			 counts[3], raised);
 		log_info("job %s: %s", w->name, k->summary);
 		json_object_set_new(record, "watch",
@@ -141,23 +167,35 @@ static int watch_run(struct jobkind *k, json_t *record)
 	return r;
 }
 
-/* files names a files job; requests_from a logs job, with every_requests. */
+/* files names a files job, or path and originals two trees; requests_from
+ * a logs job, with every_requests. */
 static void watch_check(struct config_check *c, struct job *job)
 {
 	const struct config *cfg = config_check_config(c);
 	const struct job *f = job->watch.files ? config_job(cfg, job->watch.files) : NULL;
 	const struct job *l = job->watch.requests_from ? config_job(cfg, job->watch.requests_from) : NULL;
+	const struct watch_job *w = &job->watch;
 
-	if (job->watch.files && (!f || f->kind != JOB_FILES))
+	if (w->files && (w->path || w->originals))
+		config_check_error(c, config_check_line(c, "files"), "files",
+				   "set either files = JOB or path + originals, not both");
+	else if (!w->files && !(w->path && w->originals))
+		config_check_error(c, config_check_line(c, w->path ? "path" : "originals"),
+				   w->path ? "originals" : w->originals ? "path" : "files",
+				   "missing (a watch job needs files = JOB, or path = DIR and originals = DIR)");
+	else if (w->files && (!f || f->kind != JOB_FILES))
 		config_check_error(c, config_check_line(c, "files"), "files",
 				   "'%s' is not a files job of this config (the watched tree and its baselines)",
-				   job->watch.files);
-	if (job->watch.every_requests && !job->watch.requests_from)
+				   w->files);
+	if (w->paranoid && w->originals)
+		config_check_error(c, config_check_line(c, "paranoid"), "paranoid",
+				   "with originals every file is read at every check already");
+	if (w->every_requests && !w->requests_from)
 		config_check_error(c, config_check_line(c, "every_requests"), "every_requests",
 				   "needs requests_from = LOGSJOB (whose access logs count the requests)");
-	if (job->watch.requests_from && (!l || l->kind != JOB_LOGS))
+	if (w->requests_from && (!l || l->kind != JOB_LOGS))
 		config_check_error(c, config_check_line(c, "requests_from"), "requests_from",
-				   "'%s' is not a logs job of this config", job->watch.requests_from);
+				   "'%s' is not a logs job of this config", w->requests_from);
 }
 
 /* "baseline: site 2026/12/backup-03-01, chosen automatically" (from the
@@ -167,7 +205,10 @@ static void watch_status_notes(const struct config *cfg, const struct job *job, 
 	struct watch_baseline b;
 	char line[256];
 
-	if (watch_baseline_get(cfg, NULL, job, false, &b) == 0)
+	if (job->watch.originals)
+		snprintf(line, sizeof(line), "baseline: the originals in %s (every file read at each check)",
+			 job->watch.originals);
+	else if (watch_baseline_get(cfg, NULL, job, false, &b) == 0)
 		snprintf(line, sizeof(line), "baseline: %s %s, %s", job->watch.files, b.id, b.how);
 	else
 		snprintf(line, sizeof(line), "baseline: none yet (the first check chooses %s's newest good backup)",
@@ -176,8 +217,12 @@ static void watch_status_notes(const struct config *cfg, const struct job *job, 
 }
 
 static const struct config_key watch_keys[] = {
-	{ "files", KT_STRING, CONFIG_JOB(watch.files), 0, 0, NULL, true,
+	{ "files", KT_STRING, CONFIG_JOB(watch.files), 0, 0, NULL, false,
 	  "the files job: its path is watched, its backups are the baselines", NULL },
+	{ "path", KT_PATH, CONFIG_JOB(watch.path), 0, 0, NULL, false,
+	  "instead of files: the tree to watch ...", NULL },
+	{ "originals", KT_PATH, CONFIG_JOB(watch.originals), 0, 0, NULL, false,
+	  "... against this trusted copy of it (work from originals)", NULL },
 	{ "exclude", KT_LIST, CONFIG_JOB(watch.exclude), 0, 0, NULL, false,
 	  "globs, relative to the path, not to check (on top of the files job's)", NULL },
 	{ "paranoid", KT_BOOL, CONFIG_JOB(watch.paranoid), 0, 0, "no", false,

@@ -13,6 +13,8 @@
 
 struct watch_job {
 	char *files;			/* the files job: its path is watched, its snapshots are baselines */
+	char *path;			/* or: this tree is watched ... */
+	char *originals;		/* ... against this trusted copy of it ("work from originals") */
 	struct strlist exclude;		/* globs relative to the path, on top of the files job's */
 	bool paranoid;			/* rehash every file on every check */
 	bool on_change;			/* the daemon checks on file events (inotify) */

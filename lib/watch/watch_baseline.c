@@ -15,6 +15,31 @@
 #include "log.h"
 #include "reader.h"
 #include "record.h"
+#include "watch_compare.h"
+
+int watch_tree_of(const struct config *cfg, const struct job *w, struct wc_tree_opts *o)
+{
+	const struct job *fj = w->watch.files ? config_job(cfg, w->watch.files) : NULL;
+
+	memset(o, 0, sizeof(*o));
+	if (w->watch.originals) {
+		o->root = w->watch.path;
+		o->exclude2 = &w->watch.exclude;
+		o->one_file_system = true;
+		o->copy = true;
+		return 0;
+	}
+	if (!fj || fj->kind != JOB_FILES) {
+		log_error("job %s: files job %s is not in the config", w->name, w->watch.files ? w->watch.files : "?");
+		return -ENOENT;
+	}
+	o->root = fj->files.path;
+	o->exclude = &fj->files.exclude;
+	o->exclude2 = &w->watch.exclude;
+	o->one_file_system = fj->files.one_file_system;
+	o->paranoid = w->watch.paranoid;
+	return 0;
+}
 
 int watch_state_dir(const char *state_dir, const char *job, bool make, char *buf, size_t len)
 {

@@ -49,6 +49,12 @@ int watch_baseline_set(const struct config *cfg, struct store *st, const struct 
  * record.  0 or a negative errno (logged). */
 int watch_index_load(struct store *st, const char *job, const char *id, struct fileindex *fi);
 
+/* The tree watch job W watches, with its walk rules (the files job's, or
+ * PATH's with W's excludes in originals mode), into O (zeroed first).
+ * -ENOENT when the files job is not in CFG (logged). */
+struct wc_tree_opts;
+int watch_tree_of(const struct config *cfg, const struct job *w, struct wc_tree_opts *o);
+
 /* <state_dir>/watch/<job>, created (0750) when MAKE. */
 int watch_state_dir(const char *state_dir, const char *job, bool make, char *buf, size_t len);
 

@@ -85,7 +85,7 @@ static struct wc_item *add_item(struct wc_list *l, enum wc_change change, const 
 
 /* What differs between two lines of the same path (content only when both
  * have a hash). */
-static unsigned differ(const struct fi_entry *a, const struct fi_entry *b)
+static unsigned differ_all(const struct fi_entry *a, const struct fi_entry *b)
 {
 	unsigned w = 0;
 
@@ -107,6 +107,19 @@ static unsigned differ(const struct fi_entry *a, const struct fi_entry *b)
 		w |= WC_CONTENT;
 	if (a->type == 'l' && (w & (WC_SIZE | WC_INODE | WC_MTIME)))
 		w |= WC_TARGET;
+	return w;
+}
+
+/* What differs, without what a copy cannot keep when COPY. */
+static unsigned differ(const struct fi_entry *a, const struct fi_entry *b, bool copy)
+{
+	unsigned w = differ_all(a, b);
+
+	if (copy) {
+		w &= ~(unsigned)(WC_MTIME | WC_CTIME | WC_INODE | WC_OWNER);
+		if (a->type == 'l' && !(w & WC_SIZE))
+			w &= ~(unsigned)WC_TARGET;
+	}
 	return w;
 }
 
@@ -220,7 +233,7 @@ static int judge(struct tree *t, const char *path, struct fi_entry *e, struct fi
 
 	if (b && b->type != '-') {
 		b->seen = true;
-		w = differ(b, e);
+		w = differ(b, e, t->o->copy);
 		if (!worth_listing(e->type, w)) {
 			if (w & (WC_CTIME | WC_INODE))
 				t->l->meta_only++;
@@ -270,9 +283,9 @@ static int on_entry(void *ctx, int dirfd, const char *name, const char *path, co
 	entry_from_stat(&e, st);
 	if (S_ISREG(st->st_mode)) {
 		bool trusted = b && b->type == 'f' && b->has_sha && !(b->flags & (FI_ERROR | FI_CHANGED)) &&
-			       !(differ(b, &e) & ~(unsigned)WC_CONTENT);
+			       !(differ(b, &e, false) & ~(unsigned)WC_CONTENT);
 
-		if (trusted && !t->o->paranoid) {
+		if (trusted && !t->o->paranoid && !t->o->copy) {
 			e.has_sha = true;
 			memcpy(e.sha, b->sha, 32);
 			b->seen = true;
@@ -375,6 +388,33 @@ int watch_compare_tree(const struct wc_tree_opts *o, struct fileindex *base, str
 	return r;
 }
 
+int watch_index_tree(const struct wc_tree_opts *o, struct fileindex *fi, const char *from_id)
+{
+	struct wc_tree_opts all = *o;
+	struct fileindex empty;
+	struct wc_list l;
+	int r;
+
+	all.paranoid = true;
+	all.copy = false;
+	fileindex_init(&empty);
+	wc_list_init(&l);
+	r = watch_compare_tree(&all, &empty, &l);
+	for (size_t i = 0; r == 0 && i < l.n; i++) {
+		struct fi_entry e = l.v[i].cur;
+
+		e.path = l.v[i].path;
+		r = fileindex_add(fi, &e, from_id);
+	}
+	if (r == 0 && l.errors) {
+		log_error("%s: %llu path(s) of the originals could not be read", o->root, (unsigned long long)l.errors);
+		r = -EIO;
+	}
+	wc_list_free(&l);
+	fileindex_free(&empty);
+	return r;
+}
+
 int watch_compare_index(struct fileindex *a, const struct fileindex *b, struct wc_list *l)
 {
 	for (size_t i = 0; i < a->n; i++)
@@ -390,7 +430,7 @@ int watch_compare_index(struct fileindex *a, const struct fileindex *b, struct w
 		l->entries++;
 		if (old && old->type != '-') {
 			old->seen = true;
-			w = differ(old, e);
+			w = differ(old, e, false);
 			if (!worth_listing(e->type, w)) {
 				if (w & (WC_CTIME | WC_INODE))
 					l->meta_only++;

@@ -17,6 +17,10 @@
  * target.  The index does not hold symlink targets or xattrs, so "target" is
  * inferred that way and xattrs are not compared.
  *
+ * Against a copy (originals = DIR: the baseline index is made from another
+ * tree, watch_index_tree()), times, inodes and owners differ by nature: only
+ * type, size, mode, content and link length are compared, every file read.
+ *
  * Index against index: the same rules on the two indexes' lines, with the
  * hashes the snapshots recorded.
  *
@@ -80,6 +84,9 @@ struct wc_tree_opts {
 	const struct strlist *exclude2;	/* the watch job's own, or NULL */
 	bool one_file_system;
 	bool paranoid;			/* read every regular file */
+	bool copy;			/* the baseline is another tree (originals): mtime,
+					 * ctime, inode and owner are not compared, every
+					 * file is read */
 	/* Optional: between entries (0 or a negative errno to stop), and
 	 * after each read of content. */
 	int (*between)(void *ctx);
@@ -95,6 +102,10 @@ void wc_list_free(struct wc_list *l);
 /* The live tree against BASE (its seen marks are used).  0 or a negative
  * errno (logged); unreadable paths are counted in L and listed as errors. */
 int watch_compare_tree(const struct wc_tree_opts *o, struct fileindex *base, struct wc_list *l);
+
+/* The index of the tree of O (every regular file read and hashed) into FI
+ * (initialised), its entries naming FROM_ID.  0 or a negative errno. */
+int watch_index_tree(const struct wc_tree_opts *o, struct fileindex *fi, const char *from_id);
 
 /* Index B against index A (A the older); A's seen marks are used. */
 int watch_compare_index(struct fileindex *a, const struct fileindex *b, struct wc_list *l);

@@ -143,4 +143,22 @@ report 'import sys; assert any(i["path"]=="uploads/evil\\nname\\xff.php" for i i
 expect_rc 1 lb status	# 1: no daemon; the state dir is shown
 contains "$OUT" 'uploads/evil\nname\xff.php' "status shows the escaped name"
 
+# path + originals: a trusted copy is the baseline; a copy with other times
+# and inodes is clean, a changed file and a dropped shell are found.
+ORIG=$TMP/originals LIVE=$TMP/live
+mkdir -p "$ORIG/inc" && printf '<?php echo 1; ?>\n' > "$ORIG/index.php" && printf 'x\n' > "$ORIG/inc/a.txt"
+cp -r "$ORIG" "$LIVE"
+touch -d '2020-01-01' "$LIVE/index.php"
+printf '\n[watch:orig]\nschedule = @daily\npath = %s\noriginals = %s\n' "$LIVE" "$ORIG" >> "$CFG"
+expect_rc 0 lb run orig --here
+contains "$OUT" "0 added, 0 removed, 0 changed" "a copy with other times and inodes is clean"
+printf '<?php echo 2; ?>\n' > "$LIVE/index.php"
+printf '<?php eval($_POST[0]); ?>' > "$LIVE/inc/.x.php"
+expect_rc 0 lb run orig --here
+contains "$OUT" "1 added, 0 removed, 1 changed" "originals: the change and the shell"
+expect_rc 0 lb watch report orig
+contains "$OUT" "changed  index.php  (content)"
+contains "$OUT" "inc/.x.php  [script,hidden,webshell]"
+expect_rc 2 lb baseline orig
+
 done_ok
