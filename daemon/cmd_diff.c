@@ -94,13 +94,41 @@ static int extract(struct store *st, const char *job, const char *id, const char
 	return 0;
 }
 
+/* Opens ROOT/P without following a symlink in any component (the live tree
+ * is hostile: uploads -> /etc must not show /etc's files).  A descriptor a
+ * child inherits, or a negative errno. */
+static int open_live(const char *root, const char *p)
+{
+	char *copy = strdup(p), *save = NULL, *part, *next;
+	int dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
+
+	if (!copy || dfd < 0) {
+		free(copy);
+		if (dfd >= 0)
+			close(dfd);
+		return -ENOMEM;
+	}
+	for (part = strtok_r(copy, "/", &save); part; part = next) {
+		next = strtok_r(NULL, "/", &save);
+		fd = openat(dfd, part, (next ? O_DIRECTORY | O_CLOEXEC : 0) | O_RDONLY | O_NOFOLLOW);
+		close(dfd);
+		if (fd < 0) {
+			fd = -errno;
+			break;
+		}
+		dfd = fd;
+	}
+	free(copy);
+	return fd;
+}
+
 static int diff_path(struct store *st, const struct job *fj, const char *id1, const char *id2, const char *p)
 {
 	char tmpl[] = "/tmp/lifeboat-diff-XXXXXX", a[PATH_MAX], b[PATH_MAX], la[PATH_MAX + 64], lb[PATH_MAX + 64];
 	char *args[] = { "diff", "-u", "--label", la, "--label", lb, a, b, NULL };
-	struct stat sa;
+	struct stat sa, sb;
 	pid_t pid;
-	int r, status = 0;
+	int r, status = 0, lfd = -1;
 
 	if (!snaprestore_path_safe(p)) {
 		fprintf(stderr, "lifeboat: --path %s: must be relative, without '..'\n", p);
@@ -111,9 +139,16 @@ static int diff_path(struct store *st, const struct job *fj, const char *id1, co
 		return EXIT_FAILED;
 	}
 	r = extract(st, fj->name, id1, p, tmpl, 1, a, sizeof(a));
-	if (r == 0 && strcmp(id2, "live") == 0)
-		r = (size_t)snprintf(b, sizeof(b), "%s/%s", fj->files.path, p) >= sizeof(b) ? -ENAMETOOLONG : 0;
-	else if (r == 0)
+	if (r == 0 && strcmp(id2, "live") == 0) {
+		lfd = open_live(fj->files.path, p);
+		if (lfd < 0 || fstat(lfd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+			fprintf(stderr, "lifeboat: %s/%s: not a regular file reached without a symlink%s%s\n",
+				fj->files.path, p, lfd < 0 ? ": " : "", lfd < 0 ? strerror(-lfd) : "");
+			r = -EINVAL;
+		} else {
+			snprintf(b, sizeof(b), "/dev/fd/%d", lfd);	/* inherited by diff */
+		}
+	} else if (r == 0)
 		r = extract(st, fj->name, id2, p, tmpl, 2, b, sizeof(b));
 	if (r == 0 && (lstat(a, &sa) < 0 || !S_ISREG(sa.st_mode))) {
 		fprintf(stderr, "lifeboat: %s is not a regular file in %s %s\n", p, fj->name, id1);
@@ -131,6 +166,8 @@ static int diff_path(struct store *st, const struct job *fj, const char *id1, co
 			r = -errno;
 		}
 	}
+	if (lfd >= 0)
+		close(lfd);
 	nftw(tmpl, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	if (r < 0)
 		return EXIT_FAILED;

@@ -143,6 +143,13 @@ report 'import sys; assert any(i["path"]=="uploads/evil\\nname\\xff.php" for i i
 expect_rc 1 lb status	# 1: no daemon; the state dir is shown
 contains "$OUT" 'uploads/evil\nname\xff.php' "status shows the escaped name"
 
+# diff --path never follows a symlink in the live tree.
+mkdir "$TMP/elsewhere" && printf 'not the site\n' > "$TMP/elsewhere/util.php"
+mv "$SITE/lib" "$TMP/lib.moved" && ln -s "$TMP/elsewhere" "$SITE/lib"
+expect_rc 1 lb diff site "$BASE" live --path lib/util.php
+not_contains "$OUT" "not the site" "diff --path followed a symlink"
+contains "$ERR" "without a symlink"
+
 # path + originals: a trusted copy is the baseline; a copy with other times
 # and inodes is clean, a changed file and a dropped shell are found.
 ORIG=$TMP/originals LIVE=$TMP/live
