@@ -88,11 +88,12 @@ int child_main(const char *job_name, const char *config_path)
 		return CHILD_EXIT_BUSY;
 	}
 	result = r == 0 ? (res.partial ? "partial" : "ok") : (r == -ECANCELED ? "cancelled" : "failed");
-	send_event(json_pack("{s:s, s:s, s:s*, s:s*, s:I, s:I, s:f}", "event", "done", "result", result,
-			     "id", r == 0 ? res.id : NULL,
+	send_event(json_pack("{s:s, s:s, s:s*, s:s*, s:I, s:I, s:f, s:i, s:s*}", "event", "done", "result", result,
+			     "id", r == 0 && res.id[0] ? res.id : NULL,
 			     "error", r == 0 ? NULL : (*log_last_error() ? log_last_error() : strerror(-r)),
 			     "bytes_in", (json_int_t)res.bytes_in, "bytes_out", (json_int_t)res.bytes_out,
-			     "seconds", res.seconds));
+			     "seconds", res.seconds, "alerts", (int)res.alerts,
+			     "summary", res.summary[0] ? res.summary : NULL));
 	config_free(cfg);
 	return r == 0 ? CHILD_EXIT_OK : CHILD_EXIT_FAILED;
 }

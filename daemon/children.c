@@ -118,13 +118,13 @@ static void hook_timeout(uv_timer_t *t)
 }
 
 static void run_hook(struct daemon *d, const struct djob *dj, const char *result, const char *id,
-		     const char *message)
+		     const char *message, unsigned alerts)
 {
 	const struct job *job = dj->job;
 	bool good = strcmp(result, "ok") == 0;
-	const char *cmd, *which = good ? "on_success" : "on_failure";
-	char v_job[128], v_id[128], v_res[64], v_msg[2200], v_kind[64];
-	const char *extra[] = { v_job, v_id, v_res, v_msg, v_kind, NULL };
+	const char *cmd, *which = alerts ? "on_alert" : good ? "on_success" : "on_failure";
+	char v_job[128], v_id[128], v_res[64], v_msg[2200], v_kind[64], v_alerts[64];
+	const char *extra[] = { v_job, v_id, v_res, v_msg, v_kind, v_alerts, NULL };
 	/* Through ourselves, to shed the capabilities only job runs need. */
 	char *args[] = { d->self_exe, "--run-hook", NULL, NULL };
 	uv_process_options_t o = { 0 };
@@ -135,8 +135,11 @@ static void run_hook(struct daemon *d, const struct djob *dj, const char *result
 
 	if (!job)
 		return;
-	cmd = good ? (job->on_success ? job->on_success : d->cfg->on_success)
-		   : (job->on_failure ? job->on_failure : d->cfg->on_failure);
+	if (alerts)
+		cmd = job->on_alert ? job->on_alert : d->cfg->on_alert;
+	else
+		cmd = good ? (job->on_success ? job->on_success : d->cfg->on_success)
+			   : (job->on_failure ? job->on_failure : d->cfg->on_failure);
 	if (!cmd || !*cmd)
 		return;
 	snprintf(v_job, sizeof(v_job), "LIFEBOAT_JOB=%s", dj->name);
@@ -144,6 +147,7 @@ static void run_hook(struct daemon *d, const struct djob *dj, const char *result
 	snprintf(v_res, sizeof(v_res), "LIFEBOAT_RESULT=%s", result);
 	snprintf(v_msg, sizeof(v_msg), "LIFEBOAT_MESSAGE=%s", message ? message : "");
 	snprintf(v_kind, sizeof(v_kind), "LIFEBOAT_KIND=%s", job_kind_name(job->kind));
+	snprintf(v_alerts, sizeof(v_alerts), "LIFEBOAT_ALERTS=%u", alerts);
 	env = daemon_child_env(extra);
 	hk = calloc(1, sizeof(*hk));
 	if (!env || !hk) {
@@ -344,8 +348,15 @@ static void child_report(struct child *c, const char *result, const char *id, co
 		control_broadcast(d, dj->name, ev);
 		json_decref(ev);
 	}
-	if (strcmp(result, "busy") != 0 && !(d->stopping && c->cancel_requested))
-		run_hook(d, dj, result, id, error);
+	if (strcmp(result, "busy") != 0 && !(d->stopping && c->cancel_requested)) {
+		json_int_t alerts = c->done ? json_integer_value(json_object_get(c->done, "alerts")) : 0;
+
+		run_hook(d, dj, result, id, error, 0);
+		/* New alerts (a tampered log, a watch finding): the on_alert hook too. */
+		if (alerts > 0)
+			run_hook(d, dj, result, id,
+				 json_string_value(json_object_get(c->done, "summary")) ?: error, (unsigned)alerts);
+	}
 
 	dj->child = NULL;
 	d->nrunning--;
@@ -356,6 +367,8 @@ static void child_report(struct child *c, const char *result, const char *id, co
 		uv_close((uv_handle_t *)&c->pipe, child_closed);
 	if (!dj->job)
 		free_orphan(d, dj);
+	else
+		watch_events_run_done(dj);
 	notify_status(d);
 	if (d->stopping)
 		daemon_maybe_exit(d);

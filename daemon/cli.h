@@ -66,9 +66,11 @@ int cmd_reload(struct cli *cli, int argc, char **argv);
 int cmd_ack(struct cli *cli, int argc, char **argv);
 int cmd_facts(struct cli *cli, int argc, char **argv);
 int cmd_when(struct cli *cli, int argc, char **argv);
-int cmd_diff(struct cli *cli, int argc, char **argv);
 struct store;
 /* diff for db jobs: the tables that differ between dumps ID1 and ID2. */
 int cmd_diff_db(struct store *st, const struct job *job, const char *id1, const char *id2, bool json);
+int cmd_watch(struct cli *cli, int argc, char **argv);
+int cmd_baseline(struct cli *cli, int argc, char **argv);
+int cmd_diff(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -34,7 +34,8 @@ static const char *kinds_taking(enum jobkind_target_type type, bool subpath, con
 	size_t len = 0, n = 0, all = 0;
 
 	for (size_t i = 0; i < JOB_KIND_COUNT; i++)
-		all += jobkind_table[i]->restore && jobkind_table[i]->target == type && (!subpath || jobkind_table[i]->target_subpath);
+		all += jobkind_table[i]->restore && jobkind_table[i]->target == type &&
+		       (!subpath || jobkind_table[i]->target_subpath);
 	names[0] = '\0';
 	for (size_t i = 0; i < JOB_KIND_COUNT && len < size; i++) {
 		const struct jobkind_ops *k = jobkind_table[i];
@@ -97,8 +98,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		return r;
 	ops = jobkind_of(job);
 	if (!ops->restore) {
-		fprintf(stderr, "lifeboat: restore: %s is a %s job, whose records are not backups to restore\n",
-			job->name, ops->name);
+		fprintf(stderr, "lifeboat: restore: %s is a %s job: it keeps no backups to restore\n", job->name, ops->name);
 		config_free(cfg);
 		return EXIT_USAGE;
 	}

@@ -114,7 +114,11 @@ static int run_via_daemon(const struct config *cfg, const struct job *job, bool 
 			if (tty)
 				fprintf(stderr, "\r\033[K");
 			result = json_string_value(json_object_get(ev, "result"));
-			if (result && strcmp(result, "ok") == 0)
+			if (result && !json_string_value(json_object_get(ev, "id")) &&
+			    json_string_value(json_object_get(ev, "summary")))
+				printf("%s: %s: %s\n", job->name, result,
+				       json_string_value(json_object_get(ev, "summary")));
+			else if (result && strcmp(result, "ok") == 0)
 				printf("%s: %s ok\n", job->name, json_string_value(json_object_get(ev, "id")));
 			else if (result && strcmp(result, "partial") == 0)
 				printf("%s: %s partial (see lifeboat status)\n", job->name,
@@ -188,6 +192,13 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 	if (r < 0) {
 		config_free(cfg);
 		return EXIT_FAILED;
+	}
+	if (!res.id[0]) {
+		/* A check (watch): no backup, a line of what it found. */
+		printf("%s: %s: %s, in %.1f s\n", job->name, res.partial ? "partial" : "ok", res.summary,
+		       res.seconds);
+		config_free(cfg);
+		return EXIT_OK;
 	}
 	units_format_size_human(res.bytes_in, in, sizeof(in));
 	units_format_size_human(res.bytes_out, out, sizeof(out));

@@ -203,7 +203,8 @@ static void print_table(json_t *jobs, time_t now)
 			snprintf(alerts, sizeof(alerts), "%zu", nalerts);
 		verified_text(j, now, verified, sizeof(verified));
 		printf("%-*s  %-5s  %-14.14s  %-24s  %-7s  %-7s  %-10s  %-9s  %-7s  %-6s  %s\n", (int)w, str(j, "name"),
-		       str(j, "kind"), str(j, "schedule"), str(good, "id") ? str(good, "id") : "never", age,
+		       str(j, "kind"), str(j, "schedule"),
+		       str(good, "id") ? str(good, "id") : good && !json_is_null(good) ? "(a check)" : "never", age,
 		       str(last, "result") ? str(last, "result") : "-", next, size, wait, alerts, verified);
 	}
 }
@@ -227,6 +228,8 @@ static void print_details(json_t *jobs, time_t now)
 			printf("  %s: last drill (%s) found: %s\n", str(j, "name"),
 			       str(json_object_get(json_object_get(j, "drill"), "last"), "backup") ?: "-",
 			       str(json_object_get(json_object_get(j, "drill"), "last"), "difference"));
+		json_array_foreach(json_object_get(j, "notes"), k, al)
+			printf("  %s: %s\n", str(j, "name"), json_string_value(al));
 		if (!result || strcmp(result, "ok") == 0)
 			continue;
 		units_format_age(age_of(last, "finished", now), a, sizeof(a));

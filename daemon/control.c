@@ -260,6 +260,7 @@ static json_t *status_reply(struct daemon *d)
 			json_object_set_new(j, "next_run", json_null());
 		}
 		json_object_set_new(j, "running", dj->child ? child_status(dj->child) : json_null());
+		watch_events_notes(dj, json_object_get(j, "notes"));
 		json_array_append_new(jobs, j);
 	}
 	json_object_set_new(r, "jobs", jobs ? jobs : json_array());

@@ -39,6 +39,7 @@ struct djob {
 	time_t next_fire;		/* wall clock of the next scheduled run; 0 = none */
 	time_t last_fire;		/* wall clock of the last scheduled (or missed) run */
 	struct child *child;		/* the running child, or NULL */
+	struct dwatch *watch;		/* a watch job's file and request triggers, or NULL */
 	struct djob *next;		/* in d->jobs or d->orphans */
 };
 
@@ -102,6 +103,13 @@ json_t *child_status(const struct child *c);
  * notify/watchdog/socket variables.  NULL-terminated, freed with env_free. */
 char **daemon_child_env(const char *const *extra);
 void env_free(char **env);
+
+/* watch_events.c: on_change and every_requests of watch jobs. */
+struct dwatch;
+void watch_events_start(struct djob *dj);	/* (re)starts DJ's triggers from its job */
+void watch_events_stop(struct djob *dj);
+void watch_events_run_done(struct djob *dj);	/* DJ's run ended */
+void watch_events_notes(const struct djob *dj, json_t *notes);
 
 /* control.c.  Limits of the control socket (README: "The control socket"). */
 #define CONTROL_CLIENTS_MAX 128		/* connections served in full at once */

@@ -44,7 +44,14 @@ static const struct command commands[] = {
 	  "                               archived requests and logins inside each window\n"
 	  "  when --job DBJOB [TABLE...] [--json]\n"
 	  "                               when each table's rows changed (from the dump records)" },
-	{ "diff", cmd_diff, "diff DBJOB ID1 ID2 [--json]  the tables that differ between two dumps (records only)" },
+	{ "watch", cmd_watch, "watch report JOB [--json]    a watch job's last check: every finding with its flags" },
+	{ "baseline", cmd_baseline, "baseline WATCHJOB [ID | --accept]\n"
+	  "                               show or set the backup a watch job trusts; --accept:\n"
+	  "                               a new full snapshot of the current tree becomes it" },
+	{ "diff", cmd_diff, "diff JOB ID1 [ID2 | live] [--json] [--path P]\n"
+	  "                               files: what differs between two snapshots or a snapshot\n"
+	  "                               and the live tree; --path: a unified diff of one file;\n"
+	  "                               db: the tables whose rows differ between two dumps" },
 };
 
 static void usage(FILE *out)

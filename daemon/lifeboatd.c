@@ -143,6 +143,7 @@ static void retire_jobs(struct daemon *d, struct djob *gone)
 
 		gone = dj->next;
 		scheduler_disarm(dj);
+		watch_events_stop(dj);
 		dj->job = NULL;
 		if (dj->child) {
 			log_info("job %s: removed from the config; its current run goes on to its end", dj->name);
@@ -161,6 +162,7 @@ static void arm_all(struct daemon *d, bool at_start)
 
 		dj->next_fire = 0;
 		scheduler_arm(dj, at_start || is_new);
+		watch_events_start(dj);
 	}
 }
 
@@ -272,6 +274,7 @@ void daemon_stop(struct daemon *d)
 	control_stop(d);
 	for (struct djob *dj = d->jobs; dj; dj = dj->next) {
 		scheduler_disarm(dj);
+		watch_events_stop(dj);
 		if (dj->child)
 			child_cancel(dj->child);
 	}

@@ -261,11 +261,7 @@ static void open_section(struct loader *ld, const char *name)
 	snprintf(kind, sizeof(kind), "%.*s", (int)(klen < sizeof(kind) ? klen : sizeof(kind) - 1), name);
 	ops = jobkind_find(kind);
 	if (!ops) {
-		if (strcmp(kind, "watch") == 0)
-			add_error(ld, ld->line, name, NULL, "%s jobs are not available in this version", kind);
-		else
-			add_error(ld, ld->line, name, NULL,
-				  "unknown job kind '%s' (expected %s)", kind, jobkind_names());
+		add_error(ld, ld->line, name, NULL, "unknown job kind '%s' (expected %s)", kind, jobkind_names());
 		return;
 	}
 	if (!config_job_name_valid(colon + 1)) {

@@ -33,6 +33,7 @@
 #include "jobkind_drill.h"
 #include "jobkind_files.h"
 #include "jobkind_logs.h"
+#include "jobkind_watch.h"
 #include "schedule.h"
 #include "units.h"
 
@@ -48,6 +49,7 @@ enum job_kind {
 	JOB_FILES,
 	JOB_LOGS,
 	JOB_DRILL,
+	JOB_WATCH,
 	JOB_KIND_COUNT,
 };
 
@@ -101,6 +103,7 @@ struct job {
 	struct retention keep;
 	char *on_success;		/* this job's hooks; NULL = the global ones */
 	char *on_failure;
+	char *on_alert;			/* run when a run raised new alerts; NULL = the global one */
 	struct job_tuning tuning;	/* effective values (global, then this section) */
 	int *key_line;			/* per key of this job (config_keys.h): line set on, 0 = not */
 	/* The kind's own settings: the member named after the kind. */
@@ -109,6 +112,7 @@ struct job {
 		struct files_job files;
 		struct logs_job logs;
 		struct drill_job drill;
+		struct watch_job watch;
 	};
 };
 
@@ -130,6 +134,7 @@ struct config {
 	char *on_success;		/* hook run after a good run of any job, or NULL */
 	char *on_failure;		/* hook run after a failed or partial run, or NULL */
 	int64_t hook_timeout;		/* seconds a hook may run before it is killed */
+	char *on_alert;			/* hook run when a run raised new alerts, or NULL */
 	struct job_tuning tuning;	/* defaults for every job */
 	struct job *jobs;		/* in file order */
 	size_t njobs;

@@ -78,6 +78,12 @@ const struct config_key config_keys[] = {
 	{ "keep_monthly", KT_INT, J(keep.keep_monthly), 0, 1000000, "12", false, NULL, NULL },
 	{ "keep_yearly", KT_INT, J(keep.keep_yearly), 0, 1000000, "0", false, NULL, NULL },
 	{ "keep_within", KT_DURATION, J(keep.keep_within), 0, 0, "0", false, NULL, NULL },
+
+	/* alerts (a tampered log, a watch finding) */
+	{ "on_alert", KT_STRING, G(on_alert), 0, 0, NULL, false,
+	  "shell command run when a run raised new alerts (LIFEBOAT_JOB, _ALERTS, _MESSAGE set)", NULL },
+	{ "on_alert", KT_STRING, J(on_alert), 0, 0, NULL, false,
+	  "this job's hook when a run raised new alerts (instead of the global one)", NULL },
 };
 
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);

@@ -161,6 +161,10 @@ static void pick_parent(struct jobkind *k, time_t now, struct parent_pick *p)
 		 json_string_value(json_object_get(facts, "full")) : "");
 	store_list_free(&l);
 
+	if (k->opts && k->opts->full) {
+		snprintf(p->reason, sizeof(p->reason), "a full snapshot was asked for (lifeboat baseline --accept)");
+		return;
+	}
 	if (!*p->full || p->full_time <= 0) {
 		snprintf(p->reason, sizeof(p->reason), "the newest backup %s is not a files snapshot", p->id);
 		return;

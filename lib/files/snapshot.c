@@ -1,14 +1,11 @@
 /*
- * snapshot — see snapshot.h.  The walk keeps one open directory per level
- * and a growing relative path; every entry is looked at with fstatat()
- * relative to its directory, never through the full path.
+ * snapshot — see snapshot.h.  The walk is treewalk.h's (shared with the
+ * watch check); this file does what a snapshot does with each entry.
  */
 #include "snapshot.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +18,7 @@
 
 #include "log.h"
 #include "sha256.h"
+#include "treewalk.h"
 
 #define READ_BUF (256 * 1024)
 
@@ -41,14 +39,11 @@ struct snap {
 	struct archive_entry_linkresolver *links;
 	struct link_seen *seen;		/* open addressing on (dev, ino) */
 	size_t nseen, seencap;
-	dev_t root_dev;
-	char *path;			/* relative path being visited */
-	size_t pathlen, pathcap;
+	const char *cur;		/* relative path being visited (the walker's) */
 	unsigned char *buf;		/* READ_BUF */
 	unsigned char *mem;		/* SNAPSHOT_SPOOL_MEM: a small file's read */
 	int spool;			/* the spool file (unlinked, 0600), or -1 */
 	int sink_err;			/* the tar sink's error, if it failed */
-	struct timespec last_between;	/* throttle between files at most every 20 ms */
 };
 
 void snapshot_stats_free(struct snapshot_stats *stats)
@@ -60,67 +55,15 @@ void snapshot_stats_free(struct snapshot_stats *stats)
 
 bool snapshot_excluded(const struct strlist *exclude, const char *path, bool is_dir)
 {
-	const char *base = strrchr(path, '/');
-
-	base = base ? base + 1 : path;
-	for (size_t i = 0; exclude && i < exclude->n; i++) {
-		const char *g = exclude->v[i];
-		size_t len = strlen(g);
-		char pat[4096];
-
-		if (len == 0 || len >= sizeof(pat))
-			continue;
-		memcpy(pat, g, len + 1);
-		if (pat[len - 1] == '/') {
-			if (!is_dir)
-				continue;
-			pat[--len] = 0;
-			if (len == 0)
-				continue;
-		}
-		if (strchr(pat, '/')) {
-			if (fnmatch(pat, path, FNM_PATHNAME) == 0)
-				return true;
-		} else if (fnmatch(pat, base, 0) == 0) {
-			return true;
-		}
-	}
-	return false;
+	return treewalk_excluded(exclude, path, is_dir);
 }
 
 /* ---- small helpers ------------------------------------------------------ */
 
-/* The relative path being visited; the root is "." (held as ""). */
+/* The relative path being visited (the walker's; the root is "."). */
 static const char *cur_path(const struct snap *s)
 {
-	return s->pathlen ? s->path : ".";
-}
-
-static int path_push(struct snap *s, const char *name, size_t *saved)
-{
-	size_t need = s->pathlen + 1 + strlen(name) + 1;
-
-	*saved = s->pathlen;
-	if (need > s->pathcap) {
-		size_t cap = s->pathcap * 2 > need ? s->pathcap * 2 : need + 256;
-		char *p = realloc(s->path, cap);
-
-		if (!p)
-			return -ENOMEM;
-		s->path = p;
-		s->pathcap = cap;
-	}
-	if (s->pathlen)
-		s->path[s->pathlen++] = '/';
-	strcpy(s->path + s->pathlen, name);
-	s->pathlen += strlen(name);
-	return 0;
-}
-
-static void path_pop(struct snap *s, size_t saved)
-{
-	s->pathlen = saved;
-	s->path[s->pathlen] = 0;
+	return s->cur;
 }
 
 static void note_error(struct snap *s, int err, const char *what)
@@ -682,31 +625,18 @@ static int visit_special(struct snap *s, int dirfd, const char *name, const stru
 	return index_line(s, &e, s->o->id);
 }
 
-static int walk_dir(struct snap *s, int fd);
-
-static int between(struct snap *s)
+/* A directory: its entry.  FD is the open directory (the walker's), or -1
+ * when it could not be opened (the entry is written from ST, flagged). */
+static int on_dir(void *ctx, int fd, const char *path, const struct stat *st)
 {
-	struct timespec now;
-
-	if (!s->o->between_files)
-		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if ((now.tv_sec - s->last_between.tv_sec) * 1000000000L + now.tv_nsec - s->last_between.tv_nsec <
-	    20000000L)
-		return 0;
-	s->last_between = now;
-	return s->o->between_files(s->o->ctx);
-}
-
-/* The current path, a directory: its entry, then (same filesystem) its
- * contents.  FD is the open directory (owned: closed here), or -1 when it
- * could not be opened (the entry is written from ST, flagged). */
-static int visit_dir(struct snap *s, int fd, const struct stat *st)
-{
+	struct snap *s = ctx;
 	struct archive_entry *entry;
 	struct fi_entry e;
 	int r;
 
+	s->cur = path;
+	if (s->o->progress)
+		s->o->progress(s->o->ctx, path);
 	entry_from_stat(&e, st, cur_path(s));
 	compare_parent(s, &e);
 	if (fd < 0)
@@ -718,92 +648,34 @@ static int visit_dir(struct snap *s, int fd, const struct stat *st)
 	}
 	if (r == 0)
 		r = index_line(s, &e, s->o->id);
-	if (r < 0 || fd < 0) {
-		if (fd >= 0)
-			close(fd);
-		return r;
-	}
-	if (s->o->one_file_system && st->st_dev != s->root_dev) {
-		s->stats->other_fs++;
-		close(fd);
-		return 0;
-	}
-	return walk_dir(s, fd);
-}
-
-static int visit(struct snap *s, int dirfd, const char *name)
-{
-	struct stat st;
-	int fd, r;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		note_error(s, errno, "cannot stat");
-		return 0;
-	}
-	if (snapshot_excluded(s->o->exclude, cur_path(s), S_ISDIR(st.st_mode))) {
-		s->stats->excluded++;
-		return 0;
-	}
-	if (s->o->progress)
-		s->o->progress(s->o->ctx, cur_path(s));
-	switch (st.st_mode & S_IFMT) {
-	case S_IFREG:
-		return visit_file(s, dirfd, name, &st);
-	case S_IFDIR:
-		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			if (errno == ENOENT)
-				return 0;
-			note_error(s, errno, "cannot open the directory");
-		}
-		r = visit_dir(s, fd, &st);
-		return r;
-	case S_IFSOCK:
-		s->stats->sockets++;
-		return 0;
-	default:
-		return visit_special(s, dirfd, name, &st);
-	}
-}
-
-/* Every entry of the open directory FD (owned: closed here). */
-static int walk_dir(struct snap *s, int fd)
-{
-	DIR *d = fdopendir(fd);
-	struct dirent *de;
-	int r = 0;
-
-	if (!d) {
-		note_error(s, errno, "cannot read the directory");
-		close(fd);
-		return 0;
-	}
-	for (;;) {
-		size_t saved;
-
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			if (errno)
-				note_error(s, errno, "cannot read the directory");
-			break;
-		}
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		r = between(s);
-		if (r < 0)
-			break;
-		r = path_push(s, de->d_name, &saved);
-		if (r == 0)
-			r = visit(s, dirfd(d), de->d_name);
-		path_pop(s, saved);
-		if (r < 0)
-			break;
-	}
-	closedir(d);
 	return r;
+}
+
+static int on_entry(void *ctx, int dirfd, const char *name, const char *path, const struct stat *st)
+{
+	struct snap *s = ctx;
+
+	s->cur = path;
+	if (s->o->progress)
+		s->o->progress(s->o->ctx, path);
+	if (S_ISREG(st->st_mode))
+		return visit_file(s, dirfd, name, st);
+	return visit_special(s, dirfd, name, st);
+}
+
+static void on_error(void *ctx, const char *path, int err, const char *what)
+{
+	struct snap *s = ctx;
+
+	s->cur = path;
+	note_error(s, err, what);
+}
+
+static int on_between(void *ctx)
+{
+	struct snap *s = ctx;
+
+	return s->o->between_files(s->o->ctx);
 }
 
 /* The parent's lines this walk did not see: removed since. */
@@ -829,18 +701,14 @@ static int setup(struct snap *s)
 {
 	s->buf = malloc(READ_BUF);
 	s->mem = malloc(SNAPSHOT_SPOOL_MEM);
-	s->pathcap = 4096;
-	s->path = malloc(s->pathcap);
 	s->tar = archive_write_new();
 	s->disk = archive_read_disk_new();
 	s->links = archive_entry_linkresolver_new();
 	s->stats->error_list = json_array();
 	s->stats->changed_list = json_array();
-	if (!s->buf || !s->mem || !s->path || !s->tar || !s->disk || !s->links || !s->stats->error_list ||
+	if (!s->buf || !s->mem || !s->tar || !s->disk || !s->links || !s->stats->error_list ||
 	    !s->stats->changed_list)
 		return -ENOMEM;
-	s->path[0] = 0;
-	s->pathlen = 0;
 	archive_read_disk_set_standard_lookup(s->disk);
 	/* File flags (chattr +i and the like) are left out, as tar leaves
 	 * them: restoring an immutable flag would make the copy hard to use. */
@@ -864,10 +732,15 @@ static int setup(struct snap *s)
 
 int snapshot_run(const struct snapshot_opts *o, struct snapshot_stats *stats)
 {
-	struct snap s = { .o = o, .stats = stats, .spool = -1 };
+	struct snap s = { .o = o, .stats = stats, .spool = -1, .cur = "." };
+	struct treewalk_opts wo = {
+		.root = o->root, .exclude = o->exclude, .one_file_system = o->one_file_system,
+		.dir = on_dir, .entry = on_entry, .error = on_error,
+		.between = o->between_files ? on_between : NULL, .ctx = &s,
+	};
+	struct treewalk_stats ws;
 	char *header = NULL;
-	struct stat st;
-	int fd = -1, r;
+	int r;
 
 	memset(stats, 0, sizeof(*stats));
 	r = setup(&s);
@@ -876,23 +749,15 @@ int snapshot_run(const struct snapshot_opts *o, struct snapshot_stats *stats)
 		r = header ? o->index_write(o->ctx, header, strlen(header)) : -ENOMEM;
 	}
 	if (r == 0) {
-		fd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || fstat(fd, &st) < 0) {
-			r = -errno;
-			log_err(LOG_LVL_ERROR, errno, "%s: cannot open the tree", o->root);
-		}
-	}
-	if (r == 0) {
-		s.root_dev = st.st_dev;
-		r = visit_dir(&s, fd, &st);	/* closes fd */
-		fd = -1;
+		r = treewalk_run(&wo, &ws);
+		stats->excluded = ws.excluded;
+		stats->sockets = ws.sockets;
+		stats->other_fs = ws.other_fs;
 	}
 	if (r == 0)
 		r = write_removed(&s);
 	if (r == 0 && archive_write_close(s.tar) != ARCHIVE_OK)
 		r = tar_fail(&s, "cannot finish the tar");
-	if (fd >= 0)
-		close(fd);
 	if (r == -ENOMEM)
 		log_error("%s: out of memory", o->root);
 	free(header);
@@ -903,7 +768,6 @@ int snapshot_run(const struct snapshot_opts *o, struct snapshot_stats *stats)
 	if (s.links)
 		archive_entry_linkresolver_free(s.links);
 	free(s.seen);
-	free(s.path);
 	free(s.buf);
 	free(s.mem);
 	if (s.spool >= 0)

@@ -78,6 +78,7 @@ static int logs_run(struct jobkind *k, json_t *record)
 	if (res.parent[0])
 		json_object_set_new(record, "parent", json_string(res.parent));
 	json_object_set_new(record, "logs", res.facts);
+	k->alerts = res.alerts;
 	if (res.alerts)
 		log_warn("job %s: %u tamper alert(s) raised; see lifeboat status, clear with lifeboat ack %s",
 			 k->job->name, res.alerts, k->job->name);

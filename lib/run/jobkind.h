@@ -64,6 +64,8 @@ struct jobrun_opts {
 	/* Optional: set (by a signal handler) to stop the run; it then fails
 	 * with -ECANCELED and leaves nothing in the store. */
 	volatile sig_atomic_t *cancel;
+	/* files: take a full snapshot whatever the chain (lifeboat baseline --accept). */
+	bool full;
 };
 
 struct jobkind {
@@ -88,6 +90,8 @@ struct jobkind {
 	 * counts as failed with this reason. */
 	bool failed;
 	char failed_why[512];
+	unsigned alerts;		/* alerts this run raised (the on_alert hook) */
+	char summary[512];		/* no_backup kinds: one line of what the run found */
 	json_t *warnings;		/* array of strings */
 
 	/* The caller's. */
@@ -124,6 +128,11 @@ struct jobkind_ops {
 	 * content check (kind_layout.h); layout->name is NAME. */
 	const struct kind_layout *layout;
 
+	/* The run writes no backup (a check): jobrun opens no transaction
+	 * (k->txn is NULL), guards no space and prunes nothing; the RECORD the
+	 * kind fills becomes the run's "facts" in the state dir. */
+	bool no_backup;
+
 	/* Config: the kind's own keys (KP_JOB, offsets into struct job), the
 	 * opt-in tuning keys of config_keys[] it takes (NULL-terminated, or
 	 * NULL), and its checks across keys after loading (or NULL). */
@@ -150,6 +159,10 @@ struct jobkind_ops {
 	int (*restore)(const struct config *cfg, const struct job *job, struct store *st,
 		       const struct store_entry *e, const struct jobkind_target *to, FILE *out);
 
+	/* Lines `status` shows under the table for the job ("baseline: ..."),
+	 * appended to the array NOTES; NULL = none. */
+	void (*status_notes)(const struct config *cfg, const struct job *job, json_t *notes);
+
 	/* verify: the kind's own check of a backup whose artifacts are whole
 	 * (its content against its index, say), or NULL.  0, or a negative
 	 * errno with the reason in WHY. */
@@ -160,6 +173,7 @@ struct jobkind_ops {
 extern const struct jobkind_ops *const jobkind_table[JOB_KIND_COUNT];
 extern const struct jobkind_ops jobkind_db_ops, jobkind_files_ops, jobkind_logs_ops;
 extern const struct jobkind_ops jobkind_drill_ops;
+extern const struct jobkind_ops jobkind_watch_ops;
 
 /* The kind named NAME, or NULL. */
 const struct jobkind_ops *jobkind_find(const char *name);

@@ -15,6 +15,7 @@ const struct jobkind_ops *const jobkind_table[JOB_KIND_COUNT] = {
 	[JOB_FILES] = &jobkind_files_ops,
 	[JOB_LOGS] = &jobkind_logs_ops,
 	[JOB_DRILL] = &jobkind_drill_ops,
+	[JOB_WATCH] = &jobkind_watch_ops,
 };
 
 const struct jobkind_ops *jobkind_find(const char *name)
@@ -57,14 +58,29 @@ const char *jobkind_names(void)
 	return names;
 }
 
+/* Kinds that write no backups (no_backup: watch) have no layout in the store. */
 const struct kind_layout *kind_layout_find(const char *kind)
 {
 	const struct jobkind_ops *ops = kind ? jobkind_find(kind) : NULL;
 
-	return ops ? ops->layout : NULL;
+	return ops && !ops->no_backup ? ops->layout : NULL;
 }
 
 const char *kind_layout_names(void)
 {
-	return jobkind_names();
+	static char names[256];
+	size_t len = 0, n = 0, all = 0;
+
+	if (names[0])
+		return names;
+	for (size_t i = 0; i < JOB_KIND_COUNT; i++)
+		all += !jobkind_table[i]->no_backup;
+	for (size_t i = 0; i < JOB_KIND_COUNT && len < sizeof(names); i++) {
+		if (jobkind_table[i]->no_backup)
+			continue;
+		n++;
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s",
+					n == 1 ? "" : n == all ? " or " : ", ", jobkind_table[i]->name);
+	}
+	return names;
 }

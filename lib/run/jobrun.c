@@ -141,7 +141,7 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	struct throttle throttle;
 	struct jobkind k = { .cfg = cfg, .job = job, .opts = opts, .throttle = &throttle };
 	char started[TIMEFMT_RFC3339_LEN], finished[TIMEFMT_RFC3339_LEN];
-	json_t *record = NULL, *summary;
+	json_t *record = NULL, *summary, *facts = NULL;
 	time_t now = time(NULL);
 	int lockfd = -1, slotfd = -1, dumpfd = -1, r;
 	double slot_waited = 0, dump_waited = 0;
@@ -178,9 +178,9 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 		log_info("job %s: cancelled before it started", job->name);
 	if (r == 0)
 		r = store_open(cfg->store, &k.st);
-	if (r == 0)
+	if (r == 0 && !jobkind_of(job)->no_backup)
 		r = space_guard(cfg, job, k.st);
-	if (r == 0)
+	if (r == 0 && !jobkind_of(job)->no_backup)
 		r = store_begin(k.st, job->name, job_kind_name(job->kind), now, &k.txn);
 	if (r == 0) {
 		record = json_object();
@@ -189,7 +189,12 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	}
 	if (r == 0)
 		r = jobkind_of(job)->run(&k, record);
-	if (r == 0) {
+	res->alerts = k.alerts;
+	snprintf(res->summary, sizeof(res->summary), "%s", k.summary);
+	if (r == 0 && jobkind_of(job)->no_backup) {
+		res->partial = k.partial;
+		facts = json_incref(record);
+	} else if (r == 0) {
 		timefmt_rfc3339(time(NULL), finished);
 		json_object_set_new(record, "started", json_string(started));
 		json_object_set_new(record, "finished", json_string(finished));
@@ -218,7 +223,7 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 		/* Committed (a drill's record of what it found), but a failure. */
 		summary = run_summary("failed", started, res->id, k.failed_why, res->bytes_out, NULL, &throttle);
 	else if (r == 0)
-		summary = run_summary(k.partial ? "partial" : "ok", started, res->id, NULL,
+		summary = run_summary(k.partial ? "partial" : "ok", started, res->id[0] ? res->id : NULL, NULL,
 				      res->bytes_out, k.warnings, &throttle);
 	else if (r == -ECANCELED)
 		/* Asked to stop: not a failure of the backup, nor a good one. */
@@ -226,6 +231,10 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	else
 		summary = run_summary("failed", started, NULL,
 				      *log_last_error() ? log_last_error() : strerror(-r), 0, NULL, &throttle);
+	if (summary && facts)
+		json_object_set_new(summary, "facts", facts);
+	else
+		json_decref(facts);
 	if (summary) {
 		jobstate_record_run(cfg->state_dir, job->name, summary);
 		json_decref(summary);

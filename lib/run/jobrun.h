@@ -30,6 +30,8 @@ struct jobrun_result {
 	double seconds;			/* wall time */
 	bool partial;			/* committed, but something could not be captured */
 	bool busy;			/* not run: the job runs in another process */
+	unsigned alerts;		/* alerts the run raised */
+	char summary[512];		/* a no_backup kind's line of what it found, or "" */
 };
 
 /* Runs JOB now.  Returns 0 and fills *RES, or a negative errno after logging

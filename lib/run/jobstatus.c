@@ -7,6 +7,7 @@
 
 #include "alerts.h"
 #include "drill.h"
+#include "jobkind.h"
 #include "jobstate.h"
 
 json_t *jobstatus_job(const struct config *cfg, const struct job *job, time_t now)
@@ -30,5 +31,9 @@ json_t *jobstatus_job(const struct config *cfg, const struct job *job, time_t no
 		json_object_set_new(j, "error", json_string("cannot read the job's alerts (see the log)"));
 	json_object_set_new(j, "alerts", alerts ? alerts : json_array());
 	drill_status_add(cfg, job, now, j);
+	/* The kind's own lines (a watch job's baseline); the daemon adds its own. */
+	json_object_set_new(j, "notes", json_array());
+	if (jobkind_of(job)->status_notes)
+		jobkind_of(job)->status_notes(cfg, job, json_object_get(j, "notes"));
 	return j;
 }

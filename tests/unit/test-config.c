@@ -269,7 +269,7 @@ static void test_example_config(void **state)
 	for (size_t i = 0; i < errs.lines.n; i++)
 		print_message("%s\n", errs.lines.v[i]);
 	assert_int_equal(r, 0);
-	assert_int_equal(cfg->njobs, 4);
+	assert_int_equal(cfg->njobs, 5);	/* db, files, logs, drill, watch */
 	assert_string_equal(config_job(cfg, "shop")->db.password_file, "/etc/lifeboat/shop.password");
 	assert_int_equal(config_job(cfg, "weekly")->kind, JOB_DRILL);
 	assert_int_equal(config_job(cfg, "weekly")->drill.of.n, 3);
@@ -327,7 +327,18 @@ static const struct broken broken[] = {
 	{ "header without ]", "[lifeboat\nstore = /x\n", "1: section header without ']'" },
 	{ "repeated [lifeboat]", "[lifeboat]\n[lifeboat]\n", "2: [lifeboat]: section repeated (first on line 1)" },
 	{ "empty value", "[lifeboat]\nsocket_group =\n", "2: [lifeboat] socket_group: empty value" },
-	{ "watch not yet", "[watch:w]\n", "1: [watch:w]: watch jobs are not available in this version" },
+	{ "drill not yet", "[drill:w]\n", "1: [drill:w]: drill jobs are not available in this version" },
+	{ "watch without files", "[watch:w]\nschedule = @daily\n", "1: [watch:w] files: missing" },
+	{ "watch of no files job", "[watch:w]\nschedule = @daily\nfiles = nope\n",
+	  "3: [watch:w] files: 'nope' is not a files job of this config" },
+	{ "watch of a logs job", "[logs:l]\nschedule = @daily\npaths = /x\n[watch:w]\nschedule = @daily\nfiles = l\n",
+	  "6: [watch:w] files: 'l' is not a files job of this config" },
+	{ "every_requests alone",
+	  "[files:s]\nschedule = @daily\npath = /x\n[watch:w]\nschedule = @daily\nfiles = s\nevery_requests = 10\n",
+	  "7: [watch:w] every_requests: needs requests_from = LOGSJOB" },
+	{ "requests_from not logs",
+	  "[files:s]\nschedule = @daily\npath = /x\n[watch:w]\nschedule = @daily\nfiles = s\nevery_requests = 10\nrequests_from = s\n",
+	  "8: [watch:w] requests_from: 's' is not a logs job of this config" },
 	{ "star with names", "[db:a]\nschedule = @daily\nuser = u\ndatabases = *, shop\n",
 	  "4: [db:a] databases: '*' (all databases) cannot be combined with names" },
 	{ "exclude without db", "[db:a]\nschedule = @daily\nuser = u\nexclude_tables = sessions\n",
