@@ -327,7 +327,6 @@ static const struct broken broken[] = {
 	{ "header without ]", "[lifeboat\nstore = /x\n", "1: section header without ']'" },
 	{ "repeated [lifeboat]", "[lifeboat]\n[lifeboat]\n", "2: [lifeboat]: section repeated (first on line 1)" },
 	{ "empty value", "[lifeboat]\nsocket_group =\n", "2: [lifeboat] socket_group: empty value" },
-	{ "drill not yet", "[drill:w]\n", "1: [drill:w]: drill jobs are not available in this version" },
 	{ "watch without files", "[watch:w]\nschedule = @daily\n", "1: [watch:w] files: missing" },
 	{ "watch of no files job", "[watch:w]\nschedule = @daily\nfiles = nope\n",
 	  "3: [watch:w] files: 'nope' is not a files job of this config" },
