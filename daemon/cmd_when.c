@@ -3,7 +3,10 @@
  * (lib/when).  For a files job: each path's changes over its snapshots,
  * narrowed by ctime, timestomping flagged, and the archived requests and
  * logins inside each window; --bodyfile FILE writes the versions for
- * `mactime -b`.  For a db job: when each table's rows changed, from the
+ * `mactime -b`.  With no PATH, the paths are what a watch check of the job
+ * finds now against its baseline (watch_compare.h, no alert raised), or,
+ * with no watch job, what differs between the live tree and the newest
+ * snapshot.  For a db job: when each table's rows changed, from the
  * dump records.  Reads the store only; needs no daemon; writes nothing but
  * the body file asked for.
  */
@@ -19,6 +22,8 @@
 
 #include "cli.h"
 #include "jobkind.h"
+#include "watch_baseline.h"
+#include "watch_compare.h"
 #include "when.h"
 
 #define USAGE "usage: lifeboat [-c FILE] when [PATH...] [--job FILESJOB] [--json] [--bodyfile FILE]\n" \
@@ -58,6 +63,75 @@ static char *relative(const struct job *job, const char *p)
 	while (*p == '/' || (p[0] == '.' && p[1] == '/'))
 		p += *p == '/' ? 1 : 2;
 	return strdup(*p ? p : ".");
+}
+
+/* The paths to answer for when none are given: the findings of a watch
+ * check of JOB against its baseline, or the live tree against the newest
+ * good snapshot.  Says which on stdout (not in --json). */
+static int findings(const struct config *cfg, struct store *st, const struct job *job, bool json,
+		    char ***out, size_t *n)
+{
+	const struct job *w = NULL;
+	struct watch_baseline b = { 0 };
+	struct wc_tree_opts o = { 0 };
+	struct store_list l = { 0 };
+	struct fileindex fi;
+	struct wc_list items;
+	char **paths = NULL;
+	int r = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < cfg->njobs && !w; i++)
+		if (strcmp(jobkind_of(&cfg->jobs[i])->name, "watch") == 0 && cfg->jobs[i].watch.files &&
+		    strcmp(cfg->jobs[i].watch.files, job->name) == 0)
+			w = &cfg->jobs[i];
+	if (w && watch_baseline_get(cfg, NULL, w, false, &b) < 0)
+		b.id[0] = '\0';
+	if (!b.id[0]) {
+		r = store_list(st, job->name, &l);
+		for (size_t i = l.n; r == 0 && i-- > 0;)
+			if (store_record_is_good(l.v[i].record)) {
+				snprintf(b.id, sizeof(b.id), "%s", l.v[i].id);
+				break;
+			}
+		store_list_free(&l);
+		if (r == 0 && !b.id[0]) {
+			fprintf(stderr, "lifeboat: when: job %s has no good snapshot to compare the live tree with\n",
+				job->name);
+			return -ENOENT;
+		}
+	}
+	if (r == 0 && w)
+		r = watch_tree_of(cfg, w, &o);
+	else if (r == 0)
+		o = (struct wc_tree_opts){ .root = job->files.path, .exclude = &job->files.exclude,
+					   .one_file_system = job->files.one_file_system };
+	fileindex_init(&fi);
+	wc_list_init(&items);
+	if (r == 0)
+		r = watch_index_load(st, job->name, b.id, &fi);
+	if (r == 0)
+		r = watch_compare_tree(&o, &fi, &items);
+	if (r == 0 && items.n && !(paths = calloc(items.n, sizeof(*paths))))
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < items.n; i++)
+		if (!(paths[(*n)++] = strdup(items.v[i].path)))
+			r = -ENOMEM;
+	if (r == 0 && !json)
+		printf("the paths: what %s finds in the live tree against %s %s (%zu)\n\n",
+		       w ? "a watch check" : "a diff", w ? "its baseline" : "the newest snapshot", b.id, *n);
+	wc_list_free(&items);
+	fileindex_free(&fi);
+	if (r < 0) {
+		for (size_t i = 0; i < *n; i++)
+			free(paths[i]);
+		free(paths);
+		*n = 0;
+		return r;
+	}
+	*out = paths;
+	return 0;
 }
 
 static int output(struct when_timeline *tl, bool json)
@@ -102,7 +176,7 @@ static int files_when(const struct config *cfg, struct store *st, const struct j
 	for (size_t i = 0; i < h.nchanges && r == 0; i++) {
 		w[i].from = h.changes[i].from;
 		w[i].to = h.changes[i].to;
-		w[i].appeared = h.changes[i].what & WC_APPEARED;
+		w[i].appeared = h.changes[i].what & WH_APPEARED;
 		r = when_url_of(job, h.changes[i].path, w[i].url, sizeof(w[i].url));
 	}
 	if (r == 0)
@@ -210,8 +284,13 @@ int cmd_when(struct cli *cli, int argc, char **argv)
 			jobkind_of(job)->name);
 		r = EXIT_USAGE;
 	} else if (optind == argc) {
-		fputs("lifeboat: when: name the paths to look at (relative to the job's path)\n", stderr);
-		r = EXIT_USAGE;
+		r = findings(cfg, st, job, json, &paths, &npaths);
+		if (r == 0 && npaths == 0)
+			printf("nothing differs from %s: name the paths to look at\n", "the baseline");
+		else if (r == 0)
+			r = files_when(cfg, st, job, paths, npaths, json, bodyfile);
+		else
+			r = EXIT_FAILED;
 	} else {
 		npaths = (size_t)(argc - optind);
 		paths = calloc(npaths, sizeof(*paths));

@@ -68,14 +68,14 @@ struct when_version {
 };
 
 enum {
-	WC_APPEARED = 1, WC_VANISHED = 2, WC_CONTENT = 4, WC_SIZE = 8, WC_MODE = 16,
-	WC_OWNER = 32, WC_TYPE = 64, WC_MTIME = 128, WC_CTIME = 256,
+	WH_APPEARED = 1, WH_VANISHED = 2, WH_CONTENT = 4, WH_SIZE = 8, WH_MODE = 16,
+	WH_OWNER = 32, WH_TYPE = 64, WH_MTIME = 128, WH_CTIME = 256,
 };
 
 struct when_change {
 	const char *path;	/* borrowed from the request */
 	size_t before, after;	/* snapshot indexes: as before in BEFORE, changed in AFTER */
-	unsigned what;		/* WC_* */
+	unsigned what;		/* WH_* */
 	struct fi_entry old, new;	/* old only when present before, new only when present after */
 	time_t from, to;	/* the window: BEFORE finished, AFTER started */
 	bool narrowed;		/* the new ctime falls inside the window */

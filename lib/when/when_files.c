@@ -22,6 +22,7 @@
 
 struct scan {
 	const char *const *esc;		/* the requested paths, escaped as in an index */
+	size_t *order;			/* their indexes, sorted by ESC: one bsearch per line */
 	size_t npaths;
 	struct when_history *h;
 	size_t snap;
@@ -43,9 +44,20 @@ static void on_line(struct scan *s, char *line)
 	}
 	if (!tab)
 		return;
-	for (size_t p = 0; p < s->npaths; p++) {
-		if (strcmp(tab + 1, s->esc[p]) != 0)
-			continue;
+	/* The first of the (sorted) requested paths equal to this line's. */
+	size_t lo = 0, hi = s->npaths;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (strcmp(s->esc[s->order[mid]], tab + 1) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = lo; k < s->npaths && strcmp(s->esc[s->order[k]], tab + 1) == 0; k++) {
+		size_t p = s->order[k];
+
 		if (fileindex_parse_line(line, &e, &path, &from) < 0) {
 			s->err = -EINVAL;
 			return;
@@ -91,6 +103,14 @@ static int on_bytes(void *ctx, const void *buf, size_t len)
 	return 0;
 }
 
+/* qsort has no context argument: the array being sorted, for by_esc. */
+static const char *const *sort_esc;
+
+static int by_esc(const void *a, const void *b)
+{
+	return strcmp(sort_esc[*(const size_t *)a], sort_esc[*(const size_t *)b]);
+}
+
 static unsigned differs(const struct when_version *a, const struct when_version *b)
 {
 	const struct fi_entry *x = &a->e, *y = &b->e;
@@ -99,26 +119,26 @@ static unsigned differs(const struct when_version *a, const struct when_version 
 	if (!a->present && !b->present)
 		return 0;
 	if (!a->present)
-		return WC_APPEARED;
+		return WH_APPEARED;
 	if (!b->present)
-		return WC_VANISHED;
+		return WH_VANISHED;
 	if (x->type != y->type)
-		w |= WC_TYPE;
+		w |= WH_TYPE;
 	if (x->size != y->size)
-		w |= WC_SIZE;
+		w |= WH_SIZE;
 	if (x->has_sha && y->has_sha && memcmp(x->sha, y->sha, sizeof(x->sha)) != 0)
-		w |= WC_CONTENT;
+		w |= WH_CONTENT;
 	if (x->mode != y->mode)
-		w |= WC_MODE;
+		w |= WH_MODE;
 	if (x->uid != y->uid || x->gid != y->gid)
-		w |= WC_OWNER;
+		w |= WH_OWNER;
 	if (x->mtime_s != y->mtime_s || x->mtime_ns != y->mtime_ns)
-		w |= WC_MTIME;
+		w |= WH_MTIME;
 	if (x->ctime_s != y->ctime_s || x->ctime_ns != y->ctime_ns)
-		w |= WC_CTIME;
+		w |= WH_CTIME;
 	/* A ctime alone moves on a rename or a link count change: not a change
 	 * of the file a person asked about. */
-	if (w == WC_CTIME)
+	if (w == WH_CTIME)
 		return 0;
 	return w;
 }
@@ -153,7 +173,7 @@ static int add_change(struct when_history *h, const char *path, size_t before, s
 	}
 	/* ctime cannot be set back by a user; mtime can.  New or changed
 	 * content whose mtime lies before the window was given an old mtime. */
-	if (b->present && (what & (WC_APPEARED | WC_CONTENT | WC_SIZE | WC_TYPE)) && b->e.mtime_s < c->from)
+	if (b->present && (what & (WH_APPEARED | WH_CONTENT | WH_SIZE | WH_TYPE)) && b->e.mtime_s < c->from)
 		c->timestomped = true;
 	return 0;
 }
@@ -218,6 +238,15 @@ int when_files_history(struct store *st, const struct job *job, const char *cons
 		}
 	s.esc = (const char *const *)esc;
 	s.npaths = npaths;
+	s.order = calloc(npaths ? npaths : 1, sizeof(*s.order));
+	if (!s.order) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (size_t p = 0; p < npaths; p++)
+		s.order[p] = p;
+	sort_esc = s.esc;
+	qsort(s.order, npaths, sizeof(*s.order), by_esc);
 	s.h = h;
 	for (size_t i = 0; i < l.n && r == 0; i++) {
 		struct reader *rd = NULL;
@@ -256,6 +285,7 @@ out:
 	for (size_t p = 0; esc && p < npaths; p++)
 		free(esc[p]);
 	free(esc);
+	free(s.order);
 	free(s.line);
 	store_list_free(&l);
 	return r;
@@ -272,9 +302,9 @@ void when_history_free(struct when_history *h)
 static void what_text(unsigned w, char *buf, size_t len)
 {
 	static const struct { unsigned bit; const char *name; } names[] = {
-		{ WC_APPEARED, "appeared" }, { WC_VANISHED, "vanished" }, { WC_TYPE, "type" },
-		{ WC_CONTENT, "content" }, { WC_SIZE, "size" }, { WC_MODE, "mode" },
-		{ WC_OWNER, "owner" }, { WC_MTIME, "mtime" }, { WC_CTIME, "ctime" },
+		{ WH_APPEARED, "appeared" }, { WH_VANISHED, "vanished" }, { WH_TYPE, "type" },
+		{ WH_CONTENT, "content" }, { WH_SIZE, "size" }, { WH_MODE, "mode" },
+		{ WH_OWNER, "owner" }, { WH_MTIME, "mtime" }, { WH_CTIME, "ctime" },
 	};
 	size_t o = 0;
 
@@ -309,7 +339,7 @@ int when_files_events(const struct when_history *h, const char *const *paths, st
 			r = when_event_add(tl, c->new.mtime_s, "stomped", b->id,
 					   "%s: mtime %s lies before the window although the file %s inside it: "
 					   "its mtime was set back (timestomping)",
-					   c->path, mt, (c->what & WC_APPEARED) ? "appeared" : "changed");
+					   c->path, mt, (c->what & WH_APPEARED) ? "appeared" : "changed");
 		}
 		if (r == 0)
 			r = when_event_add(tl, c->to, "change", b->id,

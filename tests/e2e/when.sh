@@ -119,6 +119,20 @@ json_get "$TMP/index.json" '[e for e in j["events"] if "about.html" in e["text"]
 	fail "about.html, unchanged, has events"
 json_get "$TMP/index.json" 'j["notes"]' | grep -q 'about.html: no change' || fail "no note for the unchanged file"
 
+# ---------------------------------------------------------------- no paths: the watch findings
+# With no watch job: the live tree against the newest snapshot (nothing new).
+lb when > "$TMP/none.txt" || fail "when with no paths and nothing changed"
+grep -q 'nothing differs' "$TMP/none.txt" || fail "when with nothing changed: $(cat "$TMP/none.txt")"
+printf '\n[watch:sw]\nfiles = site\nschedule = @daily\n' >> "$CFG"
+lb baseline sw "${SNAPS[0]}" > /dev/null || fail "baseline sw"
+lb when > "$TMP/all.txt" || fail "when with no paths"
+grep -q "a watch check finds in the live tree against its baseline ${SNAPS[0]}" "$TMP/all.txt" ||
+	fail "when does not say where its paths come from: $(head -3 "$TMP/all.txt")"
+grep -q "change .*uploads/shell.php: appeared (first seen in snapshot ${SNAPS[3]}" "$TMP/all.txt" ||
+	fail "when with no paths misses the shell"
+grep -q "change .*index.php: .*content.*(first seen in snapshot ${SNAPS[5]}" "$TMP/all.txt" ||
+	fail "when with no paths misses index.php"
+
 # ---------------------------------------------------------------- hostile name: escaped
 lb when "$evil" > "$TMP/evil.txt" || fail "when on a name with control bytes"
 if grep -q "$(printf '\033')" "$TMP/evil.txt"; then fail "an escape byte reached the output"; fi
