@@ -6,6 +6,7 @@ set -eu
 PKGS="build-essential pkg-config meson ninja-build
       libuv1-dev libarchive-dev libzstd-dev default-libmysqlclient-dev
       libinih-dev libssl-dev libjansson-dev libcmocka-dev
+      libsodium-dev libcurl4-openssl-dev
       mariadb-server mariadb-client zstd faketime python3 procps tzdata
       tar attr acl util-linux \
       time strace gzip systemd"
