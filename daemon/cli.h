@@ -64,5 +64,6 @@ int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_cancel(struct cli *cli, int argc, char **argv);
 int cmd_reload(struct cli *cli, int argc, char **argv);
 int cmd_ack(struct cli *cli, int argc, char **argv);
+int cmd_offsite(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -36,6 +36,8 @@ static const struct command commands[] = {
 	  "                               files: restore a snapshot into a new or empty DIR;\n"
 	  "                               logs: rebuild every log's history in a new or empty DIR" },
 	{ "ack", cmd_ack, "ack JOB|ALERT-ID             acknowledge open alerts (a tampered log)" },
+	{ "offsite", cmd_offsite, "offsite init NAME            create the encryption key of [offsite:NAME]\n"
+	  "  offsite sync NAME [JOB]    copy every committed backup not offsite yet" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,122 @@
+/*
+ * lifeboat offsite — the commands of an [offsite:NAME] target:
+ *   offsite init NAME          create its key file (never over an existing one)
+ *                              and say, once, how to keep a copy of it
+ *   offsite sync NAME [JOB]    copy every committed backup not offsite yet
+ *                              (the daemon runs the same after each backup)
+ * The work is lib/offsite's; this file parses arguments and words results.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+#include "offsite.h"
+#include "units.h"
+
+static const char usage_text[] =
+	"usage: lifeboat [-c FILE] offsite init NAME\n"
+	"       lifeboat [-c FILE] offsite sync NAME [JOB]\n";
+
+static int load_target(const struct cli *cli, const char *name, struct config **cfg, const struct offsite **o)
+{
+	int r = cli_load_config(cli, cfg);
+
+	if (r)
+		return r;
+	*o = config_offsite(*cfg, name);
+	if (*o)
+		return 0;
+	fprintf(stderr, "lifeboat: no [offsite:%s] section in %s\n", name, (*cfg)->path);
+	config_free(*cfg);
+	*cfg = NULL;
+	return EXIT_USAGE;
+}
+
+static int init(const struct cli *cli, const char *name)
+{
+	const struct offsite *o;
+	struct offsite_key k;
+	struct config *cfg;
+	char err[1024], id[24];
+	int r;
+
+	if ((r = load_target(cli, name, &cfg, &o)))
+		return r;
+	if (offsite_key_create(o->key_file, &k, err, sizeof(err)) < 0) {
+		fprintf(stderr, "lifeboat: offsite %s: %s\n", name, err);
+		config_free(cfg);
+		return EXIT_FAILED;
+	}
+	offsite_key_id_hex(k.id, id, sizeof(id));
+	offsite_key_clear(&k);
+	printf("offsite %s: created the key file %s (key id %s, mode 0600).\n\n"
+	       "Every offsite copy is encrypted with this key. Without it nothing offsite can\n"
+	       "be read: not by you, not by anyone. Keep a copy away from this server now,\n"
+	       "for example:\n\n"
+	       "    sudo cat %s      # and store the line in your password manager\n\n"
+	       "or on a USB stick or paper in a safe. To restore on a new machine, put the\n"
+	       "file back at %s (mode 0600) with the config and the credentials file.\n",
+	       name, o->key_file, id, o->key_file, o->key_file);
+	config_free(cfg);
+	return EXIT_OK;
+}
+
+/* The upload is background work: it runs at the target's nice, idle I/O. */
+static void lower_priority(const struct offsite *o)
+{
+	if (setpriority(PRIO_PROCESS, 0, (int)o->nice) < 0)
+		log_err(LOG_LVL_WARN, errno, "offsite %s: cannot set nice %ld", o->name, o->nice);
+	if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 3 << 13 /* IOPRIO_CLASS_IDLE */) < 0)
+		log_err(LOG_LVL_WARN, errno, "offsite %s: cannot set the idle I/O class", o->name);
+}
+
+static int sync_cmd(const struct cli *cli, const char *name, const char *job)
+{
+	struct offsite_sync_stats st;
+	struct offsite_conn c;
+	const struct offsite *o;
+	struct config *cfg;
+	char sent[32];
+	int r;
+
+	if ((r = load_target(cli, name, &cfg, &o)))
+		return r;
+	if (job && (!config_job(cfg, job) || !offsite_has_job(o, job))) {
+		fprintf(stderr, "lifeboat: offsite %s: no job '%s' among its jobs\n", name, job);
+		config_free(cfg);
+		return EXIT_USAGE;
+	}
+	lower_priority(o);
+	if (offsite_connect(cfg, o, true, &c) < 0) {
+		fprintf(stderr, "lifeboat: %s\n", c.err);
+		config_free(cfg);
+		return EXIT_FAILED;
+	}
+	r = offsite_sync(&c, job, &st);
+	units_format_size_human(st.bytes, sent, sizeof(sent));
+	printf("offsite %s: %d backup%s copied (%d objects, %s sent, %" PRIu64 " parts resumed); %d not copied\n",
+	       name, st.backups, st.backups == 1 ? "" : "s", st.objects, sent, c.parts_skipped, st.pending);
+	if (r < 0)
+		fprintf(stderr, "lifeboat: %s\n", c.err);
+	offsite_disconnect(&c);
+	config_free(cfg);
+	return r < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+int cmd_offsite(struct cli *cli, int argc, char **argv)
+{
+	if (argc < 3 || argc > 4 || (strcmp(argv[1], "init") && strcmp(argv[1], "sync")) ||
+	    (!strcmp(argv[1], "init") && argc != 3)) {
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "init"))
+		return init(cli, argv[2]);
+	return sync_cmd(cli, argv[2], argc == 4 ? argv[3] : NULL);
+}
