@@ -120,3 +120,33 @@ int cmd_offsite(struct cli *cli, int argc, char **argv)
 		return init(cli, argv[2]);
 	return sync_cmd(cli, argv[2], argc == 4 ? argv[3] : NULL);
 }
+
+int cli_offsite_fetch(const struct config *cfg, const char *name, const char *job, const char *id,
+		      char **root, char id_out[32])
+{
+	const struct offsite *o = config_offsite(cfg, name);
+	struct offsite_conn c;
+	int r;
+
+	*root = NULL;
+	if (!o) {
+		fprintf(stderr, "lifeboat: no [offsite:%s] section in %s\n", name, cfg->path);
+		return EXIT_USAGE;
+	}
+	if (offsite_connect(cfg, o, true, &c) < 0) {
+		fprintf(stderr, "lifeboat: %s\n", c.err);
+		return EXIT_FAILED;
+	}
+	r = offsite_fetch(&c, job, id, root, id_out);
+	if (r < 0)
+		fprintf(stderr, "lifeboat: restore from offsite %s: %s\n", name, c.err);
+	else
+		fprintf(stderr, "lifeboat: fetched %s %s from offsite %s\n", job, id_out, name);
+	offsite_disconnect(&c);
+	return r < 0 ? EXIT_FAILED : 0;
+}
+
+void cli_offsite_fetch_done(char *root)
+{
+	offsite_fetch_cleanup(root);
+}
