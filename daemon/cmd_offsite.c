@@ -14,9 +14,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 #include "log.h"
 #include "offsite.h"
+#include "offsite_verify.h"
 #include "units.h"
 
 static const char usage_text[] =
@@ -149,4 +152,109 @@ int cli_offsite_fetch(const struct config *cfg, const char *name, const char *jo
 void cli_offsite_fetch_done(char *root)
 {
 	offsite_fetch_cleanup(root);
+}
+
+int cli_offsite_list(const struct config *cfg, const char *name, const char *job, bool json)
+{
+	const struct offsite *o = config_offsite(cfg, name);
+	struct offsite_conn c;
+	struct offsite_list l;
+	json_t *arr;
+	int r;
+
+	if (!o) {
+		fprintf(stderr, "lifeboat: no [offsite:%s] section in %s\n", name, cfg->path);
+		return EXIT_USAGE;
+	}
+	if (offsite_connect(cfg, o, false, &c) < 0) {
+		fprintf(stderr, "lifeboat: %s\n", c.err);
+		return EXIT_FAILED;
+	}
+	r = offsite_list(&c, job, &l);
+	if (r < 0) {
+		fprintf(stderr, "lifeboat: offsite %s: %s\n", name, c.err);
+		offsite_disconnect(&c);
+		return EXIT_FAILED;
+	}
+	if (json) {
+		arr = json_array();
+		for (size_t i = 0; i < l.n; i++)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:b, s:I, s:i}", "job", l.v[i].job,
+							     "id", l.v[i].id, "complete", l.v[i].has_record,
+							     "stored", (json_int_t)l.v[i].stored,
+							     "objects", l.v[i].objects));
+		json_dumpf(arr, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(arr);
+	} else {
+		printf("%-16s %-22s %8s %10s  %s\n", "JOB", "ID", "OBJECTS", "STORED", "STATE");
+		printf("%-16s %-22s %8s %10s  %s\n", "----------------", "----------------------", "-------",
+		       "----------", "--------");
+		for (size_t i = 0; i < l.n; i++) {
+			char size[32];
+
+			units_format_size_human(l.v[i].stored, size, sizeof(size));
+			printf("%-16s %-22s %8d %10s  %s\n", l.v[i].job, l.v[i].id, l.v[i].objects, size,
+			       l.v[i].has_record ? "complete" : "incomplete (no record: an upload in progress or cut)");
+		}
+		if (l.n == 0)
+			printf("(no backups offsite in s3://%s/%s)\n", o->bucket, o->prefix);
+	}
+	offsite_list_free(&l);
+	offsite_disconnect(&c);
+	return EXIT_OK;
+}
+
+int cli_offsite_verify(const struct config *cfg, const char *name, const char *job, const char *id, bool download)
+{
+	const struct offsite *o = config_offsite(cfg, name);
+	struct offsite_conn c;
+	struct offsite_list l;
+	size_t checked = 0, bad = 0;
+	int r;
+
+	if (!o) {
+		fprintf(stderr, "lifeboat: no [offsite:%s] section in %s\n", name, cfg->path);
+		return EXIT_USAGE;
+	}
+	if (offsite_connect(cfg, o, true, &c) < 0) {
+		fprintf(stderr, "lifeboat: %s\n", c.err);
+		return EXIT_FAILED;
+	}
+	if ((r = offsite_list(&c, job, &l)) < 0) {
+		fprintf(stderr, "lifeboat: offsite %s: %s\n", name, c.err);
+		offsite_disconnect(&c);
+		return EXIT_FAILED;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		struct offsite_verify_result res;
+
+		if (id && strcmp(l.v[i].id, id) != 0)
+			continue;
+		checked++;
+		if (!l.v[i].has_record) {
+			printf("%s %s: INCOMPLETE: no record object (an upload in progress or cut short)\n",
+			       l.v[i].job, l.v[i].id);
+			bad++;
+			continue;
+		}
+		if (offsite_verify_backup(&c, l.v[i].job, l.v[i].id, download, &res) < 0) {
+			printf("%s %s: BAD: %s\n", l.v[i].job, l.v[i].id, c.err);
+			bad++;
+		} else {
+			char size[32];
+
+			units_format_size_human(res.downloaded, size, sizeof(size));
+			printf("%s %s: ok (%d objects%s%s%s)\n", l.v[i].job, l.v[i].id, res.objects,
+			       download ? ", " : "", download ? size : "", download ? " decrypted and re-hashed" : "");
+		}
+	}
+	if (id && checked == 0) {
+		fprintf(stderr, "lifeboat: offsite %s: no backup %s %s offsite\n", name, job, id);
+		bad = 1;
+	}
+	printf("%zu offsite backup%s checked, %zu bad\n", checked, checked == 1 ? "" : "s", bad);
+	offsite_list_free(&l);
+	offsite_disconnect(&c);
+	return bad ? EXIT_FAILED : EXIT_OK;
 }

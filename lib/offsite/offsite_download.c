@@ -99,3 +99,34 @@ int offsite_get_mem(struct offsite_conn *c, const char *key, size_t max, char **
 	*len = g.len;
 	return 0;
 }
+
+/* A decryptor and its sink, for offsite_get_stream. */
+struct stream {
+	struct secstream_dec *dec;
+	secstream_sink sink;
+	void *arg;
+};
+
+static int stream_feed(void *arg, const uint8_t *p, size_t n)
+{
+	struct stream *s = arg;
+
+	return secstream_dec_feed(s->dec, p, n, s->sink, s->arg);
+}
+
+int offsite_get_stream(struct offsite_conn *c, const char *key, struct secstream_dec *dec,
+		       int (*sink)(void *arg, const uint8_t *p, size_t n), void *arg)
+{
+	struct stream s = { dec, sink, arg };
+	int r = s3_get(c->s3, key, stream_feed, &s);
+
+	if (r == 0)
+		r = secstream_dec_finish(dec, sink, arg);
+	if (r < 0) {
+		if (dec->err[0])
+			offsite_seterr(c, "%s", dec->err);
+		else
+			offsite_s3err(c);
+	}
+	return r;
+}
