@@ -29,3 +29,20 @@ if [ -n "$missing" ]; then
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
     apt-get install -y -q --no-install-recommends $missing
 fi
+
+# The offsite tests run npm's s3rver (a local S3 server that checks SigV4
+# signatures) on Debian's nodejs; 3.7.1 is the version checked with Debian
+# 12's Node 18.  Installed once, globally (/usr/local/bin/s3rver).
+S3RVER_VERSION=3.7.1
+if ! command -v s3rver >/dev/null 2>&1; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "install-deps: need root to install s3rver" >&2
+        exit 1
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends nodejs npm
+    fi
+    npm install -g --no-audit --no-fund --loglevel=error "s3rver@$S3RVER_VERSION"
+fi
