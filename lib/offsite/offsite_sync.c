@@ -16,6 +16,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <jansson.h>
 
 #include "fsutil.h"
@@ -111,17 +116,52 @@ static void save_status(struct offsite_conn *c, const struct offsite_sync_stats 
 	free(text);
 }
 
+/* Takes <state>/sync.lock (one sync of a target at a time, the daemon's or
+ * a person's) and removes what a killed sync left half-written in uploads/.
+ * Returns the lock's descriptor or a negative errno with c->err set. */
+static int sync_lock(struct offsite_conn *c)
+{
+	char path[1200];
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/sync.lock", c->state_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		offsite_seterr(c, "offsite %s: %s", c->o->name,
+			       e == EWOULDBLOCK ? "another sync of this target is running" : strerror(e));
+		return -e;
+	}
+	snprintf(path, sizeof(path), "%s/uploads", c->state_dir);
+	if ((d = opendir(path))) {
+		while ((de = readdir(d)))
+			if (strstr(de->d_name, ".json.tmp-"))
+				unlinkat(dirfd(d), de->d_name, 0);
+		closedir(d);
+	}
+	return fd;
+}
+
 int offsite_sync(struct offsite_conn *c, const char *only, struct offsite_sync_stats *st)
 {
+	int lock;
 	const struct config *cfg = c->cfg;
 	char first_err[sizeof(c->err)] = "";
 	struct store *s = NULL;
 	int r, rc = 0;
 
 	memset(st, 0, sizeof(*st));
+	if ((lock = sync_lock(c)) < 0)
+		return lock;
 	if ((r = store_open(cfg->store, &s)) < 0) {
 		offsite_seterr(c, "offsite %s: cannot open the store %s: %s", c->o->name, cfg->store, strerror(-r));
 		save_status(c, st, c->err);
+		close(lock);
 		return r;
 	}
 	for (size_t j = 0; j < cfg->njobs; j++) {
@@ -174,6 +214,7 @@ fail:
 	}
 	store_close(s);
 	save_status(c, st, rc ? first_err : NULL);
+	close(lock);
 	if (rc)
 		snprintf(c->err, sizeof(c->err), "%s", first_err);
 	return rc;
