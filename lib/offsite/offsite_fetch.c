@@ -26,6 +26,8 @@
 
 #include "fsutil.h"
 #include "record.h"
+#include "secstream.h"
+#include "sha256.h"
 #include "store.h"
 
 #define RECORD_MAX (64 * 1024 * 1024)
@@ -61,23 +63,60 @@ void offsite_fetch_cleanup(char *root)
 	free(root);
 }
 
-/* Downloads KEY into PATH (0600, new). */
-static int get_to(struct offsite_conn *c, const char *key, const char *path)
+struct hashed_file {
+	int fd;
+	struct sha256 h;
+	uint64_t n;
+};
+
+static int to_file(void *arg, const uint8_t *p, size_t n)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	struct hashed_file *f = arg;
+
+	sha256_update(&f->h, p, n);
+	f->n += n;
+	return fs_write_all(f->fd, p, n);
+}
+
+/* Downloads KEY into PATH (0600, new); with A, checks it decrypts to A's
+ * size and SHA-256 (an object swapped for another of the same key is
+ * caught here, naming it). */
+static int get_to(struct offsite_conn *c, const char *key, const char *path, const struct record_artifact *a)
+{
+	struct hashed_file f = { .fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600) };
+	struct secstream_dec dec;
+	char what[1100], hex[SHA256_HEX_LEN + 1];
 	int r;
 
-	if (fd < 0) {
+	if (f.fd < 0) {
 		r = -errno;
 		offsite_seterr(c, "%s: cannot create: %s", path, strerror(errno));
 		return r;
 	}
-	r = offsite_get_file(c, key, fd, NULL);
+	snprintf(what, sizeof(what), "s3://%s/%s", c->o->bucket, key);
+	if (sha256_init(&f.h) < 0) {
+		close(f.fd);
+		return -ENOMEM;
+	}
+	if ((r = secstream_dec_init(&dec, &c->key, what)) < 0)
+		offsite_seterr(c, "%s", dec.err);
+	else
+		r = offsite_get_stream(c, key, &dec, to_file, &f);
+	secstream_dec_clear(&dec);
+	sha256_final_hex(&f.h, hex);
+	if (r == 0 && a && (f.n != a->size || strcmp(hex, a->sha256) != 0)) {
+		offsite_seterr(c, "%s: decrypts to %llu bytes with SHA-256 %.16s...; its record says %llu bytes, %.16s...",
+			       what, (unsigned long long)f.n, hex, (unsigned long long)a->size, a->sha256);
+		r = -EBADMSG;
+	}
+	{
+		int fd = f.fd;
 	if (r == 0 && fsync(fd) < 0) {
 		r = -errno;
 		offsite_seterr(c, "%s: %s", path, strerror(errno));
 	}
 	close(fd);
+	}
 	return r;
 }
 
@@ -153,14 +192,14 @@ static int fetch_one(struct offsite_conn *c, const char *root, const char *job, 
 		}
 		offsite_object_key(c->o, job, id, a.ext, key, sizeof(key));
 		snprintf(path, sizeof(path), "%s/%s", dir, a.file);
-		if ((r = get_to(c, key, path)) < 0)
+		if ((r = get_to(c, key, path, &a)) < 0)
 			goto out;
 	}
 	offsite_object_key(c->o, job, id, "sha256", key, sizeof(key));
 	snprintf(path, sizeof(path), "%s/backup-%02d-%02d.sha256", dir, sid.day, sid.seq);
 	if (sid.seq > 99)
 		snprintf(path, sizeof(path), "%s/backup-%02d-%03d.sha256", dir, sid.day, sid.seq);
-	if ((r = get_to(c, key, path)) < 0)
+	if ((r = get_to(c, key, path, NULL)) < 0)
 		goto out;
 	snprintf(path + strlen(path) - strlen("sha256"), 8, "json");
 	{
