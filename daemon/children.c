@@ -346,6 +346,8 @@ static void child_report(struct child *c, const char *result, const char *id, co
 	}
 	if (strcmp(result, "busy") != 0 && !(d->stopping && c->cancel_requested))
 		run_hook(d, dj, result, id, error);
+	if (id && (!strcmp(result, "ok") || !strcmp(result, "partial")))
+		offsite_queue_backup(d, dj->name);	/* a committed backup goes offsite */
 
 	dj->child = NULL;
 	d->nrunning--;
@@ -455,7 +457,7 @@ void child_cancel(struct child *c)
 }
 
 /* The config text as a file the child reads from its stdin. */
-static int config_memfd(const struct daemon *d)
+int daemon_config_memfd(const struct daemon *d)
 {
 	int fd = memfd_create("lifeboat-config", MFD_CLOEXEC);
 
@@ -486,7 +488,7 @@ int child_start(struct djob *dj, const char *trigger, char *err, size_t errlen)
 	}
 	c = calloc(1, sizeof(*c));
 	env = daemon_child_env(NULL);
-	cfd = config_memfd(d);
+	cfd = daemon_config_memfd(d);
 	if (!c || !env || cfd < 0) {
 		snprintf(err, errlen, "%s", cfd < 0 && c && env ? strerror(-cfd) : "out of memory");
 		free(c);

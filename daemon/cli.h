@@ -75,6 +75,10 @@ int cli_offsite_fetch(const struct config *cfg, const char *name, const char *jo
 void cli_offsite_fetch_done(char *root);
 /* list --offsite NAME [JOB] [--json] and verify --offsite NAME [JOB [ID]] [--download]. */
 int cli_offsite_list(const struct config *cfg, const char *name, const char *job, bool json);
+/* status: the offsite block (ARR from offsite_status(), may be NULL), and its
+ * health (0 OK, 1 WARNING, 2 CRITICAL) with the reason in WHY. */
+void cli_offsite_status_print(json_t *arr, time_t now);
+int cli_offsite_health(json_t *arr, char *why, size_t len);
 int cli_offsite_verify(const struct config *cfg, const char *name, const char *job, const char *id, bool download);
 
 #endif

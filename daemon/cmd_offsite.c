@@ -10,8 +10,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -70,15 +68,6 @@ static int init(const struct cli *cli, const char *name)
 	return EXIT_OK;
 }
 
-/* The upload is background work: it runs at the target's nice, idle I/O. */
-static void lower_priority(const struct offsite *o)
-{
-	if (setpriority(PRIO_PROCESS, 0, (int)o->nice) < 0)
-		log_err(LOG_LVL_WARN, errno, "offsite %s: cannot set nice %ld", o->name, o->nice);
-	if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 3 << 13 /* IOPRIO_CLASS_IDLE */) < 0)
-		log_err(LOG_LVL_WARN, errno, "offsite %s: cannot set the idle I/O class", o->name);
-}
-
 static int sync_cmd(const struct cli *cli, const char *name, const char *job)
 {
 	struct offsite_sync_stats st;
@@ -95,9 +84,10 @@ static int sync_cmd(const struct cli *cli, const char *name, const char *job)
 		config_free(cfg);
 		return EXIT_USAGE;
 	}
-	lower_priority(o);
+	offsite_priority(o);
 	if (offsite_connect(cfg, o, true, &c) < 0) {
 		fprintf(stderr, "lifeboat: %s\n", c.err);
+		offsite_record_failure(cfg, o, c.err);
 		config_free(cfg);
 		return EXIT_FAILED;
 	}
@@ -257,4 +247,57 @@ int cli_offsite_verify(const struct config *cfg, const char *name, const char *j
 	offsite_list_free(&l);
 	offsite_disconnect(&c);
 	return bad ? EXIT_FAILED : EXIT_OK;
+}
+
+int cli_offsite_health(json_t *arr, char *why, size_t len)
+{
+	int worst = 0;
+	size_t i;
+	json_t *t;
+
+	why[0] = '\0';
+	json_array_foreach(arr, i, t) {
+		int h = (int)json_integer_value(json_object_get(t, "health"));
+
+		if (h > worst) {
+			worst = h;
+			snprintf(why, len, "%s", json_string_value(json_object_get(t, "why")) ?: "");
+		}
+	}
+	return worst;
+}
+
+void cli_offsite_status_print(json_t *arr, time_t now)
+{
+	static const char *const health[] = { "ok", "WARNING", "CRITICAL" };
+	size_t i, k;
+	json_t *t, *j;
+
+	json_array_foreach(arr, i, t) {
+		json_int_t last_ok = json_integer_value(json_object_get(t, "last_ok"));
+		int h = (int)json_integer_value(json_object_get(t, "health"));
+		const char *err = json_string_value(json_object_get(t, "last_error"));
+		char age[32];
+
+		if (last_ok)
+			units_format_age(now - last_ok, age, sizeof(age));
+		printf("\noffsite %s: %s; last good sync %s%s\n", json_string_value(json_object_get(t, "name")),
+		       health[h >= 0 && h <= 2 ? h : 0], last_ok ? age : "never", last_ok ? " ago" : "");
+		if (h)
+			printf("  %s\n", json_string_value(json_object_get(t, "why")));
+		if (err)
+			printf("  last error: %s\n", err);
+		json_array_foreach(json_object_get(t, "jobs"), k, j) {
+			json_int_t q = json_integer_value(json_object_get(j, "queue"));
+			const char *np = json_string_value(json_object_get(j, "newest_pending"));
+
+			if (q) {
+				units_format_age(json_integer_value(json_object_get(j, "lag_seconds")), age, sizeof(age));
+				printf("  %-16s %lld not offsite yet (newest %s; the oldest waits for %s)\n",
+				       json_string_value(json_object_get(j, "job")), (long long)q, np ? np : "?", age);
+			} else {
+				printf("  %-16s every backup offsite\n", json_string_value(json_object_get(j, "job")));
+			}
+		}
+	}
 }

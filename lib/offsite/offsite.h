@@ -94,6 +94,12 @@ struct offsite_sync_stats {
  * in the state dir for status.  Returns 0 or the first error. */
 int offsite_sync(struct offsite_conn *c, const char *job, struct offsite_sync_stats *st);
 
+/* The upload is background work: the target's nice, the idle I/O class. */
+void offsite_priority(const struct offsite *o);
+/* Records a failure that happened before a sync could start (credentials,
+ * key) in the target's status.json, for status. */
+void offsite_record_failure(const struct config *cfg, const struct offsite *o, const char *err);
+
 /* Downloads the chain a restore of JOB's backup ID ("latest" allowed) needs
  * into a new private store under the local store's root; *ROOT gets its
  * path (malloc'd), which the caller removes with offsite_fetch_cleanup.

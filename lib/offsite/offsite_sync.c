@@ -19,6 +19,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -81,15 +83,16 @@ static int upload_backup(struct offsite_conn *c, struct store *s, const struct s
 	return 0;
 }
 
-/* Records the outcome for status: ERR NULL for success. */
-static void save_status(struct offsite_conn *c, const struct offsite_sync_stats *st, const char *err)
+/* Records the outcome in DIR/status.json for status: ERR NULL for success. */
+static void write_status(const char *dir, const char *name, const struct offsite_sync_stats *st, const char *err,
+			 json_t *jobs)
 {
 	char path[1100], *text = NULL, *old = NULL;
 	json_t *j = NULL, *prev;
 	time_t now = time(NULL);
 	size_t len;
 
-	snprintf(path, sizeof(path), "%s/status.json", c->state_dir);
+	snprintf(path, sizeof(path), "%s/status.json", dir);
 	if (fs_read_all(path, 1 << 20, &old, &len) == 0)
 		j = json_loads(old, 0, NULL);
 	free(old);
@@ -99,6 +102,15 @@ static void save_status(struct offsite_conn *c, const struct offsite_sync_stats 
 	}
 	json_object_set_new(j, "last_sync", json_integer(now));
 	json_object_set_new(j, "pending", json_integer(st->pending));
+	if (jobs) {
+		/* a job this sync could not look at keeps what the last one saw */
+		json_t *old_jobs = json_object_get(j, "jobs");
+
+		if (json_is_object(old_jobs))
+			json_object_update(old_jobs, jobs);
+		else
+			json_object_set(j, "jobs", jobs);
+	}
 	if (!err) {
 		json_object_set_new(j, "last_ok", json_integer(now));
 		json_object_del(j, "failing_since");
@@ -112,8 +124,31 @@ static void save_status(struct offsite_conn *c, const struct offsite_sync_stats 
 	text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	if (text && fs_write_atomic(path, text, strlen(text), 0600) < 0)
-		log_warn("offsite %s: cannot write %s", c->o->name, path);
+		log_warn("offsite %s: cannot write %s", name, path);
 	free(text);
+}
+
+static void save_status(struct offsite_conn *c, const struct offsite_sync_stats *st, const char *err, json_t *jobs)
+{
+	write_status(c->state_dir, c->o->name, st, err, jobs);
+}
+
+void offsite_record_failure(const struct config *cfg, const struct offsite *o, const char *err)
+{
+	struct offsite_sync_stats st = { .pending = 1 };
+	char dir[1024];
+
+	snprintf(dir, sizeof(dir), "%s/offsite/%s", cfg->state_dir, o->name);
+	if (fs_mkdirs(dir, 0700) == 0)
+		write_status(dir, o->name, &st, err, NULL);
+}
+
+void offsite_priority(const struct offsite *o)
+{
+	if (setpriority(PRIO_PROCESS, 0, (int)o->nice) < 0)
+		log_err(LOG_LVL_WARN, errno, "offsite %s: cannot set nice %ld", o->name, o->nice);
+	if (syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, 3 << 13 /* IOPRIO_CLASS_IDLE */) < 0)
+		log_err(LOG_LVL_WARN, errno, "offsite %s: cannot set the idle I/O class", o->name);
 }
 
 /* Takes <state>/sync.lock (one sync of a target at a time, the daemon's or
@@ -153,6 +188,7 @@ int offsite_sync(struct offsite_conn *c, const char *only, struct offsite_sync_s
 	const struct config *cfg = c->cfg;
 	char first_err[sizeof(c->err)] = "";
 	struct store *s = NULL;
+	json_t *facts = json_object();	/* per job: "newest" offsite id, "missing" ids */
 	int r, rc = 0;
 
 	memset(st, 0, sizeof(*st));
@@ -160,7 +196,7 @@ int offsite_sync(struct offsite_conn *c, const char *only, struct offsite_sync_s
 		return lock;
 	if ((r = store_open(cfg->store, &s)) < 0) {
 		offsite_seterr(c, "offsite %s: cannot open the store %s: %s", c->o->name, cfg->store, strerror(-r));
-		save_status(c, st, c->err);
+		save_status(c, st, c->err, NULL);
 		close(lock);
 		return r;
 	}
@@ -179,16 +215,23 @@ int offsite_sync(struct offsite_conn *c, const char *only, struct offsite_sync_s
 			store_list_free(&local);
 			goto fail;
 		}
+		json_t *jf = json_pack("{s:n, s:[]}", "newest", "missing");
+
+		/* the listing worked: what this sync sees replaces what the last saw */
+		json_object_set_new(facts, job->name, jf);
 		for (size_t i = 0; i < local.n; i++) {
 			const struct store_entry *e = &local.v[i];
 			struct offsite_sync_stats one = { 0 };
 
-			if (remote_has(&remote, e->id))
+			if (remote_has(&remote, e->id)) {
+				json_object_set_new(jf, "newest", json_string(e->id));
 				continue;
+			}
 			r = upload_backup(c, s, e, &one);
 			st->objects += one.objects;
 			st->bytes += one.bytes;
 			if (r < 0) {
+				json_array_append_new(json_object_get(jf, "missing"), json_string(e->id));
 				st->pending++;
 				log_error("offsite %s: job %s: %s not copied: %s", c->o->name, job->name, e->id, c->err);
 				if (!first_err[0])
@@ -198,6 +241,7 @@ int offsite_sync(struct offsite_conn *c, const char *only, struct offsite_sync_s
 				continue;
 			}
 			st->backups++;
+			json_object_set_new(jf, "newest", json_string(e->id));
 			log_info("offsite %s: job %s: %s copied (%d objects, %" PRIu64 " bytes)", c->o->name,
 				 job->name, e->id, one.objects, one.bytes);
 		}
@@ -213,7 +257,8 @@ fail:
 		st->pending++;
 	}
 	store_close(s);
-	save_status(c, st, rc ? first_err : NULL);
+	save_status(c, st, rc ? first_err : NULL, facts);
+	json_decref(facts);
 	close(lock);
 	if (rc)
 		snprintf(c->err, sizeof(c->err), "%s", first_err);

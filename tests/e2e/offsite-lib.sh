@@ -29,11 +29,11 @@ s3_cleanup() {
 		wait "$S3_PID" 2>/dev/null || true
 	fi
 }
-if declare -F db_cleanup >/dev/null; then
-	trap 's3_cleanup; db_cleanup; rm -rf "$TMP"' EXIT
-else
-	trap 's3_cleanup; rm -rf "$TMP"' EXIT
-fi
+S3_TRAP='s3_cleanup;'
+declare -F daemon_cleanup >/dev/null && S3_TRAP="$S3_TRAP daemon_cleanup;"
+declare -F db_cleanup >/dev/null && S3_TRAP="$S3_TRAP db_cleanup;"
+# shellcheck disable=SC2064
+trap "$S3_TRAP"' rm -rf "$TMP"' EXIT
 
 s3_start() {
 	local n0 i
