@@ -93,8 +93,8 @@ static int sync_cmd(const struct cli *cli, const char *name, const char *job)
 	}
 	r = offsite_sync(&c, job, &st);
 	units_format_size_human(st.bytes, sent, sizeof(sent));
-	printf("offsite %s: %d backup%s copied (%d objects, %s sent, %" PRIu64 " parts resumed); %d not copied\n",
-	       name, st.backups, st.backups == 1 ? "" : "s", st.objects, sent, c.parts_skipped, st.pending);
+	printf("offsite %s: %d backup%s copied (%d objects, %s sent, %" PRIu64 " parts resumed); %d not copied; %d removed by retention\n",
+	       name, st.backups, st.backups == 1 ? "" : "s", st.objects, sent, c.parts_skipped, st.pending, st.removed);
 	if (r < 0)
 		fprintf(stderr, "lifeboat: %s\n", c.err);
 	offsite_disconnect(&c);

@@ -72,6 +72,7 @@ struct offsite_backup {
 	bool has_record;		/* the commit mark is there */
 	uint64_t stored;		/* bytes of its objects */
 	int objects;
+	time_t uploaded;		/* the newest LastModified of its objects; 0 = unknown */
 };
 struct offsite_list {
 	struct offsite_backup *v;	/* sorted by job, then id */

@@ -18,7 +18,7 @@ struct walk {
 	size_t cap;
 };
 
-static int on_object(void *arg, const char *key, uint64_t size)
+static int on_object(void *arg, const char *key, uint64_t size, time_t mtime)
 {
 	struct walk *w = arg;
 	struct offsite_list *l = w->l;
@@ -50,6 +50,8 @@ static int on_object(void *arg, const char *key, uint64_t size)
 	if (!strcmp(suffix, "json"))
 		b->has_record = true;
 	b->stored += size;
+	if (mtime > b->uploaded)
+		b->uploaded = mtime;
 	b->objects++;
 	free(suffix);
 	return 0;
@@ -94,6 +96,8 @@ int offsite_list(struct offsite_conn *c, const char *job, struct offsite_list *o
 				out->v[o - 1].has_record |= out->v[i].has_record;
 				out->v[o - 1].stored += out->v[i].stored;
 				out->v[o - 1].objects += out->v[i].objects;
+				if (out->v[i].uploaded > out->v[o - 1].uploaded)
+					out->v[o - 1].uploaded = out->v[i].uploaded;
 			} else {
 				out->v[o++] = out->v[i];
 			}

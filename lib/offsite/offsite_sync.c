@@ -216,6 +216,16 @@ int offsite_sync(struct offsite_conn *c, const char *only, struct offsite_sync_s
 			goto fail;
 		}
 		json_t *jf = json_pack("{s:n, s:[]}", "newest", "missing");
+		struct offsite_plan plan;
+		bool failed = false;
+
+		if ((r = offsite_plan(c, s, job, &local, &remote, time(NULL), &plan)) < 0) {
+			offsite_plan_free(&plan);
+			json_decref(jf);
+			offsite_list_free(&remote);
+			store_list_free(&local);
+			goto fail;
+		}
 
 		/* the listing worked: what this sync sees replaces what the last saw */
 		json_object_set_new(facts, job->name, jf);
@@ -227,10 +237,13 @@ int offsite_sync(struct offsite_conn *c, const char *only, struct offsite_sync_s
 				json_object_set_new(jf, "newest", json_string(e->id));
 				continue;
 			}
+			if (!plan.upload[i])
+				continue;	/* the target's retention would drop it at once */
 			r = upload_backup(c, s, e, &one);
 			st->objects += one.objects;
 			st->bytes += one.bytes;
 			if (r < 0) {
+				failed = true;
 				json_array_append_new(json_object_get(jf, "missing"), json_string(e->id));
 				st->pending++;
 				log_error("offsite %s: job %s: %s not copied: %s", c->o->name, job->name, e->id, c->err);
@@ -245,8 +258,17 @@ int offsite_sync(struct offsite_conn *c, const char *only, struct offsite_sync_s
 			log_info("offsite %s: job %s: %s copied (%d objects, %" PRIu64 " bytes)", c->o->name,
 				 job->name, e->id, one.objects, one.bytes);
 		}
+		if (!failed) {
+			int removed = 0;
+
+			r = offsite_apply_removals(c, job, &remote, &plan, &removed);
+			st->removed += removed;
+		}
+		offsite_plan_free(&plan);
 		offsite_list_free(&remote);
 		store_list_free(&local);
+		if (r < 0 && !failed)
+			goto fail;
 		continue;
 fail:
 		log_error("%s", c->err);

@@ -492,6 +492,21 @@ int s3_delete(struct s3 *s, const char *key)
 	return rc;
 }
 
+/* <LastModified>2026-12-04T03:31:00.000Z</LastModified> of one <Contents>, or 0. */
+static time_t list_mtime(const char *xml, size_t a, size_t b)
+{
+	char *t = NULL;
+	struct tm tm = { 0 };
+	time_t out = 0;
+	const char *end;
+
+	if (s3xml_text(xml, a, b, "LastModified", &t) == 1 && (end = strptime(t, "%Y-%m-%dT%H:%M:%S", &tm)) &&
+	    (*end == '.' || *end == 'Z'))
+		out = timegm(&tm);
+	free(t);
+	return out;
+}
+
 /* Parses one page of ListObjectsV2; *TOKEN gets the next page's token or NULL. */
 static int list_page(struct s3 *s, const struct resp *r, s3_list_cb cb, void *arg, char **token)
 {
@@ -512,7 +527,7 @@ static int list_page(struct s3 *s, const struct resp *r, s3_list_cb cb, void *ar
 			set_err(s, "GET s3://%s/: a listed object without a valid Key or Size", s->conf.bucket);
 			return -EBADMSG;
 		}
-		rc = cb(arg, key, (uint64_t)sz);
+		rc = cb(arg, key, (uint64_t)sz, list_mtime(r->body, a, b));
 		free(key);
 		free(size);
 		if (rc < 0)

@@ -27,6 +27,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "credentials.h"
 
@@ -48,8 +49,9 @@ struct s3;
 
 /* Where a GET's body goes; a negative return stops the transfer. */
 typedef int (*s3_sink)(void *arg, const uint8_t *p, size_t n);
-/* One listed object; a negative return stops the listing. */
-typedef int (*s3_list_cb)(void *arg, const char *key, uint64_t size);
+/* One listed object (MTIME: its LastModified, 0 when absent or unreadable);
+ * a negative return stops the listing. */
+typedef int (*s3_list_cb)(void *arg, const char *key, uint64_t size, time_t mtime);
 
 /* Returns 0 and *OUT (s3_close), or a negative errno with ERR set. */
 int s3_open(struct s3 **out, const struct s3_conf *conf, char *err, size_t errlen);

@@ -534,8 +534,9 @@ struct listed {
 	int n;
 };
 
-static int on_listed(void *arg, const char *key, uint64_t size)
+static int on_listed(void *arg, const char *key, uint64_t size, time_t mtime)
 {
+	(void)mtime;
 	struct listed *l = arg;
 
 	snprintf(l->keys[l->n], sizeof(l->keys[0]), "%s", key);
