@@ -32,6 +32,8 @@ const struct config_key offsite_keys[] = {
 	  "CPU niceness of the upload process", NULL },
 	{ "object_lock_days", KT_INT, O(object_lock_days), 0, 36500, "0", false,
 	  "S3 Object Lock retention (days) written with each object; 0 = none", NULL },
+	{ "prune", KT_BOOL, O(prune), 0, 0, "yes", false,
+	  "apply retention to the copies offsite; no for an upload-only key that may not delete", NULL },
 	{ "keep_last", KT_INT, O(keep.keep_last), 0, 1000000, NULL, false,
 	  "offsite retention; with no keep_* key here, each job's own", NULL },
 	{ "keep_hourly", KT_INT, O(keep.keep_hourly), 0, 1000000, NULL, false, NULL, NULL },

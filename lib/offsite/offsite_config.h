@@ -35,6 +35,7 @@ struct offsite {
 	uint64_t upload_limit;		/* bytes/s sent; 0 = unlimited */
 	long nice;			/* niceness of the upload child */
 	long object_lock_days;		/* S3 Object Lock retention per object; 0 = none */
+	bool prune;			/* apply retention offsite (no: an upload-only key) */
 	bool own_keep;			/* a keep_* key is set here: `keep` rules, else each job's */
 	struct retention keep;		/* this target's retention when own_keep */
 	int *key_line;			/* per key (config_keys then offsite_keys): line set on */

@@ -237,7 +237,7 @@ int offsite_sync(struct offsite_conn *c, const char *only, struct offsite_sync_s
 				json_object_set_new(jf, "newest", json_string(e->id));
 				continue;
 			}
-			if (!plan.upload[i])
+			if (!plan.upload[i] && c->o->prune)
 				continue;	/* the target's retention would drop it at once */
 			r = upload_backup(c, s, e, &one);
 			st->objects += one.objects;
@@ -258,7 +258,7 @@ int offsite_sync(struct offsite_conn *c, const char *only, struct offsite_sync_s
 			log_info("offsite %s: job %s: %s copied (%d objects, %" PRIu64 " bytes)", c->o->name,
 				 job->name, e->id, one.objects, one.bytes);
 		}
-		if (!failed) {
+		if (!failed && c->o->prune) {
 			int removed = 0;
 
 			r = offsite_apply_removals(c, job, &remote, &plan, &removed);

@@ -5,7 +5,8 @@
 # then the 2 that the policy drops go, the local store is untouched, and an
 # object under the prefix that is not a backup's stays.  A new backup goes
 # and pushes the oldest out.  A target that sets no keep_* key uses the
-# job's own, and copies what its own policy had dropped.
+# job's own, and copies what its own policy had dropped; with prune = no
+# nothing is removed offsite.
 # Drives: lib/offsite/offsite_prune.c, lib/offsite/offsite_list.c, lib/offsite/offsite_sync.c, lib/store/retention.c.
 set -e
 # shellcheck source=tests/e2e/lib.sh
@@ -95,6 +96,14 @@ base > "$CFG"
 offsite_config "$CFG"
 expect_rc 0 lb offsite sync s3
 contains "$OUT" "3 backups copied"
+contains "$OUT" "0 removed by retention"
+expect_rc 0 lb verify --offsite s3
+contains "$OUT" "6 offsite backups checked, 0 bad"
+
+# prune = no (an upload-only key): a policy that would drop most removes nothing
+base > "$CFG"
+offsite_config "$CFG" "prune = no" "keep_last = 1" "keep_daily = 0" "keep_weekly = 0" "keep_monthly = 0"
+expect_rc 0 lb offsite sync s3
 contains "$OUT" "0 removed by retention"
 expect_rc 0 lb verify --offsite s3
 contains "$OUT" "6 offsite backups checked, 0 bad"
