@@ -114,8 +114,9 @@ expect_rc 0 lb verify --offsite s3 site "$site2" --download
 contains "$OUT" "decrypted and re-hashed"
 contains "$OUT" "1 offsite backup checked, 0 bad"
 
-# The disaster: no local store at all.
-rm -rf "$STORE"
+# The disaster: no local store and no state dir; only the config, the
+# credentials and the key file.
+rm -rf "$STORE" "$STATE"
 expect_rc 0 lb restore offdb latest --from s3 --database "$db2"
 snapshot_db "$db2" "$TMP/snap.restored"
 CHECKS=$((CHECKS + 1))

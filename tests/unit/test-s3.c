@@ -531,15 +531,16 @@ static void test_client_requests_signed(void **state)
 struct listed {
 	char keys[8][128];
 	uint64_t sizes[8];
+	time_t mtimes[8];
 	int n;
 };
 
 static int on_listed(void *arg, const char *key, uint64_t size, time_t mtime)
 {
-	(void)mtime;
 	struct listed *l = arg;
 
 	snprintf(l->keys[l->n], sizeof(l->keys[0]), "%s", key);
+	l->mtimes[l->n] = mtime;
 	l->sizes[l->n++] = size;
 	return 0;
 }
@@ -555,7 +556,7 @@ static void test_client_list_pages(void **state)
 	capture_start(&cap);
 	s = open_client(&cap, endpoint, sizeof(endpoint), 0);
 	cap.body[0] = "<?xml version=\"1.0\"?><ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-		      "<Contents><Key>a/x&amp;y</Key><Size>12</Size></Contents>"
+		      "<Contents><Key>a/x&amp;y</Key><LastModified>2026-12-04T03:31:07.000Z</LastModified><Size>12</Size></Contents>"
 		      "<Contents><Key>a/&#x263a;</Key><Size>0</Size></Contents>"
 		      "<IsTruncated>true</IsTruncated><NextContinuationToken>tok/+=</NextContinuationToken></ListBucketResult>";
 	cap.body[1] = "<ListBucketResult><Contents><Key>a/z</Key><Size>99999999999</Size></Contents>"
@@ -566,6 +567,8 @@ static void test_client_list_pages(void **state)
 	assert_int_equal(l.n, 3);
 	assert_string_equal(l.keys[0], "a/x&y");
 	assert_int_equal(l.sizes[0], 12);
+	assert_int_equal(l.mtimes[0], 1796355067);	/* 2026-12-04T03:31:07Z */
+	assert_int_equal(l.mtimes[1], 0);		/* none given */
 	assert_string_equal(l.keys[1], "a/\xe2\x98\xba");
 	assert_int_equal(l.sizes[2], 99999999999ULL);
 	assert_non_null(strstr(cap.reqs[1], "GET /my-bucket?continuation-token=tok%2F%2B%3D&list-type=2&prefix=a%2F HTTP"));
