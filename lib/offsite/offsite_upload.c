@@ -209,6 +209,13 @@ static int multipart(struct upload *u)
 			return r;
 	}
 	r = s3_mpu_complete(c->s3, u->key, u->upload_id, u->etags, u->nparts);
+	if (r == -ENOENT && resumed) {
+		/* completed before a crash kept us from forgetting it, or expired */
+		log_warn("offsite %s: the server no longer knows upload %s of %s; sending it again",
+			 c->o->name, u->upload_id, u->key);
+		unlink(u->state);
+		return -EAGAIN;
+	}
 	if (r < 0) {
 		offsite_s3err(c);
 		return r;

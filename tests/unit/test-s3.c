@@ -626,7 +626,11 @@ static void test_client_retries(void **state)
 	assert_int_equal(bytes, 1);
 
 	/* always 503: gives up after 3 tries */
+	pthread_mutex_lock(&cap.mu);
+	for (int i = 0; i < cap.n; i++)
+		free(cap.reqs[i]);
 	cap.n = 0;
+	pthread_mutex_unlock(&cap.mu);
 	cap.nanswers = 1;
 	assert_int_equal(s3_put(s, "a/b", "x", 1, 0), -EIO);
 	assert_string_equal(s3_error(s),
