@@ -86,7 +86,8 @@ int offsite_list(struct offsite_conn *c, const char *job, struct offsite_list *o
 		offsite_list_free(out);
 		return r;
 	}
-	qsort(out->v, out->n, sizeof(*out->v), cmp);
+	if (out->n)
+		qsort(out->v, out->n, sizeof(*out->v), cmp);
 	/* one entry per backup, even if a server listed its objects apart */
 	{
 		size_t o = 0;
