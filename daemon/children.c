@@ -357,6 +357,8 @@ static void child_report(struct child *c, const char *result, const char *id, co
 			run_hook(d, dj, result, id,
 				 json_string_value(json_object_get(c->done, "summary")) ?: error, (unsigned)alerts);
 	}
+	if (id && (!strcmp(result, "ok") || !strcmp(result, "partial")))
+		offsite_queue_backup(d, dj->name);	/* a committed backup goes offsite */
 
 	dj->child = NULL;
 	d->nrunning--;
@@ -468,7 +470,7 @@ void child_cancel(struct child *c)
 }
 
 /* The config text as a file the child reads from its stdin. */
-static int config_memfd(const struct daemon *d)
+int daemon_config_memfd(const struct daemon *d)
 {
 	int fd = memfd_create("lifeboat-config", MFD_CLOEXEC);
 
@@ -499,7 +501,7 @@ int child_start(struct djob *dj, const char *trigger, char *err, size_t errlen)
 	}
 	c = calloc(1, sizeof(*c));
 	env = daemon_child_env(NULL);
-	cfd = config_memfd(d);
+	cfd = daemon_config_memfd(d);
 	if (!c || !env || cfd < 0) {
 		snprintf(err, errlen, "%s", cfd < 0 && c && env ? strerror(-cfd) : "out of memory");
 		free(c);

@@ -72,5 +72,21 @@ int cmd_diff_db(struct store *st, const struct job *job, const char *id1, const 
 int cmd_watch(struct cli *cli, int argc, char **argv);
 int cmd_baseline(struct cli *cli, int argc, char **argv);
 int cmd_diff(struct cli *cli, int argc, char **argv);
+int cmd_offsite(struct cli *cli, int argc, char **argv);
+
+/* cmd_offsite.c, for restore --from NAME: fetches JOB's backup ID from the
+ * offsite target NAME into a private store whose root is *ROOT (ID gets the
+ * exact id).  Returns 0, or an exit code after saying what failed. */
+int cli_offsite_fetch(const struct config *cfg, const char *name, const char *job, const char *id,
+		      char **root, char id_out[32]);
+/* Removes what cli_offsite_fetch fetched (ROOT may be NULL). */
+void cli_offsite_fetch_done(char *root);
+/* list --offsite NAME [JOB] [--json] and verify --offsite NAME [JOB [ID]] [--download]. */
+int cli_offsite_list(const struct config *cfg, const char *name, const char *job, bool json);
+/* status: the offsite block (ARR from offsite_status(), may be NULL), and its
+ * health (0 OK, 1 WARNING, 2 CRITICAL) with the reason in WHY. */
+void cli_offsite_status_print(json_t *arr, time_t now);
+int cli_offsite_health(json_t *arr, char *why, size_t len);
+int cli_offsite_verify(const struct config *cfg, const char *name, const char *job, const char *id, bool download);
 
 #endif

@@ -112,8 +112,10 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "offsite", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *offsite = NULL;
 	struct store_list list = { 0 };
 	struct store *st = NULL;
 	struct config *cfg;
@@ -124,8 +126,12 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 
 	optind = 0;	/* 0: glibc re-initialises, permutation included */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'o') {
+			offsite = optarg;
+			continue;
+		}
 		if (c != 'j') {
-			fprintf(stderr, "usage: lifeboat [-c FILE] list [JOB] [--json]\n");
+			fprintf(stderr, "usage: lifeboat [-c FILE] list [JOB] [--json] [--offsite NAME]\n");
 			return EXIT_USAGE;
 		}
 		json = true;
@@ -144,6 +150,11 @@ int cmd_list(struct cli *cli, int argc, char **argv)
 	r = cli_load_config(cli, &cfg);
 	if (r)
 		return r;
+	if (offsite) {
+		r = cli_offsite_list(cfg, offsite, job, json);
+		config_free(cfg);
+		return r;
+	}
 
 	/* Listing must not create the store as a side effect. */
 	if (stat(cfg->store, &sb) < 0) {

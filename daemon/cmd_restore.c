@@ -24,7 +24,8 @@
 
 static const char usage_text[] =
 	"usage: lifeboat [-c FILE] restore JOB ID --database NAME [--force]\n"
-	"       lifeboat [-c FILE] restore JOB ID --to DIR [--path SUBPATH]\n";
+	"       lifeboat [-c FILE] restore JOB ID --to DIR [--path SUBPATH]\n"
+	"       (add --from NAME to restore from the offsite copies of [offsite:NAME])\n";
 
 /* "files and logs" (CONJ "and"): the kinds that restore into TYPE (and take
  * --path, when SUBPATH). */
@@ -57,9 +58,11 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		{ "to", required_argument, NULL, 't' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "path", required_argument, NULL, 'p' },
+		{ "from", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *to_db = NULL, *to_dir = NULL, *subpath = NULL;
+	const char *to_db = NULL, *to_dir = NULL, *subpath = NULL, *from = NULL;
+	char *fetched = NULL, id[32];
 	const struct jobkind_ops *ops;
 	struct jobkind_target to;
 	struct store_entry e;
@@ -76,6 +79,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		case 't': to_dir = optarg; break;
 		case 'f': force = true; break;
 		case 'p': subpath = optarg; break;
+		case 'o': from = optarg; break;
 		default:
 			fputs(usage_text, stderr);
 			return EXIT_USAGE;
@@ -119,16 +123,24 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		config_free(cfg);
 		return EXIT_USAGE;
 	}
-	if (store_open(cfg->store, &st) < 0) {
+	snprintf(id, sizeof(id), "%s", argv[optind + 1]);
+	/* --from NAME: the backup's chain, fetched from offsite into a private store */
+	if (from && (r = cli_offsite_fetch(cfg, from, job->name, argv[optind + 1], &fetched, id)) != 0) {
+		config_free(cfg);
+		return r;
+	}
+	if (store_open(fetched ? fetched : cfg->store, &st) < 0) {
+		cli_offsite_fetch_done(fetched);
 		config_free(cfg);
 		return EXIT_FAILED;
 	}
-	r = store_get(st, job->name, argv[optind + 1], &e);
+	r = store_get(st, job->name, id, &e);
 	if (r < 0) {
 		if (r == -ENOENT)
 			fprintf(stderr, "lifeboat: job %s has no backup '%s' in %s\n", job->name,
 				argv[optind + 1], cfg->store);
 		store_close(st);
+		cli_offsite_fetch_done(fetched);
 		config_free(cfg);
 		return EXIT_FAILED;
 	}
@@ -137,6 +149,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	r = r < 0 ? EXIT_FAILED : r == JOBKIND_RESTORE_PARTIAL ? EXIT_PARTIAL : EXIT_OK;
 	store_entry_free(&e);
 	store_close(st);
+	cli_offsite_fetch_done(fetched);
 	config_free(cfg);
 	return r;
 }

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "offsite_status.h"
 #include "jobstatus.h"
 #include "timefmt.h"
 #include "units.h"
@@ -302,6 +303,19 @@ static int check(json_t *st, time_t now)
 		if (h == worst && h != H_OK && off < sizeof(line) - 1)
 			off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s", off ? "; " : "", why);
 	}
+	{
+		/* the offsite targets (cmd_offsite.c) */
+		char owhy[700];
+		int oh = cli_offsite_health(json_object_get(st, "offsite"), owhy, sizeof(owhy));
+
+		if (oh > (int)worst) {
+			worst = (enum health)oh;
+			off = 0;
+			line[0] = '\0';
+		}
+		if (oh == (int)worst && oh != H_OK && off < sizeof(line) - 1)
+			off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s", off ? "; " : "", owhy);
+	}
 	if (worst == H_OK)
 		printf("LIFEBOAT OK - %zu job%s, every last run good\n", njobs, njobs == 1 ? "" : "s");
 	else
@@ -331,6 +345,12 @@ static int status_without_daemon(const struct config *cfg, bool json_out, time_t
 	printf("lifeboatd is not running; what the state dir %s says:\n\n", cfg->state_dir);
 	print_table(jobs, now);
 	print_details(jobs, now);
+	if (cfg->noffsites) {
+		json_t *off = offsite_status(cfg, now);
+
+		cli_offsite_status_print(off, now);
+		json_decref(off);
+	}
 	json_decref(jobs);
 	return EXIT_FAILED;
 }
@@ -386,6 +406,8 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	}
 	r = cli_daemon_request(&conn, json_pack("{s:s}", "cmd", "status"), &st);
 	cli_daemon_close(&conn);
+	if (r >= 0 && cfg->noffsites)
+		json_object_set_new(st, "offsite", offsite_status(cfg, now));
 	config_free(cfg);
 	if (r < 0) {
 		if (check_mode) {
@@ -412,6 +434,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		print_header(st, now);
 		print_table(json_object_get(st, "jobs"), now);
 		print_details(json_object_get(st, "jobs"), now);
+		cli_offsite_status_print(json_object_get(st, "offsite"), now);
 		r = EXIT_OK;
 	}
 	json_decref(st);

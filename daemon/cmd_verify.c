@@ -20,7 +20,8 @@
 #include "units.h"
 #include "verify.h"
 
-static const char usage_text[] = "usage: lifeboat [-c FILE] verify [JOB [ID]]\n";
+static const char usage_text[] = "usage: lifeboat [-c FILE] verify [JOB [ID]]\n"
+	"       lifeboat [-c FILE] verify --offsite NAME [JOB [ID]] [--download]\n";
 
 /* Results of the checks of one backup, so a chain member shared by many
  * backups is read once. */
@@ -131,8 +132,12 @@ static bool verify_one(struct verify_run *vr, const struct store_entry *e)
 int cmd_verify(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "offsite", required_argument, NULL, 'o' },
+		{ "download", no_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *offsite = NULL;
+	bool download = false;
 	struct verify_run vr = { 0 };
 	struct store_list l = { 0 };
 	struct store_entry one;
@@ -144,12 +149,27 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'o') {
+			offsite = optarg;
+		} else if (c == 'd') {
+			download = true;
+		} else {
+			fputs(usage_text, stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (argc - optind > 2 || (download && !offsite)) {
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
-	if (argc - optind > 2) {
-		fputs(usage_text, stderr);
-		return EXIT_USAGE;
+	if (offsite) {
+		/* the offsite copies: the job need not be in the config any more */
+		if ((r = cli_load_config(cli, &cfg)))
+			return r;
+		r = cli_offsite_verify(cfg, offsite, argc - optind >= 1 ? argv[optind] : NULL,
+				       argc - optind == 2 ? argv[optind + 1] : NULL, download);
+		config_free(cfg);
+		return r;
 	}
 	if (argc - optind >= 1)
 		r = cli_load_job(cli, argv[optind], NULL, &cfg, &job);

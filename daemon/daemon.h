@@ -95,7 +95,14 @@ void scheduler_arm(struct djob *dj, bool at_start);
 void scheduler_disarm(struct djob *dj);
 int scheduler_save_state(struct daemon *d);
 
+/* offsite_queue.c: upload children of [offsite:NAME] targets. */
+void offsite_queue_backup(struct daemon *d, const char *job);
+void offsite_queue_stop(struct daemon *d);
+int offsite_child_main(const char *name, const char *config_path);
+
 /* children.c */
+/* The config bytes in use as a memfd at offset 0 (for a child's stdin). */
+int daemon_config_memfd(const struct daemon *d);
 int child_start(struct djob *dj, const char *trigger, char *err, size_t errlen);
 void child_cancel(struct child *c);
 json_t *child_status(const struct child *c);

@@ -52,6 +52,8 @@ static const struct command commands[] = {
 	  "                               files: what differs between two snapshots or a snapshot\n"
 	  "                               and the live tree; --path: a unified diff of one file;\n"
 	  "                               db: the tables whose rows differ between two dumps" },
+	{ "offsite", cmd_offsite, "offsite init NAME            create the encryption key of [offsite:NAME]\n"
+	  "  offsite sync NAME [JOB]    copy every committed backup not offsite yet" },
 };
 
 static void usage(FILE *out)

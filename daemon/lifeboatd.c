@@ -272,6 +272,7 @@ void daemon_stop(struct daemon *d)
 	notify_send("STOPPING=1");
 	log_info("stopping: %d job%s running", d->nrunning, d->nrunning == 1 ? "" : "s");
 	control_stop(d);
+	offsite_queue_stop(d);
 	for (struct djob *dj = d->jobs; dj; dj = dj->next) {
 		scheduler_disarm(dj);
 		watch_events_stop(dj);
@@ -410,13 +411,14 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "run-job", required_argument, NULL, 'J' },
 		{ "run-hook", required_argument, NULL, 'K' },
+		{ "offsite-sync", required_argument, NULL, 'O' },
 		/* Hidden, for the tests: seconds before an idle control client is closed. */
 		{ "idle-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon d = { 0 };
-	const char *copt = NULL, *run_job = NULL;
+	const char *copt = NULL, *run_job = NULL, *offsite_sync = NULL;
 	bool check_only = false;
 	int c, rc;
 
@@ -434,6 +436,9 @@ int main(int argc, char **argv)
 			break;
 		case 'K':
 			return hook_main(optarg);
+		case 'O':
+			offsite_sync = optarg;
+			break;
 		case 'T': {
 			char *end;
 			unsigned long v;
@@ -462,6 +467,8 @@ int main(int argc, char **argv)
 	}
 	if (run_job)
 		return child_main(run_job, config_path_choose(copt));
+	if (offsite_sync)
+		return offsite_child_main(offsite_sync, config_path_choose(copt));
 
 	notify_init();
 	signal(SIGPIPE, SIG_IGN);

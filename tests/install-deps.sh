@@ -6,6 +6,7 @@ set -eu
 PKGS="build-essential pkg-config meson ninja-build
       libuv1-dev libarchive-dev libzstd-dev default-libmysqlclient-dev
       libinih-dev libssl-dev libjansson-dev libcmocka-dev
+      libsodium-dev libcurl4-openssl-dev
       mariadb-server mariadb-client zstd faketime python3 procps tzdata
       tar attr acl util-linux \
       time strace gzip systemd sleuthkit"
@@ -27,4 +28,21 @@ if [ -n "$missing" ]; then
     chmod 755 /usr/sbin/policy-rc.d
     trap 'rm -f /usr/sbin/policy-rc.d' EXIT
     apt-get install -y -q --no-install-recommends $missing
+fi
+
+# The offsite tests run npm's s3rver (a local S3 server that checks SigV4
+# signatures) on Debian's nodejs; 3.7.1 is the version checked with Debian
+# 12's Node 18.  Installed once, globally (/usr/local/bin/s3rver).
+S3RVER_VERSION=3.7.1
+if ! command -v s3rver >/dev/null 2>&1; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "install-deps: need root to install s3rver" >&2
+        exit 1
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends nodejs npm
+    fi
+    npm install -g --no-audit --no-fund --loglevel=error "s3rver@$S3RVER_VERSION"
 fi

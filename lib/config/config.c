@@ -22,6 +22,7 @@
 #include "config.h"
 #include "config_keys.h"
 #include "jobkind.h"
+#include "offsite_config.h"
 #include "retention.h"
 
 #include <ctype.h>
@@ -42,6 +43,8 @@ struct section {
 	bool ignore;		/* bad header: its keys are not checked one by one */
 	long job;		/* index into cfg->jobs, or -1 */
 	const struct jobkind_ops *ops; /* the job's kind, or NULL */
+	bool is_offsite;	/* [offsite:NAME]: its keys are offsite_keys[] */
+	size_t offsite;		/* then: index into cfg->offsites */
 	int *key_line;		/* per key of the section: line where set, 0 = not yet;
 				 * a job's is the job's key_line */
 	long last_key;		/* index of the section's previous key, or -1 */
@@ -102,11 +105,15 @@ bool config_job_name_valid(const char *name)
  * config_nkeys ..). */
 static size_t section_nkeys(const struct section *sec)
 {
+	if (sec->is_offsite)
+		return config_nkeys + offsite_nkeys;
 	return config_nkeys + (sec->ops ? sec->ops->nkeys : 0);
 }
 
 static const struct config_key *key_at(const struct section *sec, size_t idx)
 {
+	if (idx >= config_nkeys && sec->is_offsite)
+		return &offsite_keys[idx - config_nkeys];
 	return idx < config_nkeys ? &config_keys[idx] : &sec->ops->keys[idx - config_nkeys];
 }
 
@@ -144,6 +151,8 @@ static void *key_field(const struct config_key *k, const struct section *sec, st
 		return (char *)&cfg->jobs[sec->job].tuning + k->offset;
 	case KP_JOB:
 		return (char *)&cfg->jobs[sec->job] + k->offset;
+	case KP_OFFSITE:
+		return (char *)&cfg->offsites[sec->offsite] + k->offset;
 	}
 	return NULL;
 }
@@ -217,6 +226,47 @@ static struct job *new_job(struct loader *ld, struct section *sec, enum job_kind
 	return job;
 }
 
+/* [offsite:NAME]: a target of offsite copies (offsite_config.h), not a job. */
+static void open_offsite(struct loader *ld, struct section *sec, const char *name)
+{
+	struct offsite *v, *o;
+	int *lines;
+
+	if (!config_job_name_valid(name)) {
+		add_error(ld, ld->line, sec->name, NULL,
+			  "offsite name '%s' is not valid: use a-z, 0-9, '_' and '-', starting with a letter or digit",
+			  name);
+		return;
+	}
+	for (size_t i = 0; i < ld->cfg->noffsites; i++) {
+		if (strcmp(ld->cfg->offsites[i].name, name) == 0) {
+			add_error(ld, ld->line, sec->name, NULL, "duplicate offsite name '%s' (first on line %d)",
+				  name, ld->cfg->offsites[i].line);
+			return;
+		}
+	}
+	v = realloc(ld->cfg->offsites, (ld->cfg->noffsites + 1) * sizeof(*v));
+	lines = realloc(sec->key_line, (config_nkeys + offsite_nkeys) * sizeof(int));
+	if (v)
+		ld->cfg->offsites = v;
+	if (lines)
+		sec->key_line = lines;
+	if (!v || !lines) {
+		add_error(ld, ld->line, sec->name, NULL, "out of memory");
+		return;
+	}
+	memset(lines, 0, (config_nkeys + offsite_nkeys) * sizeof(int));
+	o = &v[ld->cfg->noffsites];
+	memset(o, 0, sizeof(*o));
+	o->name = strdup(name);
+	o->line = ld->line;
+	o->key_line = lines;
+	sec->is_offsite = true;
+	sec->offsite = ld->cfg->noffsites++;
+	sec->ignore = false;
+	apply_defaults(ld, sec);
+}
+
 /* The header "[NAME]" on the current line: decide what the section is. */
 static void open_section(struct loader *ld, const char *name)
 {
@@ -259,6 +309,10 @@ static void open_section(struct loader *ld, const char *name)
 	}
 	klen = (size_t)(colon - name);
 	snprintf(kind, sizeof(kind), "%.*s", (int)(klen < sizeof(kind) ? klen : sizeof(kind) - 1), name);
+	if (strcmp(kind, "offsite") == 0) {
+		open_offsite(ld, sec, colon + 1);
+		return;
+	}
 	ops = jobkind_find(kind);
 	if (!ops) {
 		add_error(ld, ld->line, name, NULL, "unknown job kind '%s' (expected %s)", kind, jobkind_names());
@@ -500,6 +554,15 @@ static void finish(struct loader *ld)
 		const struct section *sec = &ld->sections[i];
 		struct job *job;
 
+		if (!sec->ignore && sec->is_offsite) {
+			struct config_check c = { ld, sec };
+
+			for (size_t k = config_nkeys; k < section_nkeys(sec); k++)
+				if (key_at(sec, k)->required && !sec->key_line[k])
+					add_error(ld, sec->line, sec->name, key_at(sec, k)->name,
+						  "missing (required for offsite targets)");
+			offsite_config_check(&c, &ld->cfg->offsites[sec->offsite], ld->cfg);
+		}
 		if (sec->ignore || sec->job < 0)
 			continue;
 		job = &ld->cfg->jobs[sec->job];
@@ -516,9 +579,9 @@ static void finish(struct loader *ld)
 
 static void loader_free(struct loader *ld)
 {
-	/* A job's key lines are the job's, freed with the config. */
+	/* A job's key lines are the job's, freed with the config (an offsite's too). */
 	for (size_t i = 0; i < ld->nsections; i++)
-		if (ld->sections[i].job < 0)
+		if (ld->sections[i].job < 0 && !ld->sections[i].is_offsite)
 			free(ld->sections[i].key_line);
 	free(ld->sections);
 }
@@ -608,6 +671,17 @@ void config_free(struct config *cfg)
 		free(cfg->jobs[j].name);
 	}
 	free(cfg->jobs);
+	for (size_t j = 0; j < cfg->noffsites; j++) {
+		struct offsite *o = &cfg->offsites[j];
+
+		for (size_t i = 0; i < offsite_nkeys; i++)
+			config_key_release(&offsite_keys[i], (char *)o + offsite_keys[i].offset);
+		free(o->bucket);
+		free(o->prefix);
+		free(o->key_line);
+		free(o->name);
+	}
+	free(cfg->offsites);
 	free(cfg->path);
 	free(cfg);
 }
@@ -709,6 +783,11 @@ void config_print(const struct config *cfg, FILE *out)
 			else
 				print_key(k, (const char *)job + k->offset, out);
 		}
+	}
+	for (size_t j = 0; j < cfg->noffsites; j++) {
+		fprintf(out, "\n[offsite:%s]\n", cfg->offsites[j].name);
+		for (size_t i = 0; i < offsite_nkeys; i++)
+			print_key(&offsite_keys[i], (const char *)&cfg->offsites[j] + offsite_keys[i].offset, out);
 	}
 }
 

@@ -37,6 +37,8 @@
 #include "schedule.h"
 #include "units.h"
 
+struct offsite;
+
 #define CONFIG_DEFAULT_PATH "/etc/lifeboat/lifeboat.ini"
 #define CONFIG_ENV "LIFEBOAT_CONFIG"
 #define JOB_NAME_MAX 64
@@ -138,6 +140,8 @@ struct config {
 	struct job_tuning tuning;	/* defaults for every job */
 	struct job *jobs;		/* in file order */
 	size_t njobs;
+	struct offsite *offsites;	/* [offsite:NAME] sections, in file order (offsite_config.h) */
+	size_t noffsites;
 };
 
 /* Collected error lines, each "FILE:LINE: [section] key: what is wrong". */

@@ -42,6 +42,7 @@ enum key_place {
 	KP_GLOBAL,		/* offset into struct config; [lifeboat] only */
 	KP_TUNING,		/* offset into struct job_tuning; [lifeboat] and jobs */
 	KP_JOB,			/* offset into struct job; jobs only */
+	KP_OFFSITE,		/* offset into struct offsite; [offsite:NAME] only */
 };
 
 struct config_key {
