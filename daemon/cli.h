@@ -65,5 +65,6 @@ int cmd_cancel(struct cli *cli, int argc, char **argv);
 int cmd_reload(struct cli *cli, int argc, char **argv);
 int cmd_ack(struct cli *cli, int argc, char **argv);
 int cmd_facts(struct cli *cli, int argc, char **argv);
+int cmd_incident(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -39,6 +39,9 @@ static const struct command commands[] = {
 	{ "facts", cmd_facts, "facts [--json] [--diff [JOB [ID]]]\n"
 	  "                               the server: OS, versions, packages, accounts, sockets;\n"
 	  "                               --diff: what changed since a files backup" },
+	{ "incident", cmd_incident, "incident open|resume|note|status|done|list|bundle|close\n"
+	  "                               the bad day: evidence first (snapshot, dump, all logs,\n"
+	  "                               facts, changes), a journal of every step, pinned" },
 };
 
 static void usage(FILE *out)

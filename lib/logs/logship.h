@@ -106,4 +106,9 @@ bool lstate_path_safe(const char *path);
 int logship_restore(struct store *st, const char *job, const char *id, const char *dir,
 		    uint64_t *files, uint64_t *bytes, uint64_t *read);
 
+/* The paths a logs job covers now: every match of GLOBS and its rotated and
+ * compressed siblings, sorted (logship_files.c).  OUT is the caller's
+ * (strlist_free).  0 or a negative errno (logged). */
+int logship_list_files(const struct strlist *globs, struct strlist *out);
+
 #endif
