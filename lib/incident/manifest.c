@@ -42,10 +42,11 @@ static int cmp(const void *a, const void *b)
 static int hash_at(struct incident *inc, const char *name, char hex[SHA256_HEX_LEN + 1])
 {
 	int fd = openat(inc->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), r;
+	uint64_t bytes = 0;
 
 	if (fd < 0)
 		return -errno;
-	r = sha256_fd(fd, hex, NULL);
+	r = sha256_fd(fd, hex, &bytes);
 	close(fd);
 	return r;
 }
