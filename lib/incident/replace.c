@@ -26,8 +26,11 @@
  * (dbrestore's rule).
  *
  * incident_suggest: the newest good backup older than the earliest change
- * in the incident's changes.json (by mtime — which an attacker can forge,
- * so it is a suggestion), else the newest good backup; the watch module's
+ * in the incident's changes.json — the job's own, else any job's (a db job
+ * has no change list, but a web shell dates the intrusion) — by mtime,
+ * which an attacker can forge, so it is a suggestion; with no change found,
+ * the newest good backup older than the incident; else the newest good
+ * backup.  The watch module's
  * baseline will replace this.  It does not choose for the user: the ID
  * given is the one restored.
  */
@@ -64,7 +67,7 @@ static int64_t earliest_change(const struct incident *inc, const char *job)
 	snprintf(path, sizeof(path), "%s/changes.json", inc->dir);
 	doc = json_load_file(path, 0, NULL);
 	json_array_foreach(json_object_get(doc, "jobs"), i, j) {
-		if (strcmp(json_string_value(json_object_get(j, "job")) ?: "", job) != 0)
+		if (job && strcmp(json_string_value(json_object_get(j, "job")) ?: "", job) != 0)
 			continue;
 		json_array_foreach(json_object_get(j, "changes"), k, c) {
 			int64_t m = json_integer_value(json_object_get(c, "mtime"));
@@ -86,8 +89,22 @@ int incident_suggest(const struct config *cfg, struct store *st, const struct jo
 	int64_t first = 0;
 	const struct store_entry *newest = NULL, *before = NULL;
 
-	if (incident_load(cfg, NULL, &inc) == 0)
+	const char *cut_what = "the earliest change the incident found (mtime";
+	time_t opened = 0;
+
+	/* This job's earliest change; else any job's (a db has no change
+	 * list, but the web shell dates the intrusion); else the incident's
+	 * opening. */
+	if (incident_load(cfg, NULL, &inc) == 0) {
 		first = earliest_change(&inc, job->name);
+		if (!first)
+			first = earliest_change(&inc, NULL);
+		if (!first && json_string_value(json_object_get(inc.state, "opened")) &&
+		    timefmt_parse_rfc3339(json_string_value(json_object_get(inc.state, "opened")), &opened) == 0) {
+			first = opened;
+			cut_what = "the incident's opening (";
+		}
+	}
 	incident_free(&inc);
 	if (store_list(st, job->name, &l) < 0)
 		return -EIO;
@@ -110,7 +127,7 @@ int incident_suggest(const struct config *cfg, struct store *st, const struct jo
 
 		timefmt_rfc3339((time_t)first, t);
 		snprintf(id, STORE_ID_MAX, "%s", before->id);
-		snprintf(why, len, "the newest good backup taken before the earliest change the incident found (mtime %s)", t);
+		snprintf(why, len, "the newest good backup taken before %s %s)", cut_what, t);
 	} else {
 		snprintf(id, STORE_ID_MAX, "%s", newest->id);
 		snprintf(why, len, first ? "the newest good backup (every good backup is newer than the earliest change found: mtimes can be forged)"

@@ -176,11 +176,18 @@ contains "$(cat "$DIR/facts.json")" '"kernel"'
 contains "$(cat "$DIR/status.json")" "$CLEAN_SHOP"
 
 # ---------------------------------------------------------------- prune removes none of it
+# A newer dump (with the rogue row) would push the clean one out (keep_last = 1):
+# the pin keeps it, through the run's own prune and an explicit one.
+expect_rc 0 lb run shop --here
+ROGUE_SHOP=$(last_id shop)
+[ "$ROGUE_SHOP" != "$CLEAN_SHOP" ] || fail "no newer shop backup"
+[ -f "$STORE/shop/$CLEAN_SHOP.json" ] || fail "the pinned clean dump was pruned by the run"
 BEFORE=$(lb list | grep -cE 'backup-')
 expect_rc 0 lb prune
 AFTER=$(lb list | grep -cE 'backup-')
 equals "$AFTER" "$BEFORE" "backups after prune (pinned by the incident)"
 contains "$(cat "$STORE/shop/$CLEAN_SHOP.pin")" "incident $INC"
+[ -f "$STORE/shop/$CLEAN_SHOP.json" ] || fail "prune removed the pinned clean dump"
 (cd "$DIR" && sha256sum --quiet -c MANIFEST.sha256) || fail "evidence changed by prune"
 expect_rc 0 lb list
 not_contains "$OUT" "incidents" "list"
@@ -209,6 +216,7 @@ copy="inc_copy_$$"
 drop_db_later "$copy"
 expect_rc 0 lb restore shop "$CLEAN_SHOP" --database "$copy"
 expect_rc 0 lb restore shop "$CLEAN_SHOP" --replace
+contains "$OUT" "suggested clean backup of shop: $CLEAN_SHOP"
 equals "$(db_q -e "SELECT COUNT(*) FROM $db.users WHERE name = 'rogue'")" "0" "rogue rows after the replace"
 equals "$(db_q -e "CHECKSUM TABLE $db.users, $db.pages" | cut -f2 | tr '\n' ' ')" \
 	"$(db_q -e "CHECKSUM TABLE $copy.users, $copy.pages" | cut -f2 | tr '\n' ' ')" "database vs the chosen dump"
