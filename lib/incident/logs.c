@@ -124,7 +124,7 @@ static int archived_list(struct store *st, const struct job *job, struct inciden
 {
 	struct store_list l;
 	char name[200];
-	json_t *arr = json_array();
+	json_t *arr = json_array(), *doc;
 	int r;
 
 	if (!arr)
@@ -143,9 +143,10 @@ static int archived_list(struct store *st, const struct job *job, struct inciden
 	*count = l.n;
 	store_list_free(&l);
 	snprintf(name, sizeof(name), "logs-%s.archived.json", job->name);
-	r = evfile_json(inc, name, json_pack("{s:s, s:s, s:o}", "job", job->name, "note",
-					     "archived log backups of this job in the store; pinned by the incident",
-					     "backups", arr), NULL);
+	doc = json_pack("{s:s, s:s, s:o}", "job", job->name, "note",
+			"archived log backups of this job in the store; pinned by the incident", "backups", arr);
+	r = doc ? evfile_json(inc, name, doc, NULL) : -ENOMEM;
+	json_decref(doc);
 	return r;
 }
 
