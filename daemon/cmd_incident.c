@@ -301,6 +301,11 @@ static int do_close(const struct config *cfg)
 		incident_free(&inc);
 		return EXIT_FAILED;
 	}
+	if (incident_lock(&inc) < 0) {
+		fprintf(stderr, "lifeboat: incident %s: its evidence is being captured now; close it after that\n", inc.stamp);
+		incident_free(&inc);
+		return EXIT_FAILED;
+	}
 	if (incident_evidence_complete(&inc)) {
 		r = incident_manifest_verify(&inc, why, sizeof(why));
 		incident_journalf(&inc, "manifest re-verified", "%s: %s", r == 0 ? "ok" : "MISMATCH", why);

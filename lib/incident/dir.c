@@ -88,7 +88,9 @@ int incident_mark_open(const struct config *cfg, const char *stamp)
 			log_err(LOG_LVL_ERROR, errno, "%s: cannot remove", path);
 			return r;
 		}
-		return fs_fsync_dir(cfg->state_dir) < 0 ? 0 : 0;
+		if (fs_fsync_dir(cfg->state_dir) < 0)
+			log_warn("%s: cannot fsync", cfg->state_dir);
+		return 0;
 	}
 	if ((r = fs_mkdirs(cfg->state_dir, 0700)) < 0) {
 		log_err(LOG_LVL_ERROR, -r, "%s: cannot create", cfg->state_dir);

@@ -174,7 +174,7 @@ static int replace_files(const struct config *cfg, const struct job *job, struct
 {
 	char live[PATH_MAX], parent[PATH_MAX], staged[PATH_MAX], aside[PATH_MAX], tmp[PATH_MAX];
 	struct jobkind_target to = { 0 };
-	struct stat sb;
+	struct stat sb = { 0 };
 	bool in_incident;
 	int r;
 
