@@ -249,4 +249,14 @@ expect_rc 0 lb incident list
 contains "$OUT" "$INC"
 contains "$OUT" "closed"
 expect_rc 1 lb incident note "too late"
+
+# --without-evidence: done, and written down (an incident opened to hold the journal).
+expect_rc 0 lb restore site "$CLEAN_SITE" --replace --without-evidence
+INC2=$(cat "$STATE/incident-open")
+[ "$INC2" != "$INC" ] || fail "no new incident for --without-evidence"
+J2=$(cat "$STORE/incidents/$INC2/journal.txt")
+contains "$J2" "restore --replace WITHOUT EVIDENCE"
+contains "$J2" "restore --replace files	site $CLEAN_SITE"
+diff -r "$TMP/clean" "$WWW" >/dev/null || fail "the live tree after --without-evidence"
+expect_rc 0 lb incident close
 done_ok
