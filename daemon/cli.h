@@ -88,5 +88,6 @@ int cli_offsite_list(const struct config *cfg, const char *name, const char *job
 void cli_offsite_status_print(json_t *arr, time_t now);
 int cli_offsite_health(json_t *arr, char *why, size_t len);
 int cli_offsite_verify(const struct config *cfg, const char *name, const char *job, const char *id, bool download);
+int cmd_incident(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -3,6 +3,8 @@
  *   db jobs:    restore JOB ID --database NAME [--force]   (a new database)
  *   files jobs: restore JOB ID --to DIR [--path SUBPATH]   (a new or empty DIR)
  *   logs jobs:  restore JOB ID --to DIR                    (a new or empty directory)
+ *   files, db:  restore JOB ID --replace [--without-evidence]   (the live
+ *               site or database, after `lifeboat incident open`)
  * ID is a backup id or `latest` (the newest good backup).  The kind's
  * restore (jobkind_ops.restore) does the work and says what it did.
  */
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "incident.h"
 #include "jobkind.h"
 #include "log.h"
 #include "store.h"
@@ -25,6 +28,7 @@
 static const char usage_text[] =
 	"usage: lifeboat [-c FILE] restore JOB ID --database NAME [--force]\n"
 	"       lifeboat [-c FILE] restore JOB ID --to DIR [--path SUBPATH]\n"
+	"       lifeboat [-c FILE] restore JOB ID --replace [--without-evidence]\n"
 	"       (add --from NAME to restore from the offsite copies of [offsite:NAME])\n";
 
 /* "files and logs" (CONJ "and"): the kinds that restore into TYPE (and take
@@ -51,6 +55,38 @@ static const char *kinds_taking(enum jobkind_target_type type, bool subpath, con
 	return names;
 }
 
+/* --replace: the live site or database replaced by the backup, guarded by
+ * the open incident's evidence (lib/incident/replace.c). */
+static int restore_replace(struct cli *cli, const char *name, const char *id, bool without_evidence)
+{
+	const struct job *job;
+	struct config *cfg;
+	struct store *st = NULL;
+	struct store_entry e;
+	int r;
+
+	r = cli_load_job(cli, name, "restore needs its settings", &cfg, &job);
+	if (r)
+		return r;
+	if (store_open(cfg->store, &st) < 0) {
+		config_free(cfg);
+		return EXIT_FAILED;
+	}
+	r = store_get(st, job->name, id, &e);
+	if (r < 0) {
+		if (r == -ENOENT)
+			fprintf(stderr, "lifeboat: job %s has no backup '%s' in %s\n", job->name, id, cfg->store);
+		store_close(st);
+		config_free(cfg);
+		return EXIT_FAILED;
+	}
+	r = incident_replace(cfg, job, st, &e, without_evidence, stdout) < 0 ? EXIT_FAILED : EXIT_OK;
+	store_entry_free(&e);
+	store_close(st);
+	config_free(cfg);
+	return r;
+}
+
 int cmd_restore(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -59,6 +95,8 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "path", required_argument, NULL, 'p' },
 		{ "from", required_argument, NULL, 'o' },
+		{ "replace", no_argument, NULL, 'R' },
+		{ "without-evidence", no_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *to_db = NULL, *to_dir = NULL, *subpath = NULL, *from = NULL;
@@ -69,7 +107,7 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 	struct store *st = NULL;
 	const struct job *job;
 	struct config *cfg;
-	bool force = false;
+	bool force = false, replace = false, without_evidence = false;
 	int c, r;
 
 	optind = 0;	/* 0: glibc re-initialises, permutation included */
@@ -80,10 +118,19 @@ int cmd_restore(struct cli *cli, int argc, char **argv)
 		case 'f': force = true; break;
 		case 'p': subpath = optarg; break;
 		case 'o': from = optarg; break;
+		case 'R': replace = true; break;
+		case 'W': without_evidence = true; break;
 		default:
 			fputs(usage_text, stderr);
 			return EXIT_USAGE;
 		}
+	}
+	if (replace || without_evidence) {
+		if (!replace || argc - optind != 2 || to_db || to_dir || subpath || force) {
+			fputs(usage_text, stderr);
+			return EXIT_USAGE;
+		}
+		return restore_replace(cli, argv[optind], argv[optind + 1], without_evidence);
 	}
 	if (argc - optind != 2 || (!to_db && !to_dir) || (to_db && to_dir)) {
 		fputs(usage_text, stderr);

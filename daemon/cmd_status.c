@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "offsite_status.h"
+#include "incident.h"
 #include "jobstatus.h"
 #include "timefmt.h"
 #include "units.h"
@@ -323,6 +324,23 @@ static int check(json_t *st, time_t now)
 	return (int)worst;
 }
 
+/* The open incident (lib/incident), read when the config is: "" when none. */
+static char open_incident[INCIDENT_STAMP_MAX];
+
+/* Says that an incident is open: a line before the table, or "incident" in
+ * the JSON (ST may be NULL for the line only). */
+static void incident_note(json_t *st, bool json_out)
+{
+	if (!open_incident[0])
+		return;
+	if (json_out && st)
+		json_object_set_new(st, "incident", json_pack("{s:s, s:b}", "open", open_incident,
+							      "scheduled_runs_held", 1));
+	else if (!json_out)
+		printf("INCIDENT %s is open: scheduled runs are held until `lifeboat incident close` (lifeboat incident status)\n\n",
+		       open_incident);
+}
+
 /* The table from the state dir alone, when no daemon answers. */
 static int status_without_daemon(const struct config *cfg, bool json_out, time_t now)
 {
@@ -337,12 +355,15 @@ static int status_without_daemon(const struct config *cfg, bool json_out, time_t
 	if (json_out) {
 		json_t *st = json_pack("{s:n, s:o}", "daemon", "jobs", jobs);
 
+		incident_note(st, true);
+
 		json_dumpf(st, stdout, JSON_INDENT(2));
 		printf("\n");
 		json_decref(st);
 		return EXIT_FAILED;
 	}
 	printf("lifeboatd is not running; what the state dir %s says:\n\n", cfg->state_dir);
+	incident_note(NULL, false);
 	print_table(jobs, now);
 	print_details(jobs, now);
 	if (cfg->noffsites) {
@@ -393,6 +414,8 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 	} else if ((r = cli_load_config(cli, &cfg))) {
 		return r;
 	}
+	if (incident_open_stamp(cfg, open_incident) < 0)
+		open_incident[0] = '\0';
 	r = cli_daemon_open(cfg, &conn, check_mode);
 	if (r < 0) {
 		if (check_mode) {
@@ -424,6 +447,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
 		return EXIT_FAILED;
 	}
 	json_object_del(st, "ok");
+	incident_note(st, json_out);
 	if (check_mode) {
 		r = check(st, now);
 	} else if (json_out) {

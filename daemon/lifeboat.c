@@ -54,6 +54,9 @@ static const struct command commands[] = {
 	  "                               db: the tables whose rows differ between two dumps" },
 	{ "offsite", cmd_offsite, "offsite init NAME            create the encryption key of [offsite:NAME]\n"
 	  "  offsite sync NAME [JOB]    copy every committed backup not offsite yet" },
+	{ "incident", cmd_incident, "incident open|resume|note|status|done|list|bundle|close\n"
+	  "                               the bad day: evidence first (snapshot, dump, all logs,\n"
+	  "                               facts, changes), a journal of every step, pinned" },
 };
 
 static void usage(FILE *out)

@@ -18,6 +18,7 @@
 
 #include "daemon.h"
 #include "fsutil.h"
+#include "incident.h"
 #include "log.h"
 #include "timefmt.h"
 
@@ -120,10 +121,15 @@ static void plan_next(struct djob *dj)
 
 static void fire(struct djob *dj, const char *trigger)
 {
-	char err[512];
+	char err[512], stamp[INCIDENT_STAMP_MAX];
 
 	dj->last_fire = time(NULL);
 	scheduler_save_state(dj->d);
+	if (incident_open_stamp(dj->d->cfg, stamp) == 0) {
+		log_warn("job %s: incident %s is open; this %s run is held back until `lifeboat incident close`",
+			 dj->name, stamp, trigger);
+		return;
+	}
 	if (dj->child) {
 		log_warn("job %s: still running from %s; this %s run is skipped", dj->name,
 			 dj->child->trigger, trigger);

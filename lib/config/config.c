@@ -324,6 +324,11 @@ static void open_section(struct loader *ld, const char *name)
 			  colon + 1, JOB_NAME_MAX);
 		return;
 	}
+	if (strcmp(colon + 1, "incidents") == 0) {
+		add_error(ld, ld->line, name, NULL,
+			  "job name 'incidents' is reserved: <store>/incidents holds `lifeboat incident` evidence");
+		return;
+	}
 	for (size_t j = 0; j < ld->cfg->njobs; j++) {
 		if (strcmp(ld->cfg->jobs[j].name, colon + 1) == 0) {
 			add_error(ld, ld->line, name, NULL, "duplicate job name '%s' (first on line %d)",

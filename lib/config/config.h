@@ -137,6 +137,8 @@ struct config {
 	char *on_failure;		/* hook run after a failed or partial run, or NULL */
 	int64_t hook_timeout;		/* seconds a hook may run before it is killed */
 	char *on_alert;			/* hook run when a run raised new alerts, or NULL */
+	char *on_incident;		/* hook run first by `incident open` (site offline), or NULL */
+	char *on_incident_close;	/* hook run by `incident close` (site online), or NULL */
 	struct job_tuning tuning;	/* defaults for every job */
 	struct job *jobs;		/* in file order */
 	size_t njobs;

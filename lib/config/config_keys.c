@@ -38,6 +38,10 @@ const struct config_key config_keys[] = {
 	  "shell command run after a failed or partial run", NULL },
 	{ "hook_timeout", KT_DURATION, G(hook_timeout), 0, 0, "60s", false,
 	  "a hook still running after this long is killed", NULL },
+	{ "on_incident", KT_STRING, G(on_incident), 0, 0, NULL, false,
+	  "shell command run first by `lifeboat incident open`: take the site offline ($1 stamp, $2 dir)", NULL },
+	{ "on_incident_close", KT_STRING, G(on_incident_close), 0, 0, NULL, false,
+	  "shell command run by `lifeboat incident close`: put the site back online", NULL },
 
 	/* tuning: [lifeboat] for every job, overridable in a job; an opt-in key
 	 * only for the kinds that list it (jobkind_ops.tuning) */

@@ -116,5 +116,9 @@ struct record_chain;
 typedef int (*logship_each_fn)(void *ctx, const json_t *seg, uint64_t pos, const void *buf, size_t len);
 int logship_each(struct store *st, const char *job, const struct record_chain *c, logship_each_fn fn,
 		 void *ctx, uint64_t *read);
+/* The paths a logs job covers now: every match of GLOBS and its rotated and
+ * compressed siblings, sorted (logship_files.c).  OUT is the caller's
+ * (strlist_free).  0 or a negative errno (logged). */
+int logship_list_files(const struct strlist *globs, struct strlist *out);
 
 #endif

@@ -101,6 +101,9 @@ bool store_valid_job(const char *job)
 
 	if (!job || !((job[0] >= 'a' && job[0] <= 'z') || isdigit((unsigned char)job[0])))
 		return false;
+	/* <store>/incidents holds incident evidence (lib/incident), never a job. */
+	if (strcmp(job, "incidents") == 0)
+		return false;
 	for (i = 1; job[i]; i++) {
 		char c = job[i];
 
