@@ -31,6 +31,7 @@
 #include "daemon.h"
 #include "fsutil.h"
 #include "log.h"
+#include "metrics.h"
 
 static void usage(FILE *out)
 {
@@ -234,6 +235,7 @@ int daemon_reload(struct daemon *d, json_t **errors)
 	arm_all(d, false);
 	scheduler_save_state(d);
 	log_info("config reloaded: %zu jobs", cfg->njobs);
+	metrics_write(cfg);
 	notify_send("READY=1");
 	notify_status(d);
 	return 0;
@@ -372,6 +374,7 @@ static int run_daemon(struct daemon *d)
 	notify_watchdog_start(d);
 	log_info("lifeboatd %s started: %zu job%s, config %s, socket %s", LIFEBOAT_VERSION, d->cfg->njobs,
 		 d->cfg->njobs == 1 ? "" : "s", d->config_path, d->cfg->socket);
+	metrics_write(d->cfg);
 	notify_send("READY=1");
 	notify_status(d);
 	uv_run(d->loop, UV_RUN_DEFAULT);

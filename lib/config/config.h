@@ -127,6 +127,7 @@ struct config {
 	char *on_success;		/* hook run after a good run of any job, or NULL */
 	char *on_failure;		/* hook run after a failed or partial run, or NULL */
 	int64_t hook_timeout;		/* seconds a hook may run before it is killed */
+	char *metrics_file;		/* Prometheus textfile written after runs and alert changes, or NULL */
 	struct job_tuning tuning;	/* defaults for every job */
 	struct job *jobs;		/* in file order */
 	size_t njobs;

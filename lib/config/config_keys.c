@@ -38,6 +38,8 @@ const struct config_key config_keys[] = {
 	  "shell command run after a failed or partial run", NULL },
 	{ "hook_timeout", KT_DURATION, G(hook_timeout), 0, 0, "60s", false,
 	  "a hook still running after this long is killed", NULL },
+	{ "metrics_file", KT_PATH, G(metrics_file), 0, 0, NULL, false,
+	  "Prometheus textfile (node_exporter's collector) rewritten after every run and alert change", NULL },
 
 	/* tuning: [lifeboat] for every job, overridable in a job; an opt-in key
 	 * only for the kinds that list it (jobkind_ops.tuning) */
