@@ -40,7 +40,7 @@ static const struct command commands[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: lifeboat [-c FILE] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(out, "usage: lifeboat [-c FILE] COMMAND [ARGS]\n       lifeboat --help | --version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %s\n", commands[i].usage);
 	fprintf(out, "\nThe config is -c FILE, else $%s, else %s.\n"
@@ -83,6 +83,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli cli = { 0 };
@@ -98,6 +99,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("lifeboat %s\n", LIFEBOAT_VERSION);
 			return EXIT_OK;
 		default:
 			usage(stderr);

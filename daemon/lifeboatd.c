@@ -35,7 +35,7 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: lifeboatd [-n] [-c FILE]\n"
+	fprintf(out, "usage: lifeboatd [-n] [-c FILE] | --version\n"
 		"  -n       check the config, say \"configuration OK\" and exit\n"
 		"  -c FILE  config file (default $%s, else %s)\n", CONFIG_ENV, CONFIG_DEFAULT_PATH);
 }
@@ -413,6 +413,7 @@ int main(int argc, char **argv)
 		/* Hidden, for the tests: seconds before an idle control client is closed. */
 		{ "idle-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon d = { 0 };
@@ -450,6 +451,9 @@ int main(int argc, char **argv)
 		}
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("lifeboatd %s\n", LIFEBOAT_VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -8,7 +8,7 @@ PKGS="build-essential pkg-config meson ninja-build
       libinih-dev libssl-dev libjansson-dev libcmocka-dev
       mariadb-server mariadb-client zstd faketime python3 procps tzdata
       tar attr acl util-linux \
-      time strace gzip systemd"
+      time strace gzip systemd scdoc man-db"
 
 missing=""
 for p in $PKGS; do
