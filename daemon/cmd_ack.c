@@ -74,6 +74,10 @@ int cmd_ack(struct cli *cli, int argc, char **argv)
 		config_free(cfg);
 		return r;
 	}
+	if (cli_as_store_owner(cfg)) {
+		config_free(cfg);
+		return EXIT_FAILED;
+	}
 	print_matching(cfg->state_dir, argv[1]);
 	r = alerts_ack(cfg->state_dir, argv[1], &n);
 	if (r == -ENOENT)
