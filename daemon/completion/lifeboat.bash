@@ -7,7 +7,9 @@
 # the config (-c FILE, $LIFEBOAT_CONFIG or /etc/lifeboat/lifeboat.ini) when it
 # is readable, backup ids from the store (JOB/YYYY/MM/backup-DD-NN.json) and
 # alert ids from the state dir when they are readable (root, or the
-# daemon's user).  Nothing is ever written.
+# daemon's user).  Nothing is ever written.  compgen -W expands the words it
+# is given ($(...) included), so only names of the exact shapes Lifeboat
+# writes are ever offered: a file named otherwise in the store is skipped.
 
 # The config file this command line names.
 _lifeboat_config() {
@@ -49,9 +51,9 @@ _lifeboat_ids() {
 	[ -n "$1" ] && [ -r "$dir" ] || return 0
 	printf 'latest\n'
 	for f in "$dir"/[0-9][0-9][0-9][0-9]/[0-9][0-9]/backup-*.json; do
-		[ -e "$f" ] || continue
 		f=${f#"$dir"/}
-		printf '%s\n' "${f%.json}"
+		f=${f%.json}
+		[[ $f =~ ^[0-9]{4}/[0-9]{2}/backup-[0-9]{2}-[0-9]{2,3}$ ]] && printf '%s\n' "$f"
 	done
 }
 
@@ -60,9 +62,9 @@ _lifeboat_alerts() {
 	local state f
 	state=$(_lifeboat_setting state_dir /var/lib/lifeboat)
 	for f in "$state"/alerts/open/*.json; do
-		[ -e "$f" ] || continue
 		f=${f##*/}
-		printf '%s\n' "${f%.json}"
+		f=${f%.json}
+		[[ $f =~ ^[a-z0-9][a-z0-9_-]*-[0-9]+$ ]] && printf '%s\n' "$f"
 	done
 }
 

@@ -77,6 +77,13 @@ CHECKS=$((CHECKS + 1))
 equals "$(complete_words lifeboat -c "$CFG" restore site "")" "$(lines latest $ids)" "restore site <TAB>"
 equals "$(complete_words lifeboat -c "$CFG" pin site --reason "why" "")" "$(lines latest $ids)" "pin site --reason X <TAB>"
 equals "$(complete_words lifeboat -c "$CFG" restore web_1 "")" "" "ids of a job with no backup"
+# A file in the store named to run a command when expanded is not offered
+# (compgen -W would expand it).
+month=$(dirname "$(printf '%s\n' $ids | head -n 1)")
+touch "$TMP/store/site/$month/backup-\$(touch pwned)-01.json" "$TMP/store/site/$month/backup-\`touch pwned\`.json"
+equals "$(cd "$TMP" && complete_words lifeboat -c "$CFG" restore site "")" "$(lines latest $ids)" "ids with hostile files in the store"
+CHECKS=$((CHECKS + 1))
+[ ! -e "$TMP/pwned" ] || fail "completing ran a command from a file name in the store"
 # --to completes directories.
 mkdir -p "$TMP/restore-here"
 equals "$(complete_words lifeboat -c "$CFG" restore site latest --to "$TMP/restore-h")" "$TMP/restore-here" "--to DIR"
@@ -84,7 +91,10 @@ equals "$(complete_words lifeboat -c "$CFG" restore site latest --to "$TMP/resto
 # Alert ids for ack.
 mkdir -p "$TMP/state/alerts/open"
 echo '{}' >"$TMP/state/alerts/open/web_1-3.json"
-contains "$(complete_words lifeboat -c "$CFG" ack "w")" "web_1-3"
+touch "$TMP/state/alerts/open/\$(touch pwned2)-4.json"
+equals "$(cd "$TMP" && complete_words lifeboat -c "$CFG" ack "w")" "$(lines web_1 web_1-3)" "ack w<TAB>"
+CHECKS=$((CHECKS + 1))
+[ ! -e "$TMP/pwned2" ] || fail "completing ran a command from an alert file name"
 
 # What cannot be read offers nothing (and says nothing).
 if [ "$(id -u)" -eq 0 ] && getent passwd nobody >/dev/null; then
