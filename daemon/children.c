@@ -24,6 +24,7 @@
 #include "log.h"
 #include "store.h"
 #include "timefmt.h"
+#include "metrics.h"
 
 extern char **environ;
 
@@ -215,6 +216,7 @@ static void record_lost_run(struct djob *dj, const struct child *c, const char *
 	if (run)
 		jobstate_record_run(dj->d->cfg->state_dir, dj->name, run);
 	json_decref(run);
+	metrics_write(dj->d->cfg);
 }
 
 static void child_report(struct child *c, const char *result, const char *id, const char *error);

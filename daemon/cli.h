@@ -52,6 +52,11 @@ int cli_daemon_request(struct cli_conn *conn, json_t *req, json_t **reply);
 /* Reads the next message (a progress event, say). */
 int cli_daemon_read(struct cli_conn *conn, json_t **msg);
 
+/* Run as root, creates files from now on as the owner of the store (or of
+ * the state dir): see cli_owner.c.  Call before any thread starts.  Returns
+ * EXIT_OK, or EXIT_FAILED (said). */
+int cli_as_store_owner(const struct config *cfg);
+
 int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_list(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);

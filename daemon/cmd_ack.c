@@ -12,6 +12,7 @@
 
 #include "alerts.h"
 #include "cli.h"
+#include "metrics.h"
 
 /* Prints the open alerts WHAT names (an alert id or a job), before they go. */
 static void print_matching(const char *state_dir, const char *what)
@@ -73,12 +74,18 @@ int cmd_ack(struct cli *cli, int argc, char **argv)
 		config_free(cfg);
 		return r;
 	}
+	if (cli_as_store_owner(cfg)) {
+		config_free(cfg);
+		return EXIT_FAILED;
+	}
 	print_matching(cfg->state_dir, argv[1]);
 	r = alerts_ack(cfg->state_dir, argv[1], &n);
 	if (r == -ENOENT)
 		fprintf(stderr, "lifeboat: no open alert matches '%s'\n", argv[1]);
 	else if (r == 0)
 		printf("%zu alert(s) acknowledged\n", n);
+	if (r == 0)
+		metrics_write(cfg);
 	config_free(cfg);
 	return r < 0 ? EXIT_FAILED : EXIT_OK;
 }

@@ -39,6 +39,11 @@ static int pin_or_unpin(struct cli *cli, int argc, char **argv, bool pin)
 	r = cli_load_config(cli, &cfg);
 	if (r)
 		return r;
+	r = cli_as_store_owner(cfg);
+	if (r) {
+		config_free(cfg);
+		return r;
+	}
 	if (store_open(cfg->store, &st) < 0) {
 		config_free(cfg);
 		return EXIT_FAILED;

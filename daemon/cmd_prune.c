@@ -146,6 +146,11 @@ int cmd_prune(struct cli *cli, int argc, char **argv)
 		r = cli_load_config(cli, &cfg);
 	if (r)
 		return r;
+	r = cli_as_store_owner(cfg);
+	if (r) {
+		config_free(cfg);
+		return r;
+	}
 	if (store_open(cfg->store, &st) < 0) {
 		config_free(cfg);
 		return EXIT_FAILED;

@@ -177,6 +177,11 @@ int cmd_run(struct cli *cli, int argc, char **argv)
 		config_free(cfg);
 		return r;
 	}
+	r = cli_as_store_owner(cfg);
+	if (r) {
+		config_free(cfg);
+		return r;
+	}
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);

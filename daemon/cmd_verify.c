@@ -5,6 +5,8 @@
  * that the chain each one needs is whole and holds the content its index
  * names.  One "ok" line per good backup, one "BAD" line per problem of a bad
  * one; exit 1 when any is bad.  Reads only the store: no daemon needed.
+ * --json prints the same as one object: {"backups": [{job, id, kind, type,
+ * ok, problems, artifacts, size_stored}], verified, ok, bad, bytes_read}.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,7 +22,7 @@
 #include "units.h"
 #include "verify.h"
 
-static const char usage_text[] = "usage: lifeboat [-c FILE] verify [JOB [ID]]\n"
+static const char usage_text[] = "usage: lifeboat [-c FILE] verify [JOB [ID]] [--json]\n"
 	"       lifeboat [-c FILE] verify --offsite NAME [JOB [ID]] [--download]\n";
 
 /* Results of the checks of one backup, so a chain member shared by many
@@ -37,7 +39,25 @@ struct verify_run {
 	struct checked *v;
 	size_t n;
 	uint64_t bytes;
+	json_t *json;			/* --json: the backups' objects, else NULL */
 };
+
+/* A bad backup's problem: a BAD line, or one more of its "problems". */
+static void report_bad(struct verify_run *vr, const struct store_entry *e, const char *why)
+{
+	json_t *last = json_array_get(vr->json, json_array_size(vr->json) - 1);
+
+	if (!vr->json) {
+		printf("BAD  %s %s: %s\n", e->job, e->id, why);
+		return;
+	}
+	if (!last || strcmp(json_string_value(json_object_get(last, "job")), e->job) ||
+	    strcmp(json_string_value(json_object_get(last, "id")), e->id)) {
+		last = json_pack("{s:s, s:s, s:b, s:[]}", "job", e->job, "id", e->id, "ok", 0, "problems");
+		json_array_append_new(vr->json, last);
+	}
+	json_array_append_new(json_object_get(last, "problems"), json_string(why));
+}
 
 /* The checks of E, run now (REP, when not NULL, gets every problem) or
  * remembered from before (REP gets the first). */
@@ -91,9 +111,11 @@ static bool verify_one(struct verify_run *vr, const struct store_entry *e)
 		snprintf(why, sizeof(why), "out of memory");
 	} else if (c->r < 0) {
 		for (size_t i = 0; i < rep->n; i++)
-			printf("BAD  %s %s: %s\n", e->job, e->id, rep->lines[i]);
-		if (rep->dropped)
-			printf("BAD  %s %s: and %zu more problem(s)\n", e->job, e->id, rep->dropped);
+			report_bad(vr, e, rep->lines[i]);
+		if (rep->dropped) {
+			snprintf(why, sizeof(why), "and %zu more problem(s)", rep->dropped);
+			report_bad(vr, e, why);
+		}
 		free(rep);
 		return false;
 	} else if (kind && jobkind_find(kind) && jobkind_find(kind)->verify) {
@@ -121,8 +143,15 @@ static bool verify_one(struct verify_run *vr, const struct store_entry *e)
 	units_format_size_human((uint64_t)json_integer_value(json_object_get(e->record, "size_stored")),
 				size, sizeof(size));
 	if (*why) {
-		printf("BAD  %s %s: %s\n", e->job, e->id, why);
+		report_bad(vr, e, why);
 		return false;
+	}
+	if (vr->json) {
+		json_array_append_new(vr->json, json_pack("{s:s, s:s, s:s?, s:s?, s:b, s:[], s:I, s:O?}",
+			"job", e->job, "id", e->id, "kind", kind, "type", type, "ok", 1, "problems",
+			"artifacts", (json_int_t)json_array_size(json_object_get(e->record, "artifacts")),
+			"size_stored", json_object_get(e->record, "size_stored")));
+		return true;
 	}
 	printf("ok   %s %s (%s%s%s, %zu artifact(s), %s)\n", e->job, e->id, kind ? kind : "?",
 	       type ? " " : "", type ? type : "", json_array_size(json_object_get(e->record, "artifacts")), size);
@@ -134,6 +163,7 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "offsite", required_argument, NULL, 'o' },
 		{ "download", no_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *offsite = NULL;
@@ -151,14 +181,23 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'o') {
 			offsite = optarg;
-		} else if (c == 'd') {
-			download = true;
-		} else {
-			fputs(usage_text, stderr);
-			return EXIT_USAGE;
+			continue;
 		}
+		if (c == 'd') {
+			download = true;
+			continue;
+		}
+		if (c == 'j' && !vr.json) {
+			vr.json = json_array();
+			if (vr.json)
+				continue;
+		}
+		json_decref(vr.json);
+		fputs(usage_text, stderr);
+		return EXIT_USAGE;
 	}
-	if (argc - optind > 2 || (download && !offsite)) {
+	if (argc - optind > 2 || (download && !offsite) || (offsite && vr.json)) {
+		json_decref(vr.json);
 		fputs(usage_text, stderr);
 		return EXIT_USAGE;
 	}
@@ -175,9 +214,12 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		r = cli_load_job(cli, argv[optind], NULL, &cfg, &job);
 	else
 		r = cli_load_config(cli, &cfg);
-	if (r)
+	if (r) {
+		json_decref(vr.json);
 		return r;
+	}
 	if (store_open(cfg->store, &vr.st) < 0) {
+		json_decref(vr.json);
 		config_free(cfg);
 		return EXIT_FAILED;
 	}
@@ -199,10 +241,20 @@ int cmd_verify(struct cli *cli, int argc, char **argv)
 		}
 		store_list_free(&l);
 	}
-	if (r == 0) {
+	if (r == 0 && vr.json) {
+		json_t *o = json_pack("{s:O, s:I, s:I, s:I, s:I}", "backups", vr.json, "verified", (json_int_t)total,
+				      "ok", (json_int_t)(total - bad), "bad", (json_int_t)bad,
+				      "bytes_read", (json_int_t)vr.bytes);
+
+		if (o)
+			json_dumpf(o, stdout, JSON_INDENT(2));
+		printf("\n");
+		json_decref(o);
+	} else if (r == 0) {
 		units_format_size_human(vr.bytes, size, sizeof(size));
 		printf("%zu backup(s) verified, %s read: %zu ok, %zu bad\n", total, size, total - bad, bad);
 	}
+	json_decref(vr.json);
 	free(vr.v);
 	store_close(vr.st);
 	config_free(cfg);

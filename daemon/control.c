@@ -43,6 +43,7 @@
 #include "jobstatus.h"
 #include "log.h"
 #include "timefmt.h"
+#include "metrics.h"
 
 #define CLIENT_QUEUE_MAX (4 * 1024 * 1024)
 
@@ -373,6 +374,8 @@ static void handle_request(struct client *cl, json_t *req)
 			send_error(cl, "cannot acknowledge '%s': %s", what, strerror(-r));
 		else
 			send_ok(cl, json_pack("{s:I}", "acked", (json_int_t)n));
+		if (r == 0)
+			metrics_write(d->cfg);
 	} else {
 		send_error(cl, "unknown request '%.64s'", cmd);
 	}

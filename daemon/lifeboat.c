@@ -18,7 +18,7 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "check-config", cmd_check_config, "check-config                 validate and print the effective config" },
+	{ "check-config", cmd_check_config, "check-config [--json]        validate and print the effective config" },
 	{ "status", cmd_status, "status [--json] [--check]    the daemon and every job: last good backup, next run" },
 	{ "run", cmd_run, "run JOB [--wait | --here]    run a job now: via lifeboatd (--wait: follow it),\n"
 	  "                               or in this process with no daemon (--here)" },
@@ -29,7 +29,7 @@ static const struct command commands[] = {
 	  "                               apply retention, explaining each decision" },
 	{ "pin", cmd_pin, "pin JOB ID [--reason TEXT]   keep a backup forever" },
 	{ "unpin", cmd_unpin, "unpin JOB ID                 let retention decide again" },
-	{ "verify", cmd_verify, "verify [JOB [ID]]            re-hash artifacts against their records" },
+	{ "verify", cmd_verify, "verify [JOB [ID]] [--json]   re-hash artifacts against their records" },
 	{ "restore", cmd_restore, "restore JOB ID --database NAME [--force]\n"
 	  "                               db: restore a dump into a new database\n"
 	  "  restore JOB ID --to DIR [--path SUBPATH]\n"
@@ -61,7 +61,7 @@ static const struct command commands[] = {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: lifeboat [-c FILE] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(out, "usage: lifeboat [-c FILE] COMMAND [ARGS]\n       lifeboat --help | --version\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %s\n", commands[i].usage);
 	fprintf(out, "\nThe config is -c FILE, else $%s, else %s.\n"
@@ -104,6 +104,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli cli = { 0 };
@@ -119,6 +120,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("lifeboat %s\n", LIFEBOAT_VERSION);
 			return EXIT_OK;
 		default:
 			usage(stderr);

@@ -31,10 +31,11 @@
 #include "daemon.h"
 #include "fsutil.h"
 #include "log.h"
+#include "metrics.h"
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: lifeboatd [-n] [-c FILE]\n"
+	fprintf(out, "usage: lifeboatd [-n] [-c FILE] | --version\n"
 		"  -n       check the config, say \"configuration OK\" and exit\n"
 		"  -c FILE  config file (default $%s, else %s)\n", CONFIG_ENV, CONFIG_DEFAULT_PATH);
 }
@@ -236,6 +237,7 @@ int daemon_reload(struct daemon *d, json_t **errors)
 	arm_all(d, false);
 	scheduler_save_state(d);
 	log_info("config reloaded: %zu jobs", cfg->njobs);
+	metrics_write(cfg);
 	notify_send("READY=1");
 	notify_status(d);
 	return 0;
@@ -376,6 +378,7 @@ static int run_daemon(struct daemon *d)
 	notify_watchdog_start(d);
 	log_info("lifeboatd %s started: %zu job%s, config %s, socket %s", LIFEBOAT_VERSION, d->cfg->njobs,
 		 d->cfg->njobs == 1 ? "" : "s", d->config_path, d->cfg->socket);
+	metrics_write(d->cfg);
 	notify_send("READY=1");
 	notify_status(d);
 	uv_run(d->loop, UV_RUN_DEFAULT);
@@ -415,6 +418,7 @@ int main(int argc, char **argv)
 		/* Hidden, for the tests: seconds before an idle control client is closed. */
 		{ "idle-timeout", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct daemon d = { 0 };
@@ -455,6 +459,9 @@ int main(int argc, char **argv)
 		}
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("lifeboatd %s\n", LIFEBOAT_VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -9,7 +9,7 @@ PKGS="build-essential pkg-config meson ninja-build
       libsodium-dev libcurl4-openssl-dev
       mariadb-server mariadb-client zstd faketime python3 procps tzdata
       tar attr acl util-linux \
-      time strace gzip systemd sleuthkit"
+      time strace gzip systemd sleuthkit scdoc man-db"
 
 missing=""
 for p in $PKGS; do

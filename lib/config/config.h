@@ -139,6 +139,7 @@ struct config {
 	char *on_alert;			/* hook run when a run raised new alerts, or NULL */
 	char *on_incident;		/* hook run first by `incident open` (site offline), or NULL */
 	char *on_incident_close;	/* hook run by `incident close` (site online), or NULL */
+	char *metrics_file;		/* Prometheus textfile written after runs and alert changes, or NULL */
 	struct job_tuning tuning;	/* defaults for every job */
 	struct job *jobs;		/* in file order */
 	size_t njobs;

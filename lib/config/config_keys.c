@@ -42,6 +42,8 @@ const struct config_key config_keys[] = {
 	  "shell command run first by `lifeboat incident open`: take the site offline ($1 stamp, $2 dir)", NULL },
 	{ "on_incident_close", KT_STRING, G(on_incident_close), 0, 0, NULL, false,
 	  "shell command run by `lifeboat incident close`: put the site back online", NULL },
+	{ "metrics_file", KT_PATH, G(metrics_file), 0, 0, NULL, false,
+	  "Prometheus textfile (node_exporter's collector) rewritten after every run and alert change", NULL },
 
 	/* tuning: [lifeboat] for every job, overridable in a job; an opt-in key
 	 * only for the kinds that list it (jobkind_ops.tuning) */

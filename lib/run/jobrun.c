@@ -20,6 +20,7 @@
 #include "throttle.h"
 #include "timefmt.h"
 #include "units.h"
+#include "metrics.h"
 
 static double since(const struct timespec *t0)
 {
@@ -236,9 +237,11 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 	else
 		json_decref(facts);
 	if (summary) {
+		json_object_set_new(summary, "duration_seconds", json_real(res->seconds));
 		jobstate_record_run(cfg->state_dir, job->name, summary);
 		json_decref(summary);
 	}
+	metrics_write(cfg);
 	json_decref(k.warnings);
 	throttle_close(&throttle);
 	jobstate_unlock(dumpfd);

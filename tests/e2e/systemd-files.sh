@@ -78,7 +78,9 @@ contains "$(cat "$sysusers")" 'u lifeboat - "Lifeboat backup daemon" /var/lib/li
 if command -v systemd-analyze >/dev/null; then
 	mkdir "$TMP/verify"
 	sed "s|^ExecStart=|ExecStart=$dest|" "$unit" > "$TMP/verify/lifeboat.service"
-	expect_rc 0 systemd-analyze verify "$TMP/verify/lifeboat.service"
+	# --man=no: the unit's Documentation= pages are in the staging dir, not
+	# where man looks on this machine (tests/e2e/man-pages.sh checks them).
+	expect_rc 0 systemd-analyze verify --man=no "$TMP/verify/lifeboat.service"
 	equals "$OUT$ERR" "" "systemd-analyze verify output"
 	expect_rc 0 systemd-analyze security --offline=yes --threshold=25 "$TMP/verify/lifeboat.service"
 	contains "$OUT" "Overall exposure level for lifeboat.service"
