@@ -33,6 +33,8 @@ if [ $sanitize = yes ]; then
 	# verify_asan_link_order=0: faketime (db-names) is an LD_PRELOAD library.
 	export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:verify_asan_link_order=0
 	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+	# Tests of what is not built with the sanitizers (the .deb) run once, plain.
+	export LIFEBOAT_TEST_SANITIZE=1
 fi
 if [ -d "$builddir/meson-private" ]; then
 	meson setup --reconfigure "$builddir" "$src" "${opts[@]}" >/dev/null

@@ -23,18 +23,22 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int keep(struct facts_cmd_result *res, size_t *cap, const char *buf, size_t n)
+static int keep(struct facts_cmd_result *res, size_t *cap, size_t max, const char *buf, size_t n,
+		int *truncated)
 {
-	if (res->len + n > FACTS_CMD_MAX_OUTPUT)
-		n = FACTS_CMD_MAX_OUTPUT - res->len;
+	if (res->len + n > max) {
+		n = max - res->len;
+		if (truncated)
+			*truncated = 1;
+	}
 	if (n == 0)
 		return 0;
 	if (res->len + n + 1 > *cap) {
 		size_t ncap = (res->len + n + 1) * 2;
 		char *p;
 
-		if (ncap > FACTS_CMD_MAX_OUTPUT + 1)
-			ncap = FACTS_CMD_MAX_OUTPUT + 1;
+		if (ncap > max + 1)
+			ncap = max + 1;
 		p = realloc(res->output, ncap);
 		if (!p)
 			return -ENOMEM;
@@ -49,6 +53,12 @@ static int keep(struct facts_cmd_result *res, size_t *cap, const char *buf, size
 
 int facts_cmd_run(char *const argv[], int timeout_ms, struct facts_cmd_result *res)
 {
+	return facts_cmd_run_max(argv, timeout_ms, FACTS_CMD_MAX_OUTPUT, res, NULL);
+}
+
+int facts_cmd_run_max(char *const argv[], int timeout_ms, size_t max, struct facts_cmd_result *res,
+		      int *truncated)
+{
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
 	posix_spawn_file_actions_t fa;
 	long long deadline;
@@ -57,6 +67,8 @@ int facts_cmd_run(char *const argv[], int timeout_ms, struct facts_cmd_result *r
 	pid_t pid;
 
 	memset(res, 0, sizeof(*res));
+	if (truncated)
+		*truncated = 0;
 	if (!argv[0] || argv[0][0] != '/')
 		return -EINVAL;
 	if (pipe2(pipefd, O_CLOEXEC) < 0)
@@ -107,7 +119,7 @@ int facts_cmd_run(char *const argv[], int timeout_ms, struct facts_cmd_result *r
 		}
 		if (n == 0)
 			break;
-		if ((r = keep(res, &cap, buf, (size_t)n)) < 0)
+		if ((r = keep(res, &cap, max, buf, (size_t)n, truncated)) < 0)
 			goto kill;
 	}
 	close(pipefd[0]);

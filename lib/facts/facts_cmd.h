@@ -26,6 +26,10 @@ struct facts_cmd_result {
  * with *RES filled (whatever the program's exit status), or a negative errno
  * when it could not be started or read. */
 int facts_cmd_run(char *const argv[], int timeout_ms, struct facts_cmd_result *res);
+/* The same, keeping at most MAX bytes of output (*TRUNCATED set when more
+ * came, if not NULL). */
+int facts_cmd_run_max(char *const argv[], int timeout_ms, size_t max, struct facts_cmd_result *res,
+		      int *truncated);
 
 void facts_cmd_result_free(struct facts_cmd_result *res);
 

@@ -1,11 +1,12 @@
 /*
- * facts_packages — the installed packages with their versions (dpkg's
- * status file: "keeping track of changes and upgrades and patches"), as a
- * sorted list of "name:arch version" lines, its count and its SHA-256; and
- * the recent package history from dpkg.log (installs, upgrades, removals).
+ * facts_packages — the installed packages with their versions, as
+ * dpkg-query lists them ("keeping track of changes and upgrades and
+ * patches"): a sorted list of "name:arch version" lines, its count and its
+ * SHA-256; and the recent package history from dpkg.log (installs,
+ * upgrades, removals).  dpkg's database files are never read directly.
  *
  * The small scope keeps count and hash only, so a record stays small; the
- * list itself can be kept elsewhere by hash (facts_store.c).  Systems
+ * list itself can be kept elsewhere by hash (facts_keep.c).  Systems
  * without dpkg say so in "error".  rpm databases are not read.
  */
 #include <errno.h>
@@ -14,88 +15,70 @@
 #include <string.h>
 
 #include "facts.h"
+#include "facts_cmd.h"
 #include "sha256.h"
 
-#define DPKG_STATUS "/var/lib/dpkg/status"
+#define DPKG_QUERY "/usr/bin/dpkg-query"
+#define DPKG_TIMEOUT_MS 30000
+#define DPKG_MAX_OUTPUT (16 * 1024 * 1024)
 #define HISTORY_KEEP 200
-
-struct pkg {
-	char name[128], arch[32], version[128];
-	int installed;
-};
 
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Copies the value after "Field: " into DST, trimmed. */
-static void field(const char *line, size_t skip, char *dst, size_t dlen)
+/* Sorted "name:arch version" strings of the installed packages, as
+ * dpkg-query lists them ("ii"/"hi" first column: installed).  dpkg's own
+ * interface, not its database files. */
+static int read_status(char ***out, size_t *count, char *why, size_t whylen)
 {
-	const char *v = line + skip;
-	size_t n;
+	char *argv[] = { (char *)DPKG_QUERY, "-W", "-f",
+			 "${db:Status-Abbrev}\t${Package}:${Architecture}\t${Version}\n", NULL };
+	struct facts_cmd_result res;
+	char **v = NULL, *line, *save = NULL;
+	size_t n = 0, cap = 0;
+	int r, trunc = 0;
 
-	v += strspn(v, " \t");
-	n = strcspn(v, "\r\n");
-	if (n >= dlen)
-		n = dlen - 1;
-	memcpy(dst, v, n);
-	dst[n] = '\0';
-}
-
-static int push(char ***v, size_t *n, size_t *cap, const struct pkg *p)
-{
-	char *s;
-
-	if (!p->installed || !p->name[0])
-		return 0;
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 1024;
-		char **nv = realloc(*v, nc * sizeof(**v));
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = nc;
+	r = facts_cmd_run_max(argv, DPKG_TIMEOUT_MS, DPKG_MAX_OUTPUT, &res, &trunc);
+	if (r < 0) {
+		snprintf(why, whylen, "%s: %s", DPKG_QUERY, strerror(-r));
+		return r;
 	}
-	if (asprintf(&s, "%s:%s %s", p->name, p->arch[0] ? p->arch : "all", p->version) < 0)
-		return -ENOMEM;
-	(*v)[(*n)++] = s;
-	return 0;
-}
+	if (res.timed_out || res.status != 0 || trunc) {
+		snprintf(why, whylen, "%s: %s", DPKG_QUERY,
+			 res.timed_out ? "timed out" : trunc ? "output too long" : "failed");
+		facts_cmd_result_free(&res);
+		return -EIO;
+	}
+	for (line = strtok_r(res.output, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *pkg = strchr(line, '\t'), *ver;
 
-/* Sorted "name:arch version" strings of the installed packages. */
-static int read_status(char ***out, size_t *count)
-{
-	struct pkg p = { 0 };
-	char **v = NULL, *line = NULL;
-	size_t n = 0, cap = 0, lcap = 0;
-	ssize_t len;
-	int r = 0;
-	FILE *f = fopen(DPKG_STATUS, "re");
+		/* "ii " installed, "hi " held: the second letter is the state. */
+		if (!pkg || strlen(line) < 2 || line[1] != 'i')
+			continue;
+		ver = strchr(++pkg, '\t');
+		if (!ver)
+			continue;
+		*ver = ' ';
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 1024;
+			char **nv = realloc(v, nc * sizeof(*v));
 
-	if (!f)
-		return -errno;
-	while ((len = getline(&line, &lcap, f)) >= 0) {
-		if (len <= 1) {
-			if ((r = push(&v, &n, &cap, &p)) < 0)
+			if (!nv) {
+				r = -ENOMEM;
 				break;
-			memset(&p, 0, sizeof(p));
-		} else if (strncmp(line, "Package:", 8) == 0) {
-			field(line, 8, p.name, sizeof(p.name));
-		} else if (strncmp(line, "Architecture:", 13) == 0) {
-			field(line, 13, p.arch, sizeof(p.arch));
-		} else if (strncmp(line, "Version:", 8) == 0) {
-			field(line, 8, p.version, sizeof(p.version));
-		} else if (strncmp(line, "Status:", 7) == 0) {
-			p.installed = strstr(line, " installed") != NULL &&
-				      strstr(line, "not-installed") == NULL;
+			}
+			v = nv;
+			cap = nc;
 		}
+		if (!(v[n] = strdup(pkg))) {
+			r = -ENOMEM;
+			break;
+		}
+		n++;
 	}
-	if (r == 0)
-		r = push(&v, &n, &cap, &p);
-	free(line);
-	fclose(f);
+	facts_cmd_result_free(&res);
 	if (r < 0) {
 		for (size_t i = 0; i < n; i++)
 			free(v[i]);
@@ -155,16 +138,16 @@ static json_t *history(void)
 int facts_packages(json_t *obj, enum facts_scope scope)
 {
 	json_t *pk = json_object();
-	char **v = NULL, hex[SHA256_HEX_LEN + 1];
+	char **v = NULL, hex[SHA256_HEX_LEN + 1], why[256] = "";
 	struct sha256 h;
 	size_t n = 0;
 	int r;
 
-	r = read_status(&v, &n);
+	r = read_status(&v, &n, why, sizeof(why));
 	if (r < 0) {
 		if (r == -ENOMEM)
 			return r;
-		json_object_set_new(pk, "error", json_sprintf("%s: %s", DPKG_STATUS, strerror(-r)));
+		json_object_set_new(pk, "error", json_string(why[0] ? why : strerror(-r)));
 		json_object_set_new(obj, "packages", pk);
 		return 0;
 	}

@@ -9,6 +9,12 @@
 # `dpkg -P` purges it.  What the test created (user, directories) is removed.
 # Drives: conf/debian/ (build-deb.sh, control.in, conffiles, postinst, prerm, postrm; no lib module).
 set -e
+# The package is built with Debian's flags, not the sanitizers: the plain run
+# covers it; building and installing it again under --sanitize tests nothing new.
+if [ "${LIFEBOAT_TEST_SANITIZE:-0}" = 1 ]; then
+	echo "SKIP: the .deb is tested in the plain run"
+	exit 77
+fi
 . "$(dirname "$0")/lib.sh"
 . "$SRCDIR/tests/helpers/need-pkg.sh"
 : "${BUILDDIR:?run through meson test}"
