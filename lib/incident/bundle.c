@@ -67,7 +67,7 @@ static int add_file(struct archive *a, struct incident *inc, const char *name, c
 	snprintf(entry_name, sizeof(entry_name), "%s/%s", prefix, name);
 	archive_entry_copy_pathname(e, entry_name);
 	archive_entry_copy_stat(e, &sb);
-	if (archive_write_header(a, e) != ARCHIVE_OK)
+	if (archive_write_header(a, e) < ARCHIVE_WARN)	/* WARN: a name stored as bytes */
 		r = -EIO;
 	archive_entry_free(e);
 	while (r == 0 && (n = read(fd, buf, sizeof(buf))) > 0)
@@ -90,7 +90,7 @@ static int add_text(struct archive *a, const char *name, const char *text)
 	archive_entry_set_perm(e, 0600);
 	archive_entry_set_size(e, (la_int64_t)len);
 	archive_entry_set_mtime(e, time(NULL), 0);
-	if (archive_write_header(a, e) != ARCHIVE_OK || archive_write_data(a, text, len) != (la_ssize_t)len)
+	if (archive_write_header(a, e) < ARCHIVE_WARN || archive_write_data(a, text, len) != (la_ssize_t)len)
 		r = -EIO;
 	archive_entry_free(e);
 	return r;

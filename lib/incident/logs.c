@@ -89,7 +89,7 @@ static int add_file(struct archive *a, const char *path, char *buf, uint64_t *by
 	}
 	archive_entry_copy_pathname(e, path[0] == '/' ? path + 1 : path);
 	archive_entry_copy_stat(e, &sb);
-	if (archive_write_header(a, e) != ARCHIVE_OK) {
+	if (archive_write_header(a, e) < ARCHIVE_WARN) {	/* WARN: a name stored as bytes */
 		log_error("%s: cannot add to the evidence tar: %s", path, archive_error_string(a));
 		archive_entry_free(e);
 		close(fd);

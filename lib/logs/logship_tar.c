@@ -94,7 +94,9 @@ int ltar_begin(struct ltar *t, const char *entry, uint64_t size, time_t mtime)
 	archive_entry_set_perm(e, 0600);
 	archive_entry_set_size(e, (la_int64_t)size);
 	archive_entry_set_mtime(e, mtime, 0);
-	if (archive_write_header(t->a, e) != ARCHIVE_OK) {
+	/* WARN: a name not in the locale's charset (UTF-8 under LC_ALL=C), stored
+	 * as its bytes (hdrcharset=BINARY), which the reader hands back the same. */
+	if (archive_write_header(t->a, e) < ARCHIVE_WARN) {
 		log_error("%s: cannot add to the tar: %s", entry, archive_error_string(t->a));
 		r = t->err ? t->err : -EIO;
 	}

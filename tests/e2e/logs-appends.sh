@@ -4,7 +4,8 @@
 # the artifact is a plain tar.zst that tar lists and sha256sum checks; the
 # state rebuilds from the store when its file is lost, without duplicating
 # anything; a symbolic link is not followed; restore refuses a non-empty
-# directory; retention keeps the whole chain.
+# directory; retention keeps the whole chain.  A log whose name is not ASCII
+# (accès.log) is archived and restored under LC_ALL=C too.
 # Drives: lib/logs/logship.c, lib/logs/logship_src.c, lib/logs/logship_tar.c, lib/logs/logship_state.c, lib/logs/logship_chain.c.
 set -e
 # shellcheck source=tests/e2e/logs-lib.sh
@@ -120,4 +121,12 @@ equals "$(find "$STORE/$JOB" -name '*.json' | wc -l)" "$n" "backups after prune"
 rm -rf "$TMP/r6"
 restore_to latest "$TMP/r6"
 same_bytes "$TMP/r6$LOGS/access.log" "$LOGS/access.log" "access.log after prune"
+# A name past ASCII, in the C locale: stored as its bytes, restored the same.
+JOB=app8
+logs_config app8 "paths = $LOGS/acc*.log"
+addlines "$LOGS/accès.log" 20 u1
+LC_ALL=C run_ok
+rm -rf "$TMP/r8"
+LC_ALL=C restore_to latest "$TMP/r8"
+same_bytes "$TMP/r8$LOGS/accès.log" "$LOGS/accès.log" "a log named past ASCII"
 done_ok
