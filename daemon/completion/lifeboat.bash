@@ -3,7 +3,8 @@
 # bash-completion package (it uses none of its helpers).
 #
 # Commands and their options come from `lifeboat --help`, so a new command
-# completes as soon as it is in the CLI's command table.  Job names come from
+# completes as soon as it is in the CLI's command table; the few options its
+# usage lines leave out (_lifeboat_more_options) are added here.  Job names come from
 # the config (-c FILE, $LIFEBOAT_CONFIG or /etc/lifeboat/lifeboat.ini) when it
 # is readable, backup ids from the store (JOB/YYYY/MM/backup-DD-NN.json) and
 # alert ids from the state dir when they are readable (root, or the
@@ -23,16 +24,37 @@ _lifeboat_config() {
 	printf '%s\n' "${LIFEBOAT_CONFIG:-/etc/lifeboat/lifeboat.ini}"
 }
 
-# The names of the jobs of the config: its [KIND:NAME] sections, offsite
-# targets ([offsite:NAME]) left out.
-_lifeboat_jobs() {
+# "KIND NAME" for each [KIND:NAME] section of the config.
+_lifeboat_sections() {
 	local cfg
 	cfg=$(_lifeboat_config)
 	[ -r "$cfg" ] || return 0
-	sed -n 's/^[[:space:]]*\[\([a-z]*\):\([a-z0-9][a-z0-9_-]*\)\][[:space:]]*$/\1 \2/p' "$cfg" 2>/dev/null |
-		while read -r kind name; do
-			[ "$kind" = offsite ] || printf '%s\n' "$name"
-		done
+	sed -n 's/^[[:space:]]*\[\([a-z]*\):\([a-z0-9][a-z0-9_-]*\)\][[:space:]]*$/\1 \2/p' "$cfg" 2>/dev/null
+}
+
+# The names of the jobs of the config (of KIND when given): its [KIND:NAME]
+# sections, offsite targets ([offsite:NAME]) left out.
+_lifeboat_jobs() {
+	_lifeboat_sections | while read -r kind name; do
+		[ "$kind" != offsite ] && { [ -z "$1" ] || [ "$kind" = "$1" ]; } && printf '%s\n' "$name"
+	done
+}
+
+# The names of the offsite targets ([offsite:NAME]).
+_lifeboat_offsites() {
+	_lifeboat_sections | while read -r kind name; do
+		[ "$kind" = offsite ] && printf '%s\n' "$name"
+	done
+}
+
+# Options a command takes that its --help usage lines do not show.
+_lifeboat_more_options() {
+	case $1 in
+	list) echo --offsite ;;
+	verify) echo --offsite --download ;;
+	restore) echo --from --replace --without-evidence ;;
+	incident) echo --note --json --no-db --output ;;
+	esac
 }
 
 # The value of KEY in [lifeboat], or DEFAULT.
@@ -85,16 +107,18 @@ _lifeboat() {
 
 	# Options that take a value: complete the value.
 	case $prev in
-	-c | --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	-c | --config | --bodyfile | -o | --output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--to) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-	--reason | --database | --path) return ;;
+	--job) COMPREPLY=($(compgen -W "$(_lifeboat_jobs)" -- "$cur")); return ;;
+	--offsite | --from) COMPREPLY=($(compgen -W "$(_lifeboat_offsites)" -- "$cur")); return ;;
+	--reason | --database | --path | --note) return ;;
 	esac
 
 	# The command, and how many of its arguments come before the cursor.
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		case $w in
-		-c | --config | --to | --reason | --database | --path) ((i++)) ;;
+		-c | --config | --to | --reason | --database | --path | --job | --bodyfile | --offsite | --from | --note | -o | --output) ((i++)) ;;
 		-*) ;;
 		*) if [ -z "$cmd" ]; then cmd=$w; else ((nargs++)); words="$words $w"; fi ;;
 		esac
@@ -109,7 +133,7 @@ _lifeboat() {
 		return
 	fi
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W "$(_lifeboat_commands | awk -v c="$cmd" '$1 == c { $1 = ""; print }')" -- "$cur"))
+		COMPREPLY=($(compgen -W "$({ _lifeboat_commands | awk -v c="$cmd" '$1 == c { $1 = ""; print }'; _lifeboat_more_options "$cmd"; } | tr ' ' '\n' | sort -u)" -- "$cur"))
 		return
 	fi
 	# The command's arguments: JOB first, then for some a backup ID.
@@ -125,6 +149,33 @@ _lifeboat() {
 		fi ;;
 	ack)
 		[ "$nargs" -eq 0 ] && COMPREPLY=($(compgen -W "$(_lifeboat_jobs) $(_lifeboat_alerts)" -- "$cur")) ;;
+	diff | facts)
+		# diff JOB ID1 [ID2 | live]; facts --diff [JOB [ID]]
+		if [ "$nargs" -eq 0 ]; then
+			COMPREPLY=($(compgen -W "$(_lifeboat_jobs)" -- "$cur"))
+		elif [ "$nargs" -eq 1 ]; then
+			COMPREPLY=($(compgen -W "$(_lifeboat_ids "$1")" -- "$cur"))
+		elif [ "$nargs" -eq 2 ] && [ "$cmd" = diff ]; then
+			COMPREPLY=($(compgen -W "live $(_lifeboat_ids "$1")" -- "$cur"))
+		fi ;;
+	watch)
+		if [ "$nargs" -eq 0 ]; then
+			COMPREPLY=($(compgen -W "report" -- "$cur"))
+		elif [ "$nargs" -eq 1 ]; then
+			COMPREPLY=($(compgen -W "$(_lifeboat_jobs watch)" -- "$cur"))
+		fi ;;
+	baseline)
+		[ "$nargs" -eq 0 ] && COMPREPLY=($(compgen -W "$(_lifeboat_jobs watch)" -- "$cur")) ;;
+	offsite)
+		if [ "$nargs" -eq 0 ]; then
+			COMPREPLY=($(compgen -W "init sync" -- "$cur"))
+		elif [ "$nargs" -eq 1 ]; then
+			COMPREPLY=($(compgen -W "$(_lifeboat_offsites)" -- "$cur"))
+		elif [ "$nargs" -eq 2 ] && [ "$1" = sync ]; then
+			COMPREPLY=($(compgen -W "$(_lifeboat_jobs)" -- "$cur"))
+		fi ;;
+	incident)
+		[ "$nargs" -eq 0 ] && COMPREPLY=($(compgen -W "open resume note status done list bundle close" -- "$cur")) ;;
 	esac
 }
 

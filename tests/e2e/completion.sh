@@ -3,7 +3,9 @@
 # `lifeboat --help`, each command's options, the job names of the config
 # (given with -c or $LIFEBOAT_CONFIG; not the [offsite:NAME] sections), the
 # backup ids of a job from the store, the open alerts' ids, and nothing from
-# a config or store it cannot read; meson installs it.
+# a config or store it cannot read; the options --help leaves out, the
+# values of --job, --offsite and --from, and the arguments of watch,
+# baseline, diff, offsite and incident; meson installs it.
 # Drives: daemon/completion/lifeboat.bash (no lib module).
 set -e
 . "$(dirname "$0")/lib.sh"
@@ -107,6 +109,37 @@ if [ "$(id -u)" -eq 0 ] && getent passwd nobody >/dev/null; then
 	out=$(su -s /bin/bash nobody -c '. "$0"; COMP_WORDS=(lifeboat -c "$1" run ""); COMP_CWORD=4; _lifeboat 2>&1; printf "%s\n" "${COMPREPLY[@]}"' "$SCRIPT" "$CFG")
 	equals "$(printf '%s' "$out" | tr -d '\n')" "" "jobs from a config nobody cannot read"
 fi
+
+# The newer commands: the options their --help usage lines leave out, the
+# values of --job/--offsite/--from, watch jobs, offsite targets, subcommands.
+cat >"$TMP/more.ini" <<INI
+[files:site]
+[logs:web]
+[watch:site-watch]
+[drill:weekly]
+[offsite:s3]
+INI
+M=(lifeboat -c "$TMP/more.ini")
+for o in --from --replace --without-evidence --database --to; do
+	contains "$(complete_words "${M[@]}" restore site latest --)" "$o" "restore --<TAB>"
+done
+equals "$(complete_words "${M[@]}" list --)" "$(lines --json --offsite)" "list --<TAB>"
+equals "$(complete_words "${M[@]}" verify --)" "$(lines --download --json --offsite)" "verify --<TAB>"
+equals "$(complete_words "${M[@]}" incident --)" "$(lines --json --no-db --note --output)" "incident --<TAB>"
+equals "$(complete_words "${M[@]}" when --)" "$(lines --bodyfile --job --json)" "when --<TAB>"
+equals "$(complete_words "${M[@]}" list --offsite "")" "s3" "list --offsite <TAB>"
+equals "$(complete_words "${M[@]}" restore site latest --from "")" "s3" "restore --from <TAB>"
+equals "$(complete_words "${M[@]}" verify --offsite s3 "")" "$(lines site web site-watch weekly)" "verify --offsite NAME <TAB>"
+equals "$(complete_words "${M[@]}" when --job "")" "$(lines site web site-watch weekly)" "when --job <TAB>"
+equals "$(complete_words "${M[@]}" watch "")" "report" "watch <TAB>"
+equals "$(complete_words "${M[@]}" watch report "")" "site-watch" "watch report <TAB>"
+equals "$(complete_words "${M[@]}" baseline "")" "site-watch" "baseline <TAB>"
+equals "$(complete_words "${M[@]}" offsite "")" "$(lines init sync)" "offsite <TAB>"
+equals "$(complete_words "${M[@]}" offsite sync "")" "s3" "offsite sync <TAB>"
+equals "$(complete_words "${M[@]}" offsite sync s3 "")" "$(lines site web site-watch weekly)" "offsite sync NAME <TAB>"
+equals "$(complete_words "${M[@]}" incident "")" "$(lines open resume note status done list bundle close)" "incident <TAB>"
+# diff JOB ID1 <TAB> offers live and the ids.
+equals "$(complete_words lifeboat -c "$CFG" diff site "${ids%%$'\n'*}" "")" "$(lines live latest $ids)" "diff JOB ID <TAB>"
 
 # Installed by meson.
 expect_rc 0 "$MESON" install -C "$BUILDDIR" --no-rebuild --quiet --destdir "$TMP/dest"

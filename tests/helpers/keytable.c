@@ -5,13 +5,15 @@
  * "lifeboat" ([lifeboat] only), "tuning" ([lifeboat] and jobs), "job" (every
  * job) or a kind's name.  The man page test (tests/e2e/man-pages.sh) checks
  * lifeboat.ini(5) against it, so a key added to a table and not documented
- * fails the suite.  Sections that are not jobs (an [offsite:NAME] table,
- * say) get a loop of their own here.
+ * fails the suite.  Sections that are not jobs get a loop of their own
+ * here: [offsite:NAME] prints as section "offsite" (offsite_keys[], the only
+ * keys such a section takes).
  */
 #include <stdio.h>
 
 #include "config_keys.h"
 #include "jobkind.h"
+#include "offsite_config.h"
 
 static void print_key(const char *section, const struct config_key *k)
 {
@@ -31,5 +33,7 @@ int main(void)
 		for (size_t i = 0; i < ops->nkeys; i++)
 			print_key(ops->name, &ops->keys[i]);
 	}
+	for (size_t i = 0; i < offsite_nkeys; i++)
+		print_key("offsite", &offsite_keys[i]);
 	return 0;
 }
