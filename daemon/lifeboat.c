@@ -24,17 +24,26 @@ static const struct command commands[] = {
 	  "                               or in this process with no daemon (--here)" },
 	{ "cancel", cmd_cancel, "cancel JOB                   stop a job lifeboatd is running" },
 	{ "reload", cmd_reload, "reload                       make lifeboatd re-read its config" },
-	{ "list", cmd_list, "list [JOB] [--json]          backups with id, kind, age, size and result" },
+	{ "list", cmd_list, "list [JOB] [--json]          backups with id, kind, age, size and result\n"
+	  "  list --offsite NAME [JOB] [--json]\n"
+	  "                               the copies on the offsite target NAME" },
 	{ "prune", cmd_prune, "prune [JOB] [--dry-run] [--json]\n"
 	  "                               apply retention, explaining each decision" },
 	{ "pin", cmd_pin, "pin JOB ID [--reason TEXT]   keep a backup forever" },
 	{ "unpin", cmd_unpin, "unpin JOB ID                 let retention decide again" },
-	{ "verify", cmd_verify, "verify [JOB [ID]] [--json]   re-hash artifacts against their records" },
+	{ "verify", cmd_verify, "verify [JOB [ID]] [--json]   re-hash artifacts against their records\n"
+	  "  verify --offsite NAME [JOB [ID]] [--download]\n"
+	  "                               the offsite copies present with their sizes; with\n"
+	  "                               --download decrypted and re-hashed against their records" },
 	{ "restore", cmd_restore, "restore JOB ID --database NAME [--force]\n"
 	  "                               db: restore a dump into a new database\n"
 	  "  restore JOB ID --to DIR [--path SUBPATH]\n"
 	  "                               files: restore a snapshot into a new or empty DIR;\n"
-	  "                               logs: rebuild every log's history in a new or empty DIR" },
+	  "                               logs: rebuild every log's history in a new or empty DIR\n"
+	  "  restore JOB ID --replace [--without-evidence]\n"
+	  "                               put a clean backup in place of the live site or database\n"
+	  "                               (refused until an open incident has its evidence)\n"
+	  "  restore ... --from NAME      restore from the offsite copies of [offsite:NAME]" },
 	{ "ack", cmd_ack, "ack JOB|ALERT-ID             acknowledge open alerts (a tampered log)" },
 	{ "facts", cmd_facts, "facts [--json] [--diff [JOB [ID]]]\n"
 	  "                               the server: OS, versions, packages, accounts, sockets;\n"

@@ -50,9 +50,6 @@ _lifeboat_offsites() {
 # Options a command takes that its --help usage lines do not show.
 _lifeboat_more_options() {
 	case $1 in
-	list) echo --offsite ;;
-	verify) echo --offsite --download ;;
-	restore) echo --from --replace --without-evidence ;;
 	incident) echo --note --json --no-db --output ;;
 	esac
 }
