@@ -294,12 +294,17 @@ lb incident status
 
 step "The evidence is checkable with plain tools; a bundle to hand over (without the dump)"
 (cd "$incdir" && sha256sum -c MANIFEST.sha256)
-python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), indent=1)[:900])' "$incdir/changes.json"
+echo "changes.json: the live tree against the newest good backup (excluded cache/ content shows too: the evidence skips no file)"
+python3 -c 'import json,sys
+for j in json.load(open(sys.argv[1]))["jobs"]:
+    for c in j["changes"]:
+        print("  %-8s %s %s" % (c["change"], c["path"], ",".join(c.get("differs", []))))' "$incdir/changes.json"
 lb incident bundle --no-db -o "$demo/incident-bundle.tar.zst"
 (cd "$demo" && sha256sum -c incident-bundle.tar.zst.sha256)
 tar --zstd -tvf "$demo/incident-bundle.tar.zst" | head -12
 
 step "restore --replace: the clean backup swapped in for the live web root in one rename"
+checks_before=$(grep -c 'job site-watch: run ok' "$demo/lifeboatd.log")
 lb restore site "$site_clean" --replace
 diff -r --exclude=.keep "$demo/www" "$demo/restored-site" &&
 	echo "live web root: identical to the clean backup $site_clean"
@@ -308,10 +313,19 @@ lb incident done passwords   # what is left to you: here, say you changed them
 lb incident close
 [ ! -e "$demo/maintenance.flag" ] && echo "maintenance flag removed: the site is back online"
 
-step "The watch alerts, looked into: acknowledged; the next check finds the tree as its baseline"
+step "After the swap: lifeboatd's on_change check, the alerts acknowledged, the restored tree the new baseline"
+# The swap is a change: wait for lifeboatd's check of the restored tree.
+running() { lb status --json | python3 -c 'import json,sys; sys.exit(0 if any(j["name"] == sys.argv[1] and j.get("running") for j in json.load(sys.stdin)["jobs"]) else 1)' "$1"; }
+for _ in $(seq 300); do
+	[ "$(grep -c 'job site-watch: run ok' "$demo/lifeboatd.log")" -gt "$checks_before" ] && ! running site-watch && break
+	sleep 0.1
+done
+lb watch report site-watch
+echo "(a restore makes each symlink anew: a new inode, which the index reads as a new target)"
 lb ack site-watch
+lb baseline site-watch --accept
 lb run site-watch --wait
-lb watch report site-watch | head -3
+lb watch report site-watch | head -2
 
 step "A drill job: restore each newest backup into scratch space and check it against its record"
 cat >> "$demo/lifeboat.ini" <<INI
