@@ -260,7 +260,7 @@ touch -r "$demo/functions.php.orig" "$demo/www/includes/functions.php"   # the o
 t0=$(date +%s.%N)
 watched=""
 for _ in $(seq 600); do
-	if ls "$demo/state/alerts/open" | grep -q '^site-watch' &&
+	if compgen -G "$demo/state/alerts/open/site-watch-*" >/dev/null &&
 		grep -q 'thumb.php' "$demo/state/watch/site-watch/report.json" 2>/dev/null &&
 		grep -q 'functions.php' "$demo/state/watch/site-watch/report.json" 2>/dev/null; then
 		watched=yes
@@ -309,7 +309,7 @@ lb restore site "$site_clean" --replace
 diff -r --exclude=.keep "$demo/www" "$demo/restored-site" &&
 	echo "live web root: identical to the clean backup $site_clean"
 find "$incdir/replaced" -name .thumb.php
-lb incident done passwords   # what is left to you: here, say you changed them
+lb incident 'done' passwords   # what is left to you: here, say you changed them
 lb incident close
 [ ! -e "$demo/maintenance.flag" ] && echo "maintenance flag removed: the site is back online"
 

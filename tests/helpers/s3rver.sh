@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced (bash) by the offsite end-to-end tests (through e2e/offsite-lib.sh)
 # and by tests/demo.sh: start npm's s3rver (installed by tests/install-deps.sh;
 # it checks SigV4 signatures with its default keys S3RVER/S3RVER) on
