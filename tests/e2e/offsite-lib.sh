@@ -2,7 +2,8 @@
 # lib.sh or db-lib.sh (source that first).  Each test runs its own s3rver
 # (npm, installed by tests/install-deps.sh; it checks SigV4 signatures with
 # its default keys S3RVER/S3RVER) on 127.0.0.1 with its data in $TMP/s3,
-# stopped when the test ends.  No s3rver: the test is skipped (exit 77).
+# started by tests/helpers/s3rver.sh and stopped when the test ends.  No
+# s3rver: the test is skipped (exit 77).
 #
 #   s3_start / s3_stop / s3_kill   start (same port and data again) / stop / SIGKILL it
 #   offsite_config FILE [key = value]...   appends [offsite:s3] to FILE
@@ -11,12 +12,14 @@
 
 command -v s3rver >/dev/null 2>&1 || { echo "s3rver is not installed (tests/install-deps.sh)"; exit 77; }
 command -v python3 >/dev/null 2>&1 || fail "python3 is not installed"
+# shellcheck source=tests/helpers/s3rver.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../helpers/s3rver.sh"
 
 S3_BUCKET=lifeboat-test
 S3_DIR=$TMP/s3
 S3_LOG=$TMP/s3.log
 S3_PID=
-S3_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+S3_PORT=$(s3rver_port)
 S3_SECRET=S3RVER
 CRED=$TMP/s3.credentials
 KEYFILE=$TMP/offsite.key
@@ -36,16 +39,10 @@ declare -F db_cleanup >/dev/null && S3_TRAP="$S3_TRAP db_cleanup;"
 trap "$S3_TRAP"' rm -rf "$TMP"' EXIT
 
 s3_start() {
-	local n0 i
-	n0=$(grep -c "S3rver listening" "$S3_LOG" 2>/dev/null || true)
-	s3rver -d "$S3_DIR" -a 127.0.0.1 -p "$S3_PORT" --configure-bucket "$S3_BUCKET" >>"$S3_LOG" 2>&1 &
-	S3_PID=$!
-	for i in $(seq 1 300); do
-		[ "$(grep -c "S3rver listening" "$S3_LOG" 2>/dev/null || true)" -gt "${n0:-0}" ] && return 0
-		kill -0 "$S3_PID" 2>/dev/null || { cat "$S3_LOG" >&2; fail "s3rver did not start"; }
-		sleep 0.1
-	done
-	fail "s3rver did not start in 30 s"
+	local rc=0
+	s3rver_start "$S3_DIR" "$S3_PORT" "$S3_BUCKET" "$S3_LOG" || rc=$?
+	S3_PID=$S3RVER_PID
+	[ "$rc" -eq 0 ] || fail "s3rver did not start"
 }
 
 s3_stop() {
