@@ -119,10 +119,11 @@ static int run_via_daemon(const struct config *cfg, const struct job *job, bool 
 				printf("%s: %s: %s\n", job->name, result,
 				       json_string_value(json_object_get(ev, "summary")));
 			else if (result && strcmp(result, "ok") == 0)
-				printf("%s: %s ok\n", job->name, json_string_value(json_object_get(ev, "id")));
+				printf("%s: %s ok\n", job->name,
+				       json_string_value(json_object_get(ev, "id")) ?: "(no backup: a check)");
 			else if (result && strcmp(result, "partial") == 0)
 				printf("%s: %s partial (see lifeboat status)\n", job->name,
-				       json_string_value(json_object_get(ev, "id")));
+				       json_string_value(json_object_get(ev, "id")) ?: "(no backup: a check)");
 			else
 				fprintf(stderr, "lifeboat: %s: run %s: %s\n", job->name, result ? result : "failed",
 					json_string_value(json_object_get(ev, "error")) ?: "see the daemon's log");
