@@ -4,6 +4,7 @@
  * (status.json: the newest such id per job, and the ids it could not send);
  * everything committed locally after that is queued.
  */
+#include "jobkind.h"
 #include "offsite_status.h"
 #include "offsite_config.h"
 
@@ -109,7 +110,8 @@ json_t *offsite_status(const struct config *cfg, time_t now)
 		char why[600] = "";
 
 		for (size_t j = 0; j < cfg->njobs; j++)
-			if (offsite_has_job(o, cfg->jobs[j].name))
+			/* A watch job keeps no backups: nothing of it goes offsite. */
+			if (offsite_has_job(o, cfg->jobs[j].name) && !jobkind_of(&cfg->jobs[j])->no_backup)
 				json_array_append_new(jobs, job_facts(cfg, st, o, &cfg->jobs[j],
 								      json_object_get(facts, cfg->jobs[j].name), now,
 								      &health, why, sizeof(why)));
