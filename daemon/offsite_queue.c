@@ -25,6 +25,7 @@
 #include "daemon.h"
 #include "fsutil.h"
 #include "log.h"
+#include "metrics.h"
 #include "offsite.h"
 
 #define UPLOADERS_MAX 64
@@ -180,11 +181,13 @@ int offsite_child_main(const char *name, const char *config_path)
 	if (offsite_connect(cfg, o, true, &c) < 0) {
 		log_error("%s", c.err);
 		offsite_record_failure(cfg, o, c.err);
+		metrics_write(cfg);
 		config_free(cfg);
 		return 1;
 	}
 	r = offsite_sync(&c, NULL, &st);
 	offsite_disconnect(&c);
+	metrics_write(cfg);
 	config_free(cfg);
 	return r < 0 ? 1 : 0;
 }
