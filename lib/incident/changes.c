@@ -53,10 +53,9 @@ static json_t *item_json(const struct wc_item *it)
 	json_object_set_new(j, "gid", json_integer((json_int_t)e->gid));
 	json_object_set_new(j, "mtime", json_integer((json_int_t)e->mtime_s));
 	if (e->has_sha) {
-		char hex[65];
+		char hex[SHA256_HEX_LEN + 1];
 
-		for (int i = 0; i < 32; i++)
-			snprintf(hex + 2 * i, 3, "%02x", e->sha[i]);
+		sha256_hex(e->sha, hex);
 		json_object_set_new(j, "sha256", json_string(hex));
 	}
 	if (it->change == WC_CHANGED && (differs = json_array())) {
