@@ -52,13 +52,7 @@ static const char *const what_names[WC_WHAT_COUNT] = {
 
 void watch_what_text(unsigned what, char *buf, size_t len)
 {
-	size_t off = 0;
-
-	if (len)
-		buf[0] = 0;
-	for (int i = 0; i < WC_WHAT_COUNT && off < len; i++)
-		if (what & (1u << i))
-			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "", what_names[i]);
+	watch_bits_text(what, what_names, WC_WHAT_COUNT, buf, len);
 }
 
 static struct wc_item *add_item(struct wc_list *l, enum wc_change change, const char *path)
