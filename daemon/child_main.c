@@ -45,35 +45,45 @@ static void on_progress(void *ctx, const struct jobrun_progress *p)
 			     "files", (json_int_t)p->files, "elapsed", p->elapsed));
 }
 
-int child_main(const char *job_name, const char *config_path)
+int child_config_load(const char *what, const char *config_path, struct config **out)
 {
 	struct config_errors errs = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	*out = NULL;
+	/* The config text, all of stdin (a memfd the daemon filled). */
+	r = fs_read_all("/dev/stdin", CONFIG_TEXT_MAX, &text, &len);
+	if (r < 0) {
+		log_err(LOG_LVL_ERROR, -r, "%s: cannot read the config from the daemon", what);
+		return r;
+	}
+	r = config_load_text(config_path, text, len, out, &errs);
+	free(text);
+	for (size_t i = 0; i < errs.lines.n; i++)
+		log_error("%s", errs.lines.v[i]);
+	config_errors_free(&errs);
+	return r;
+}
+
+int child_main(const char *job_name, const char *config_path)
+{
 	struct sigaction sa = { .sa_handler = on_signal };
 	struct jobrun_opts ro = { .progress = on_progress, .cancel = &cancel_flag };
 	struct jobrun_result res;
 	struct config *cfg = NULL;
 	const struct job *job;
 	const char *result;
-	char *text = NULL;
-	size_t len = 0;
+	char what[300];
 	int r;
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	/* The config text, all of stdin (a memfd the daemon filled). */
-	r = fs_read_all("/dev/stdin", CONFIG_TEXT_MAX, &text, &len);
-	if (r < 0) {
-		log_err(LOG_LVL_ERROR, -r, "job %s: cannot read the config from the daemon", job_name);
-		return CHILD_EXIT_USAGE;
-	}
-	r = config_load_text(config_path, text, len, &cfg, &errs);
-	free(text);
-	for (size_t i = 0; i < errs.lines.n; i++)
-		log_error("%s", errs.lines.v[i]);
-	config_errors_free(&errs);
-	if (r < 0)
+	snprintf(what, sizeof(what), "job %s", job_name);
+	if (child_config_load(what, config_path, &cfg) < 0)
 		return CHILD_EXIT_USAGE;
 	job = config_job(cfg, job_name);
 	if (!job) {

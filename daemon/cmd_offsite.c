@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "log.h"
+#include "metrics.h"
 #include "offsite.h"
 #include "offsite_verify.h"
 #include "units.h"
@@ -88,10 +89,12 @@ static int sync_cmd(const struct cli *cli, const char *name, const char *job)
 	if (offsite_connect(cfg, o, true, &c) < 0) {
 		fprintf(stderr, "lifeboat: %s\n", c.err);
 		offsite_record_failure(cfg, o, c.err);
+		metrics_write(cfg);
 		config_free(cfg);
 		return EXIT_FAILED;
 	}
 	r = offsite_sync(&c, job, &st);
+	metrics_write(cfg);
 	units_format_size_human(st.bytes, sent, sizeof(sent));
 	printf("offsite %s: %d backup%s copied (%d objects, %s sent, %" PRIu64 " parts resumed); %d not copied; %d removed by retention\n",
 	       name, st.backups, st.backups == 1 ? "" : "s", st.objects, sent, c.parts_skipped, st.pending, st.removed);

@@ -356,7 +356,8 @@ static int status_without_daemon(const struct config *cfg, bool json_out, time_t
 		json_t *st = json_pack("{s:n, s:o}", "daemon", "jobs", jobs);
 
 		incident_note(st, true);
-
+		if (st && cfg->noffsites)
+			json_object_set_new(st, "offsite", offsite_status(cfg, now));
 		json_dumpf(st, stdout, JSON_INDENT(2));
 		printf("\n");
 		json_decref(st);

@@ -71,7 +71,7 @@ static char *relative(const struct job *job, const char *p)
 static int findings(const struct config *cfg, struct store *st, const struct job *job, bool json,
 		    char ***out, size_t *n)
 {
-	const struct job *w = NULL;
+	const struct job *w;
 	struct watch_baseline b = { 0 };
 	struct wc_tree_opts o = { 0 };
 	struct store_list l = { 0 };
@@ -82,10 +82,7 @@ static int findings(const struct config *cfg, struct store *st, const struct job
 
 	*out = NULL;
 	*n = 0;
-	for (size_t i = 0; i < cfg->njobs && !w; i++)
-		if (strcmp(jobkind_of(&cfg->jobs[i])->name, "watch") == 0 && cfg->jobs[i].watch.files &&
-		    strcmp(cfg->jobs[i].watch.files, job->name) == 0)
-			w = &cfg->jobs[i];
+	w = watch_job_of(cfg, job->name);
 	if (w && watch_baseline_get(cfg, NULL, w, false, &b) < 0)
 		b.id[0] = '\0';
 	if (!b.id[0]) {

@@ -137,6 +137,10 @@ void notify_status(struct daemon *d);
 
 /* child_main.c: the child side; returns the process exit status. */
 int child_main(const char *job_name, const char *config_path);
+/* A child's config: all of stdin (daemon_config_memfd()), parsed as if read
+ * from CONFIG_PATH, into *OUT.  0, or a negative errno with the problems
+ * logged, WHAT ("job site", "offsite s3") saying whose child it is. */
+int child_config_load(const char *what, const char *config_path, struct config **out);
 
 /* Exit statuses of a job child. */
 enum {

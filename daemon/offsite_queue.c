@@ -25,6 +25,7 @@
 #include "daemon.h"
 #include "fsutil.h"
 #include "log.h"
+#include "metrics.h"
 #include "offsite.h"
 
 #define UPLOADERS_MAX 64
@@ -148,27 +149,16 @@ void offsite_queue_stop(struct daemon *d)
 
 int offsite_child_main(const char *name, const char *config_path)
 {
-	struct config_errors errs = { 0 };
 	struct offsite_sync_stats st;
 	struct offsite_conn c;
 	const struct offsite *o;
 	struct config *cfg = NULL;
-	char *text = NULL;
-	size_t len = 0;
+	char what[300];
 	int r;
 
 	signal(SIGPIPE, SIG_IGN);
-	r = fs_read_all("/dev/stdin", CONFIG_TEXT_MAX, &text, &len);
-	if (r < 0) {
-		log_err(LOG_LVL_ERROR, -r, "offsite %s: cannot read the config from the daemon", name);
-		return 2;
-	}
-	r = config_load_text(config_path, text, len, &cfg, &errs);
-	free(text);
-	for (size_t i = 0; i < errs.lines.n; i++)
-		log_error("%s", errs.lines.v[i]);
-	config_errors_free(&errs);
-	if (r < 0)
+	snprintf(what, sizeof(what), "offsite %s", name);
+	if (child_config_load(what, config_path, &cfg) < 0)
 		return 2;
 	o = config_offsite(cfg, name);
 	if (!o) {
@@ -180,11 +170,13 @@ int offsite_child_main(const char *name, const char *config_path)
 	if (offsite_connect(cfg, o, true, &c) < 0) {
 		log_error("%s", c.err);
 		offsite_record_failure(cfg, o, c.err);
+		metrics_write(cfg);
 		config_free(cfg);
 		return 1;
 	}
 	r = offsite_sync(&c, NULL, &st);
 	offsite_disconnect(&c);
+	metrics_write(cfg);
 	config_free(cfg);
 	return r < 0 ? 1 : 0;
 }

@@ -132,3 +132,14 @@ int sha256_file(const char *path, char hex[SHA256_HEX_LEN + 1])
 	close(fd);
 	return rc;
 }
+
+void sha256_hex(const unsigned char md[32], char hex[SHA256_HEX_LEN + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = digits[md[i] >> 4];
+		hex[2 * i + 1] = digits[md[i] & 15];
+	}
+	hex[64] = '\0';
+}

@@ -19,6 +19,8 @@ int sha256_init(struct sha256 *h);
 void sha256_update(struct sha256 *h, const void *data, size_t len);
 /* Writes 64 hex digits and a NUL to HEX and frees the context. */
 void sha256_final_hex(struct sha256 *h, char hex[SHA256_HEX_LEN + 1]);
+/* The 64 hex digits of a binary digest MD (32 bytes), and a NUL, to HEX. */
+void sha256_hex(const unsigned char md[32], char hex[SHA256_HEX_LEN + 1]);
 /* Frees the context without a result (error paths). */
 void sha256_discard(struct sha256 *h);
 

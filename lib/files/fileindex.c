@@ -289,6 +289,22 @@ bad:
 	return NULL;
 }
 
+void fileindex_entry_from_stat(struct fi_entry *e, const struct stat *st, const char *path)
+{
+	memset(e, 0, sizeof(*e));
+	e->type = fileindex_type_of(st->st_mode);
+	e->mode = st->st_mode & 07777;
+	e->uid = st->st_uid;
+	e->gid = st->st_gid;
+	e->size = (uint64_t)st->st_size;
+	e->mtime_s = st->st_mtim.tv_sec;
+	e->mtime_ns = (int32_t)st->st_mtim.tv_nsec;
+	e->ctime_s = st->st_ctim.tv_sec;
+	e->ctime_ns = (int32_t)st->st_ctim.tv_nsec;
+	e->ino = st->st_ino;
+	e->path = path;
+}
+
 char fileindex_type_of(mode_t mode)
 {
 	switch (mode & S_IFMT) {

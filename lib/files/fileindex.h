@@ -115,4 +115,9 @@ char *fileindex_unescape(const char *text);
 /* The index type letter of an st_mode, or 0 for a socket or unknown type. */
 char fileindex_type_of(mode_t mode);
 
+/* E (zeroed first) from ST, as the index records it, with path PATH (not
+ * copied; may be NULL).  No hash. */
+struct stat;
+void fileindex_entry_from_stat(struct fi_entry *e, const struct stat *st, const char *path);
+
 #endif

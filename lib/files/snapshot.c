@@ -93,22 +93,6 @@ static int index_line(struct snap *s, const struct fi_entry *e, const char *from
 	return r;
 }
 
-static void entry_from_stat(struct fi_entry *e, const struct stat *st, const char *path)
-{
-	memset(e, 0, sizeof(*e));
-	e->type = fileindex_type_of(st->st_mode);
-	e->mode = st->st_mode & 07777;
-	e->uid = st->st_uid;
-	e->gid = st->st_gid;
-	e->size = (uint64_t)st->st_size;
-	e->mtime_s = st->st_mtim.tv_sec;
-	e->mtime_ns = (int32_t)st->st_mtim.tv_nsec;
-	e->ctime_s = st->st_ctim.tv_sec;
-	e->ctime_ns = (int32_t)st->st_ctim.tv_nsec;
-	e->ino = st->st_ino;
-	e->path = path;
-}
-
 /* Compares with the parent's line for the counts; returns that line (marked
  * seen) or NULL. */
 static struct fi_entry *compare_parent(struct snap *s, const struct fi_entry *e)
@@ -483,7 +467,7 @@ static int visit_file(struct snap *s, int dirfd, const char *name, const struct 
 
 	s->stats->files++;
 	s->stats->bytes_tree += (uint64_t)lst->st_size;
-	entry_from_stat(&e, lst, cur_path(s));
+	fileindex_entry_from_stat(&e, lst, cur_path(s));
 	same = compare_parent(s, &e);
 	if (same) {
 		e.has_sha = true;
@@ -504,7 +488,7 @@ static int visit_file(struct snap *s, int dirfd, const char *name, const struct 
 		e.flags = FI_ERROR;
 		return index_line(s, &e, NULL);
 	}
-	entry_from_stat(&e, &st, cur_path(s));
+	fileindex_entry_from_stat(&e, &st, cur_path(s));
 	r = st.st_nlink > 1 ? link_verdict(s, fd, &st, &is_link) : 0;
 	if (r == 0 && is_link) {
 		struct link_seen *ls = link_slot(s, st.st_dev, st.st_ino, false);
@@ -526,7 +510,7 @@ static int visit_file(struct snap *s, int dirfd, const char *name, const struct 
 		uint64_t got = 0;
 		bool changed;
 
-		entry_from_stat(&e, &st, cur_path(s));
+		fileindex_entry_from_stat(&e, &st, cur_path(s));
 		if (sink == SINK_SPOOL)
 			r = spool_open(s);
 		if (r == 0 && sink == SINK_TAR) {
@@ -593,7 +577,7 @@ static int visit_special(struct snap *s, int dirfd, const char *name, const stru
 	struct fi_entry e;
 	int r;
 
-	entry_from_stat(&e, st, cur_path(s));
+	fileindex_entry_from_stat(&e, st, cur_path(s));
 	compare_parent(s, &e);
 	r = make_entry(s, -1, st, &entry);
 	if (r < 0)
@@ -637,7 +621,7 @@ static int on_dir(void *ctx, int fd, const char *path, const struct stat *st)
 	s->cur = path;
 	if (s->o->progress)
 		s->o->progress(s->o->ctx, path);
-	entry_from_stat(&e, st, cur_path(s));
+	fileindex_entry_from_stat(&e, st, cur_path(s));
 	compare_parent(s, &e);
 	if (fd < 0)
 		e.flags = FI_ERROR;

@@ -44,7 +44,8 @@ static const char readme[] =
 	"db-JOB.sql.zst         the database as found (zstd -dc db-JOB.sql.zst | mariadb)%s\n"
 	"logs-JOB.tar.zst       every log file whole, rotated and compressed ones included\n"
 	"logs-JOB.archived.json the earlier log backups kept in the backup store\n"
-	"changes.json           files added, changed, removed since the last good backup\n"
+	"changes.json           files added, changed, removed since the watch baseline or the last\n"
+	"                       good backup, with risk flags (web shell, timestomping)\n"
 	"status.json            the last good backup of every job when the incident was opened\n"
 	"hook-*.txt             output of the site-offline / site-online hooks\n";
 

@@ -1,21 +1,24 @@
 /*
  * incident changes — incident_changes(): the list of changes for the
- * evidence, changes.json.
+ * evidence, changes.json, made with the watch module's compare
+ * (lib/watch/watch_compare.h), so an incident lists what a watch check and
+ * `lifeboat diff` would, with the same risk flags.
  *
- * FOR NOW this is a stand-in for the watch module (issue 16: lib/watch/,
- * a tree-vs-baseline-index compare and `lifeboat diff`), which is not on
- * this branch yet; the lead will switch this one function to the watch
- * module's compare and keep its output file.  Until then, for every files
- * job it compares the live tree — as the evidence snapshot just captured
- * it, its index files-JOB.index.zst, so the tree is walked once and every
- * file's hash is already there — against the index of the job's newest good
- * files backup (lib/files/fileindex): a path only in the live tree is
- * "added", one only in the baseline "removed", and one in both "changed"
- * when its type, size, mode, owner, mtime or content hash differ (the
- * fields that differ are listed).  Paths are written escaped as the index
- * writes them (fileindex_escape), so a hostile name stays one JSON string.
- * A job with no good backup is listed with "baseline": null.
- * It does not flag risks (web-shell markers, timestomping): that is watch's.
+ * For every watch job: what a check finds now, the live tree against the
+ * job's baseline (its files backup, or its originals), as the baseline
+ * stands — the incident never chooses or moves a baseline.  For every files
+ * job no watch job covers (or whose watch job has no baseline yet): the
+ * evidence snapshot just captured (its index files-JOB.index.zst, every
+ * file's hash already there) against the index of the job's newest good
+ * backup; with no evidence snapshot, the live tree instead.  A job with
+ * nothing to compare with is listed with "baseline": null and an "error".
+ *
+ * Each change is watch_item_json()'s object (path escaped, change, what,
+ * flags, severity, signature, old/new, target) plus, for readers of the
+ * earlier format (incident_suggest reads "mtime"), the side that is there
+ * now (the old one for a removal) as type, size, mode, uid, gid, mtime
+ * (seconds), sha256, and "differs", the names of what changed.
+ * It writes no alert and no watch report: that is a watch check's.
  */
 #include "incident.h"
 
@@ -24,139 +27,180 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fileindex.h"
+#include "jobkind.h"
 #include "log.h"
-#include "reader.h"
-#include "record.h"
+#include "watch_baseline.h"
+#include "watch_compare.h"
+#include "watch_flags.h"
 
-static int load_baseline(struct store *st, const struct store_entry *e, struct fileindex *fi)
+/* One change: watch's item and the earlier format's keys. */
+static json_t *item_json(const struct wc_item *it)
 {
-	struct reader *rd = NULL;
-	int r;
+	const struct fi_entry *e = it->has_new ? &it->cur : &it->old;
+	json_t *j = watch_item_json(it), *differs;
+	char mode[8], type[2] = { e->type, 0 }, what[128];
 
-	r = reader_open(st, e, RECORD_ARTIFACT_INDEX, 0, &rd, NULL, 0);
-	if (r == 0)
-		r = fileindex_read(fi, rd);
-	if (rd && reader_close(rd) < 0 && r == 0)
-		r = -EBADMSG;
-	reader_free(rd);
-	return r;
-}
-
-static json_t *entry_json(const struct fi_entry *e, const char *change, json_t *fields)
-{
-	char *p = fileindex_escape(e->path);
-	json_t *j = json_pack("{s:s, s:s, s:s#, s:I, s:s, s:I, s:I, s:I}", "change", change, "path", p ? p : "?",
-			      "type", &e->type, (int)1, "size", (json_int_t)e->size, "mode", "",
-			      "uid", (json_int_t)e->uid, "gid", (json_int_t)e->gid, "mtime", (json_int_t)e->mtime_s);
-	char mode[8];
-
-	free(p);
-	if (!j) {
-		json_decref(fields);
+	if (!j)
 		return NULL;
-	}
-	snprintf(mode, sizeof(mode), "%04o", e->mode);
+	snprintf(mode, sizeof(mode), "%04o", (unsigned)e->mode);
+	json_object_set_new(j, "type", json_string(type));
+	json_object_set_new(j, "size", json_integer((json_int_t)e->size));
 	json_object_set_new(j, "mode", json_string(mode));
+	json_object_set_new(j, "uid", json_integer((json_int_t)e->uid));
+	json_object_set_new(j, "gid", json_integer((json_int_t)e->gid));
+	json_object_set_new(j, "mtime", json_integer((json_int_t)e->mtime_s));
 	if (e->has_sha) {
-		char hex[65];
+		char hex[SHA256_HEX_LEN + 1];
 
-		for (int i = 0; i < 32; i++)
-			sprintf(hex + 2 * i, "%02x", e->sha[i]);
+		sha256_hex(e->sha, hex);
 		json_object_set_new(j, "sha256", json_string(hex));
 	}
-	if (fields)
-		json_object_set_new(j, "differs", fields);
+	if (it->change == WC_CHANGED && (differs = json_array())) {
+		watch_what_text(it->what, what, sizeof(what));
+		for (char *s = what, *tok; (tok = strsep(&s, ","));)
+			if (*tok)
+				json_array_append_new(differs, json_string(tok));
+		json_object_set_new(j, "differs", differs);
+	}
 	return j;
 }
 
-static json_t *differs(const struct fi_entry *a, const struct fi_entry *b)
+/* L's items and counts into J; *N grows by the items.  -ENOMEM or 0. */
+static int list_into(json_t *j, const struct wc_list *l, uint64_t *n)
 {
-	json_t *f = json_array();
+	uint64_t count[3] = { 0 }, critical = 0;
+	json_t *list = json_array();
 
-	if (a->type != b->type)
-		json_array_append_new(f, json_string("type"));
-	if (a->size != b->size)
-		json_array_append_new(f, json_string("size"));
-	if (a->mode != b->mode)
-		json_array_append_new(f, json_string("mode"));
-	if (a->uid != b->uid || a->gid != b->gid)
-		json_array_append_new(f, json_string("owner"));
-	if (a->mtime_s != b->mtime_s || a->mtime_ns != b->mtime_ns)
-		json_array_append_new(f, json_string("mtime"));
-	if (a->type == 'f' && a->has_sha && b->has_sha && memcmp(a->sha, b->sha, 32) != 0)
-		json_array_append_new(f, json_string("content"));
-	if (json_array_size(f) == 0) {
-		json_decref(f);
-		return NULL;
+	for (size_t i = 0; i < l->n && list; i++) {
+		json_t *c = item_json(&l->v[i]);
+
+		if (!c || json_array_append_new(list, c) < 0) {
+			json_decref(list);
+			return -ENOMEM;
+		}
+		count[l->v[i].change]++;
+		critical += watch_flags_critical(l->v[i].flags) ? 1 : 0;
 	}
-	return f;
+	if (!list)
+		return -ENOMEM;
+	json_object_set_new(j, "added", json_integer((json_int_t)count[WC_ADDED]));
+	json_object_set_new(j, "changed", json_integer((json_int_t)count[WC_CHANGED]));
+	json_object_set_new(j, "removed", json_integer((json_int_t)count[WC_REMOVED]));
+	json_object_set_new(j, "critical", json_integer((json_int_t)critical));
+	json_object_set_new(j, "entries", json_integer((json_int_t)l->entries));
+	json_object_set_new(j, "errors", json_integer((json_int_t)l->errors));
+	if (l->error_list)
+		json_object_set(j, "error_list", l->error_list);
+	json_object_set_new(j, "changes", list);
+	*n += l->n;
+	return 0;
 }
 
-/* One files job: its comparison object, or NULL on ENOMEM. */
-static json_t *compare_job(struct store *st, const struct job *job, struct incident *inc, uint64_t *nchanges)
+static void set_error(json_t *j, const char *why)
+{
+	if (!json_object_get(j, "baseline"))
+		json_object_set_new(j, "baseline", json_null());
+	json_object_set_new(j, "error", json_string(why));
+}
+
+/* Watch job W: a check's findings against its baseline.  *COVERED when
+ * it had one.  NULL on ENOMEM. */
+static json_t *compare_watch(const struct config *cfg, struct store *st, const struct job *w, bool *covered,
+			     uint64_t *n)
+{
+	struct wc_tree_opts o;
+	struct watch_baseline b;
+	struct fileindex base;
+	struct wc_list l;
+	json_t *j;
+	int r;
+
+	*covered = false;
+	j = json_pack("{s:s, s:s}", "job", w->watch.files ? w->watch.files : w->name, "watch", w->name);
+	if (!j)
+		return NULL;
+	fileindex_init(&base);
+	wc_list_init(&l);
+	r = watch_tree_of(cfg, w, &o);
+	if (r < 0) {
+		set_error(j, "the watch job's tree is not known (see the log)");
+		return j;
+	}
+	json_object_set_new(j, "path", json_string(o.root));
+	r = watch_baseline_index(cfg, st, w, false, &o, &b, &base);
+	if (r == -ENOENT) {
+		set_error(j, "the watch job has no baseline yet");
+	} else if (r < 0) {
+		set_error(j, "the baseline's index could not be read (see the log)");
+	} else {
+		json_object_set_new(j, "baseline", json_string(b.id));
+		json_object_set_new(j, "baseline_how", json_string(b.how));
+		json_object_set_new(j, "compared", json_string("the live tree against the watch job's baseline"));
+		r = watch_compare_tree(&o, &base, &l);
+		if (r < 0)
+			set_error(j, "the live tree could not be compared (see the log)");
+		*covered = r >= 0;
+		if (r >= 0 && list_into(j, &l, n) < 0) {
+			json_decref(j);
+			j = NULL;
+		}
+	}
+	wc_list_free(&l);
+	fileindex_free(&base);
+	return j;
+}
+
+/* Files job JOB: the evidence snapshot (else the live tree) against its
+ * newest good backup.  NULL on ENOMEM. */
+static json_t *compare_files(struct store *st, const struct job *job, struct incident *inc, uint64_t *n)
 {
 	struct fileindex live, base;
 	struct store_entry e;
 	char path[INCIDENT_FILE_MAX];
-	json_t *j, *list;
-	uint64_t added = 0, changed = 0, removed = 0;
+	struct wc_list l;
+	json_t *j;
 	int r;
 
 	j = json_pack("{s:s, s:s}", "job", job->name, "path", job->files.path);
 	if (!j)
 		return NULL;
-	fileindex_init(&live);
-	fileindex_init(&base);
 	if (store_get(st, job->name, "latest", &e) < 0) {
-		json_object_set_new(j, "baseline", json_null());
-		json_object_set_new(j, "error", json_string("the job has no good backup to compare with"));
+		set_error(j, "the job has no good backup to compare with");
 		return j;
 	}
 	json_object_set_new(j, "baseline", json_string(e.id));
-	snprintf(path, sizeof(path), "%s/files-%s.index.zst", inc->dir, job->name);
-	r = fileindex_load(&live, path, NULL);
-	if (r == 0)
-		r = load_baseline(st, &e, &base);
+	fileindex_init(&live);
+	fileindex_init(&base);
+	wc_list_init(&l);
+	r = watch_index_load(st, job->name, e.id, &base);
 	store_entry_free(&e);
+	snprintf(path, sizeof(path), "%s/files-%s.index.zst", inc->dir, job->name);
 	if (r < 0) {
-		json_object_set_new(j, "error", json_string("an index could not be read (see the log)"));
-		fileindex_free(&live);
-		fileindex_free(&base);
-		return j;
-	}
-	list = json_array();
-	for (size_t i = 0; i < live.n && list; i++) {
-		const struct fi_entry *a = &live.v[i];
-		struct fi_entry *b;
-		json_t *f;
+		set_error(j, "the backup's index could not be read (see the log)");
+	} else if (access(path, F_OK) == 0) {
+		json_object_set_new(j, "compared", json_string("the evidence snapshot against the newest good backup"));
+		r = fileindex_load(&live, path, NULL);
+		if (r == 0)
+			r = watch_compare_index(&base, &live, &l);
+		if (r < 0)
+			set_error(j, "the evidence snapshot's index could not be compared (see the log)");
+	} else {
+		struct wc_tree_opts o = { .root = job->files.path, .exclude = &job->files.exclude,
+					  .one_file_system = job->files.one_file_system };
 
-		if (a->type == '-')
-			continue;
-		b = fileindex_find(&base, a->path);
-		if (!b || b->type == '-') {
-			json_array_append_new(list, entry_json(a, "added", NULL));
-			added++;
-		} else {
-			b->seen = true;
-			if ((f = differs(b, a))) {
-				json_array_append_new(list, entry_json(a, "changed", f));
-				changed++;
-			}
-		}
+		json_object_set_new(j, "compared", json_string("the live tree (no evidence snapshot) against the newest good backup"));
+		r = watch_compare_tree(&o, &base, &l);
+		if (r < 0)
+			set_error(j, "the live tree could not be compared (see the log)");
 	}
-	for (size_t i = 0; i < base.n && list; i++) {
-		if (base.v[i].type == '-' || base.v[i].seen)
-			continue;
-		json_array_append_new(list, entry_json(&base.v[i], "removed", NULL));
-		removed++;
+	if (r == 0 && list_into(j, &l, n) < 0) {
+		json_decref(j);
+		j = NULL;
 	}
-	json_object_set_new(j, "added", json_integer((json_int_t)added));
-	json_object_set_new(j, "changed", json_integer((json_int_t)changed));
-	json_object_set_new(j, "removed", json_integer((json_int_t)removed));
-	json_object_set_new(j, "changes", list ? list : json_array());
-	*nchanges += added + changed + removed;
+	wc_list_free(&l);
 	fileindex_free(&live);
 	fileindex_free(&base);
 	return j;
@@ -166,32 +210,46 @@ int incident_changes(const struct config *cfg, struct store *st, struct incident
 		     char *summary, size_t len)
 {
 	char hex[SHA256_HEX_LEN + 1];
+	bool *covered = calloc(cfg->njobs ? cfg->njobs : 1, sizeof(*covered));
 	json_t *jobs = json_array(), *doc;
 	uint64_t n = 0;
-	int r;
+	int r = covered && jobs ? 0 : -ENOMEM;
 
-	for (size_t i = 0; i < cfg->njobs && jobs; i++) {
+	for (size_t i = 0; i < cfg->njobs && r == 0; i++) {
+		const struct job *w = &cfg->jobs[i];
+		const struct job *fj;
+		bool had;
 		json_t *j;
 
-		if (cfg->jobs[i].kind != JOB_FILES)
+		if (strcmp(jobkind_of(w)->name, "watch") != 0)
 			continue;
-		j = compare_job(st, &cfg->jobs[i], inc, &n);
-		if (!j) {
-			json_decref(jobs);
-			return -ENOMEM;
+		if (!(j = compare_watch(cfg, st, w, &had, &n)) || json_array_append_new(jobs, j) < 0) {
+			r = -ENOMEM;
+			break;
 		}
-		json_array_append_new(jobs, j);
+		if (had && w->watch.files && !w->watch.originals && (fj = config_job(cfg, w->watch.files)))
+			covered[fj - cfg->jobs] = true;
 	}
-	doc = json_pack("{s:s, s:o}", "compared",
-			"each files job's live tree (its evidence snapshot's index) against the index of the job's newest good backup",
-			"jobs", jobs ? jobs : json_array());
+	for (size_t i = 0; i < cfg->njobs && r == 0; i++) {
+		json_t *j;
+
+		if (cfg->jobs[i].kind != JOB_FILES || covered[i])
+			continue;
+		if (!(j = compare_files(st, &cfg->jobs[i], inc, &n)) || json_array_append_new(jobs, j) < 0)
+			r = -ENOMEM;
+	}
+	free(covered);
+	doc = r == 0 ? json_pack("{s:s, s:O}", "compared",
+				 "each watch job's live tree against its baseline; each other files job's evidence snapshot against its newest good backup",
+				 "jobs", jobs) : NULL;
+	json_decref(jobs);
 	r = doc ? evfile_json(inc, "changes.json", doc, hex) : -ENOMEM;
 	json_decref(doc);
 	if (r < 0) {
 		snprintf(summary, len, "failed: %s", strerror(-r));
 		return r;
 	}
-	snprintf(summary, len, "%" PRIu64 " change(s) against the newest good files backups; changes.json sha256 %s",
+	snprintf(summary, len, "%" PRIu64 " change(s) against the baselines and newest good files backups; changes.json sha256 %s",
 		 n, hex);
 	return 0;
 }

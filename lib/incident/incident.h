@@ -14,8 +14,9 @@
  *   logs-JOB.tar.zst       per logs job: every matched log and its rotated,
  *   logs-JOB.archived.json compressed siblings, whole; the archived log
  *                          backups of earlier periods (logs.c)
- *   changes.json           live tree against the newest good files backup
- *                          (changes.c)
+ *   changes.json           each watch job's findings against its baseline,
+ *                          else the files snapshot against the newest good
+ *                          backup, with watch's risk flags (changes.c)
  *   status.json            every job's last good backup as it stood
  *   facts.json             the server's facts (lib/facts)
  *   MANIFEST.sha256        `sha256sum -c` lines over all of the above

@@ -18,6 +18,7 @@
 #include "jobstatus.h"
 #include "log.h"
 #include "metrics_int.h"
+#include "offsite_status.h"
 
 static void render_family(const struct metric_family *f, const struct metrics_ctx *ctx, struct mtext *t)
 {
@@ -51,6 +52,8 @@ int metrics_render(const struct config *cfg, time_t now, char **out, size_t *len
 		if (!ctx.jobs[i].status)
 			r = -ENOMEM;
 	}
+	if (r == 0 && !(ctx.offsite = offsite_status(cfg, now)))
+		r = -ENOMEM;
 	if (r == 0)
 		r = mtext_open(&t);
 	if (r == 0) {
@@ -61,6 +64,7 @@ int metrics_render(const struct config *cfg, time_t now, char **out, size_t *len
 	for (size_t i = 0; i < cfg->njobs; i++)
 		json_decref(ctx.jobs[i].status);
 	free(ctx.jobs);
+	json_decref(ctx.offsite);
 	return r;
 }
 

@@ -6,7 +6,9 @@
  * per possible value for an enumeration (lifeboat_job_last_run_result).
  *
  * Every per-job value is read from the job's status object (jobstatus.h),
- * nothing else, so the metrics say what `lifeboat status --json` says.
+ * its drills from the "drill" member drill_status_add() puts there, and the
+ * offsite targets from offsite_status(): nothing else, so the metrics say
+ * what `lifeboat status --json` says.
  */
 #include "metrics_int.h"
 
@@ -149,6 +151,106 @@ static void collect_alerts(const struct metric_family *f, const struct metrics_c
 	}
 }
 
+/* The job's drill facts (drill.h): "last" or "last_ok", when a drill job
+ * covers the job and has drilled it. */
+static json_t *drill_entry(const struct metrics_job *mj, const char *which)
+{
+	json_t *r = json_object_get(json_object_get(mj->status, "drill"), which);
+
+	return json_is_object(r) ? r : NULL;
+}
+
+static bool drill_time(const struct metrics_job *mj, double *v)
+{
+	return metrics_json_time(drill_entry(mj, "last"), "finished", v);
+}
+
+static bool drill_ok_time(const struct metrics_job *mj, double *v)
+{
+	return metrics_json_time(drill_entry(mj, "last_ok"), "finished", v);
+}
+
+static bool drill_restore(const struct metrics_job *mj, double *v)
+{
+	return metrics_json_number(drill_entry(mj, "last"), "restore_seconds", v);
+}
+
+/* One series per result a drill can end with (drill_run.c), 1 for the last. */
+static void collect_drill_result(const struct metric_family *f, const struct metrics_ctx *ctx, struct mtext *t)
+{
+	static const char *const results[] = { "ok", "failed" };
+
+	for (size_t i = 0; i < ctx->njobs; i++) {
+		const struct metrics_job *mj = &ctx->jobs[i];
+		const char *res = json_string_value(json_object_get(drill_entry(mj, "last"), "result"));
+
+		if (!res)
+			continue;
+		for (size_t k = 0; k < sizeof(results) / sizeof(results[0]); k++) {
+			const char *labels[] = { "job", mj->job->name, "kind", mj->kind,
+						 "result", results[k], NULL };
+
+			mtext_sample(t, f->name, labels, strcmp(res, results[k]) == 0);
+		}
+	}
+}
+
+/* Per offsite target and job (offsite_status.h): the number at f->key of
+ * the job's facts. */
+static void collect_offsite_jobs(const struct metric_family *f, const struct metrics_ctx *ctx, struct mtext *t)
+{
+	json_t *o, *jf;
+	size_t i, k;
+
+	json_array_foreach(ctx->offsite, i, o) {
+		const char *target = json_string_value(json_object_get(o, "name"));
+
+		json_array_foreach(json_object_get(o, "jobs"), k, jf) {
+			const char *job = json_string_value(json_object_get(jf, "job"));
+			const char *labels[] = { "offsite", target ? target : "", "job", job ? job : "", NULL };
+			double v;
+
+			if (metrics_json_number(jf, f->key, &v))
+				mtext_sample(t, f->name, labels, v);
+		}
+	}
+}
+
+/* Per offsite target: the number at f->key of its status (last_ok,
+ * last_sync: seconds since the epoch; health). */
+static void collect_offsite(const struct metric_family *f, const struct metrics_ctx *ctx, struct mtext *t)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(ctx->offsite, i, o) {
+		const char *target = json_string_value(json_object_get(o, "name"));
+		const char *labels[] = { "offsite", target ? target : "", NULL };
+		double v;
+
+		if (metrics_json_number(o, f->key, &v))
+			mtext_sample(t, f->name, labels, v);
+	}
+}
+
+/* Per offsite target whose uploads fail: since when, the last error as a
+ * label (a server's text: mtext escapes and cuts it). */
+static void collect_offsite_failing(const struct metric_family *f, const struct metrics_ctx *ctx, struct mtext *t)
+{
+	json_t *o;
+	size_t i;
+
+	json_array_foreach(ctx->offsite, i, o) {
+		const char *target = json_string_value(json_object_get(o, "name"));
+		const char *err = json_string_value(json_object_get(o, "last_error"));
+		const char *labels[] = { "offsite", target ? target : "", "error", err ? err : "", NULL };
+		double v;
+
+		if (metrics_json_number(o, "failing_since", &v))
+			mtext_sample(t, f->name, labels, v);
+	}
+}
+
 static void collect_written(const struct metric_family *f, const struct metrics_ctx *ctx, struct mtext *t)
 {
 	mtext_sample(t, f->name, NULL, (double)ctx->now);
@@ -156,30 +258,53 @@ static void collect_written(const struct metric_family *f, const struct metrics_
 
 const struct metric_family metric_families[] = {
 	{ "lifeboat_job_last_success_timestamp_seconds", "gauge",
-	  "When the job's newest good (ok) run finished, seconds since the epoch.", last_success_time, NULL },
+	  "When the job's newest good (ok) run finished, seconds since the epoch.", last_success_time, NULL, NULL },
 	{ "lifeboat_job_last_run_timestamp_seconds", "gauge",
-	  "When the job's last run finished, whatever its result.", last_run_time, NULL },
+	  "When the job's last run finished, whatever its result.", last_run_time, NULL, NULL },
 	{ "lifeboat_job_last_run_result", "gauge",
 	  "1 for the result of the job's last run (ok, partial, failed, cancelled), 0 for the others.",
-	  NULL, collect_result },
+	  NULL, collect_result, NULL },
 	{ "lifeboat_job_last_run_duration_seconds", "gauge",
-	  "How long the job's last run took, waits included.", last_run_duration, NULL },
+	  "How long the job's last run took, waits included.", last_run_duration, NULL, NULL },
 	{ "lifeboat_job_last_success_size_bytes", "gauge",
-	  "Stored size of the job's newest good backup.", last_success_size, NULL },
+	  "Stored size of the job's newest good backup.", last_success_size, NULL, NULL },
 	{ "lifeboat_job_last_run_throttle_waited_seconds", "gauge",
-	  "How long throttling held the job's last run at its start (gate and run slot).", last_run_waited, NULL },
+	  "How long throttling held the job's last run at its start (gate and run slot).", last_run_waited, NULL, NULL },
 	{ "lifeboat_job_last_run_throttle_paused_seconds", "gauge",
-	  "How long throttling paused the job's last run while it ran.", last_run_paused, NULL },
+	  "How long throttling paused the job's last run while it ran.", last_run_paused, NULL, NULL },
 	{ "lifeboat_job_consecutive_failures", "gauge",
-	  "Failed runs of the job since its last good one.", failures, NULL },
+	  "Failed runs of the job since its last good one.", failures, NULL, NULL },
 	{ "lifeboat_job_schedule_interval_seconds", "gauge",
-	  "Nominal time between two scheduled runs of the job (status --check warns past two).", interval, NULL },
+	  "Nominal time between two scheduled runs of the job (status --check warns past two).", interval, NULL, NULL },
 	{ "lifeboat_job_open_alerts", "gauge",
-	  "Alerts of the job not yet acknowledged (lifeboat ack).", open_alerts, NULL },
+	  "Alerts of the job not yet acknowledged (lifeboat ack).", open_alerts, NULL, NULL },
 	{ "lifeboat_alert_open_timestamp_seconds", "gauge",
-	  "One series per open alert: when it was found.", NULL, collect_alerts },
+	  "One series per open alert: when it was found.", NULL, collect_alerts, NULL },
+	{ "lifeboat_job_last_drill_timestamp_seconds", "gauge",
+	  "When the last drill (a verified restore) of the job's backup finished.", drill_time, NULL, NULL },
+	{ "lifeboat_job_last_drill_result", "gauge",
+	  "1 for the result of the job's last drill (ok, failed), 0 for the other.", NULL, collect_drill_result, NULL },
+	{ "lifeboat_job_last_drill_restore_seconds", "gauge",
+	  "How long the restore of the job's last drill took.", drill_restore, NULL, NULL },
+	{ "lifeboat_job_last_drill_success_timestamp_seconds", "gauge",
+	  "When the job's newest passing drill finished.", drill_ok_time, NULL, NULL },
+	{ "lifeboat_offsite_queue_backups", "gauge",
+	  "Backups of the job committed locally and not yet on the offsite target.", NULL, collect_offsite_jobs, "queue" },
+	{ "lifeboat_offsite_lag_seconds", "gauge",
+	  "How long the oldest backup of the job not yet offsite has waited (0 when none waits).",
+	  NULL, collect_offsite_jobs, "lag_seconds" },
+	{ "lifeboat_offsite_last_success_timestamp_seconds", "gauge",
+	  "When the last sync to the offsite target ended without an error.", NULL, collect_offsite, "last_ok" },
+	{ "lifeboat_offsite_last_sync_timestamp_seconds", "gauge",
+	  "When the last sync to the offsite target ended, whatever its result.", NULL, collect_offsite, "last_sync" },
+	{ "lifeboat_offsite_failing_since_timestamp_seconds", "gauge",
+	  "For an offsite target whose syncs fail: since when; label error holds the last error.",
+	  NULL, collect_offsite_failing, NULL },
+	{ "lifeboat_offsite_health", "gauge",
+	  "Health of the offsite target as status shows it: 0 OK, 1 WARNING (a job lags), 2 CRITICAL (failing a day).",
+	  NULL, collect_offsite, "health" },
 	{ "lifeboat_metrics_written_timestamp_seconds", "gauge",
-	  "When Lifeboat last wrote this file.", NULL, collect_written },
+	  "When Lifeboat last wrote this file.", NULL, collect_written, NULL },
 };
 
 const size_t metric_nfamilies = sizeof(metric_families) / sizeof(metric_families[0]);

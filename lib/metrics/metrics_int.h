@@ -32,6 +32,7 @@ struct metrics_ctx {
 	time_t now;
 	struct metrics_job *jobs;	/* one per configured job, in config order */
 	size_t njobs;
+	json_t *offsite;		/* offsite_status(): one object per target (an empty array with none) */
 };
 
 struct metric_family {
@@ -42,6 +43,8 @@ struct metric_family {
 	bool (*job_value)(const struct metrics_job *mj, double *v);
 	/* Or: writes the family's samples itself (labels of its own). */
 	void (*collect)(const struct metric_family *f, const struct metrics_ctx *ctx, struct mtext *t);
+	/* For a collect function shared by several families: the member it reads. */
+	const char *key;
 };
 
 extern const struct metric_family metric_families[];

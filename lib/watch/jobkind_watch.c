@@ -73,38 +73,6 @@ static json_t *report_of(const struct jobkind *k, const char *root, const char *
 	return j;
 }
 
-/* The baseline: a files backup (its index), or the originals tree (an
- * index made of it now). */
-static int load_baseline(struct jobkind *k, const struct wc_tree_opts *live, struct watch_baseline *b,
-			 struct fileindex *fi)
-{
-	const struct job *w = k->job;
-	int r;
-
-	if (w->watch.originals) {
-		struct wc_tree_opts orig = *live;
-
-		memset(b, 0, sizeof(*b));
-		snprintf(b->id, sizeof(b->id), "originals");
-		snprintf(b->how, sizeof(b->how), "a trusted copy");
-		orig.root = w->watch.originals;
-		orig.copy = false;
-		r = watch_index_tree(&orig, fi, "originals");
-		if (r < 0)
-			log_error("job %s: the originals %s cannot be read whole; nothing was compared", w->name,
-				  w->watch.originals);
-		return r;
-	}
-	r = watch_baseline_get(k->cfg, k->st, w, true, b);
-	if (r == 0) {
-		r = watch_index_load(k->st, w->watch.files, b->id, fi);
-		if (r < 0)
-			log_error("job %s: the baseline %s %s cannot be used; choose another with lifeboat baseline %s ID (or --accept)",
-				  w->name, w->watch.files, b->id, w->name);
-	}
-	return r;
-}
-
 static int watch_run(struct jobkind *k, json_t *record)
 {
 	const struct job *w = k->job;
@@ -124,7 +92,7 @@ static int watch_run(struct jobkind *k, json_t *record)
 		o.between = check_between;
 		o.read_bytes = check_read;
 		o.ctx = k;
-		r = load_baseline(k, &o, &b, &fi);
+		r = watch_baseline_index(k->cfg, k->st, w, true, &o, &b, &fi);
 	}
 	if (r == 0)
 		r = watch_compare_tree(&o, &fi, &l);

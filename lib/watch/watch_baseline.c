@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "jobkind.h"
 #include "log.h"
 #include "reader.h"
 #include "record.h"
@@ -215,4 +216,42 @@ int watch_index_load(struct store *st, const char *job, const char *id, struct f
 		log_error("job %s: the index of %s cannot be read%s%s", job, e.id, why[0] ? ": " : "", why);
 	store_entry_free(&e);
 	return r;
+}
+
+int watch_baseline_index(const struct config *cfg, struct store *st, const struct job *w, bool choose,
+			 const struct wc_tree_opts *live, struct watch_baseline *b, struct fileindex *fi)
+{
+	int r;
+
+	if (w->watch.originals) {
+		struct wc_tree_opts orig = *live;
+
+		memset(b, 0, sizeof(*b));
+		snprintf(b->id, sizeof(b->id), "originals");
+		snprintf(b->how, sizeof(b->how), "a trusted copy");
+		orig.root = w->watch.originals;
+		orig.copy = false;
+		r = watch_index_tree(&orig, fi, "originals");
+		if (r < 0)
+			log_error("job %s: the originals %s cannot be read whole; nothing was compared", w->name,
+				  w->watch.originals);
+		return r;
+	}
+	r = watch_baseline_get(cfg, choose ? st : NULL, w, choose, b);
+	if (r == 0) {
+		r = watch_index_load(st, w->watch.files, b->id, fi);
+		if (r < 0)
+			log_error("job %s: the baseline %s %s cannot be used; choose another with lifeboat baseline %s ID (or --accept)",
+				  w->name, w->watch.files, b->id, w->name);
+	}
+	return r;
+}
+
+const struct job *watch_job_of(const struct config *cfg, const char *files_job)
+{
+	for (size_t i = 0; i < cfg->njobs; i++)
+		if (strcmp(jobkind_of(&cfg->jobs[i])->name, "watch") == 0 && cfg->jobs[i].watch.files &&
+		    strcmp(cfg->jobs[i].watch.files, files_job) == 0)
+			return &cfg->jobs[i];
+	return NULL;
 }

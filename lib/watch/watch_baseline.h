@@ -11,7 +11,8 @@
  * baseline never moves by itself).  Setting a new baseline unpins the old
  * one (when its pin is still the "baseline" pin).
  *
- * This module does not compare (watch_compare.h) nor take snapshots.
+ * This module does not compare (watch_compare.h) nor take snapshots; it
+ * does make the originals' index a baseline (watch_baseline_index).
  */
 #ifndef LIFEBOAT_WATCH_BASELINE_H
 #define LIFEBOAT_WATCH_BASELINE_H
@@ -54,6 +55,17 @@ int watch_index_load(struct store *st, const char *job, const char *id, struct f
  * -ENOENT when the files job is not in CFG (logged). */
 struct wc_tree_opts;
 int watch_tree_of(const struct config *cfg, const struct job *w, struct wc_tree_opts *o);
+
+/* The baseline of watch job W and its index into FI (initialised): a
+ * files backup's (watch_baseline_get(), CHOOSE as there, but with CHOOSE
+ * false nothing is written: only the state file is read), or, for a job
+ * with originals, an index made now of the originals tree, with LIVE's walk
+ * rules.  0, -ENOENT (no baseline) or a negative errno (logged). */
+int watch_baseline_index(const struct config *cfg, struct store *st, const struct job *w, bool choose,
+			 const struct wc_tree_opts *live, struct watch_baseline *b, struct fileindex *fi);
+
+/* The first watch job of CFG that watches files job FILES_JOB, or NULL. */
+const struct job *watch_job_of(const struct config *cfg, const char *files_job);
 
 /* <state_dir>/watch/<job>, created (0750) when MAKE. */
 int watch_state_dir(const char *state_dir, const char *job, bool make, char *buf, size_t len);

@@ -13,6 +13,7 @@
 
 #include "hashrun.h"
 #include "log.h"
+#include "sha256.h"
 #include "treewalk.h"
 #include "watch_flags.h"
 
@@ -51,13 +52,7 @@ static const char *const what_names[WC_WHAT_COUNT] = {
 
 void watch_what_text(unsigned what, char *buf, size_t len)
 {
-	size_t off = 0;
-
-	if (len)
-		buf[0] = 0;
-	for (int i = 0; i < WC_WHAT_COUNT && off < len; i++)
-		if (what & (1u << i))
-			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "", what_names[i]);
+	watch_bits_text(what, what_names, WC_WHAT_COUNT, buf, len);
 }
 
 static struct wc_item *add_item(struct wc_list *l, enum wc_change change, const char *path)
@@ -133,21 +128,6 @@ static bool worth_listing(char type, unsigned w)
 	if (type == 'l')
 		return w & WC_TARGET;
 	return w & (WC_CONTENT | WC_SIZE | WC_MTIME);
-}
-
-static void entry_from_stat(struct fi_entry *e, const struct stat *st)
-{
-	memset(e, 0, sizeof(*e));
-	e->type = fileindex_type_of(st->st_mode);
-	e->mode = st->st_mode & 07777;
-	e->uid = st->st_uid;
-	e->gid = st->st_gid;
-	e->size = (uint64_t)st->st_size;
-	e->mtime_s = st->st_mtim.tv_sec;
-	e->mtime_ns = (int32_t)st->st_mtim.tv_nsec;
-	e->ctime_s = st->st_ctim.tv_sec;
-	e->ctime_ns = (int32_t)st->st_ctim.tv_nsec;
-	e->ino = st->st_ino;
 }
 
 static void note_error(struct tree *t, const char *path, int err, const char *what)
@@ -267,7 +247,7 @@ static int on_dir(void *ctx, int fd, const char *path, const struct stat *st)
 
 	(void)fd;
 	t->l->entries++;
-	entry_from_stat(&e, st);
+	fileindex_entry_from_stat(&e, st, NULL);
 	return judge(t, path, &e, fileindex_find(t->base, path), NULL, NULL, 0);
 }
 
@@ -280,7 +260,7 @@ static int on_entry(void *ctx, int dirfd, const char *name, const char *path, co
 	int err;
 
 	t->l->entries++;
-	entry_from_stat(&e, st);
+	fileindex_entry_from_stat(&e, st, NULL);
 	if (S_ISREG(st->st_mode)) {
 		bool trusted = b && b->type == 'f' && b->has_sha && !(b->flags & (FI_ERROR | FI_CHANGED)) &&
 			       !(differ(b, &e, false) & ~(unsigned)WC_CONTENT);
@@ -460,8 +440,7 @@ static json_t *side_json(const struct fi_entry *e)
 	char sha[65] = "", mt[48], ct[48], mode[8], type[2] = { e->type, 0 };
 
 	if (e->has_sha)
-		for (int i = 0; i < 32; i++)
-			snprintf(sha + 2 * i, 3, "%02x", e->sha[i]);
+		sha256_hex(e->sha, sha);
 	snprintf(mt, sizeof(mt), "%lld.%09d", (long long)e->mtime_s, (int)e->mtime_ns);
 	snprintf(ct, sizeof(ct), "%lld.%09d", (long long)e->ctime_s, (int)e->ctime_ns);
 	snprintf(mode, sizeof(mode), "%04o", (unsigned)e->mode);

@@ -46,15 +46,20 @@ const char *watch_flag_name(unsigned bit)
 	return "?";
 }
 
-void watch_flags_text(unsigned flags, char *buf, size_t len)
+void watch_bits_text(unsigned bits, const char *const *names, int count, char *buf, size_t len)
 {
 	size_t off = 0;
 
 	if (len)
 		buf[0] = 0;
-	for (int i = 0; i < WF_COUNT && off < len; i++)
-		if (flags & (1u << i))
-			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "", flag_names[i]);
+	for (int i = 0; i < count && off < len; i++)
+		if (bits & (1u << i))
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "", names[i]);
+}
+
+void watch_flags_text(unsigned flags, char *buf, size_t len)
+{
+	watch_bits_text(flags, flag_names, WF_COUNT, buf, len);
 }
 
 bool watch_flags_critical(unsigned flags)

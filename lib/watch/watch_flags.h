@@ -32,6 +32,9 @@ enum {
 const char *watch_flag_name(unsigned bit);
 /* "script,hidden": the names of FLAGS, into BUF ("" when none). */
 void watch_flags_text(unsigned flags, char *buf, size_t len);
+/* The same for any bit set: NAMES[i] names bit i, for the first COUNT bits
+ * (watch_what_text's too). */
+void watch_bits_text(unsigned bits, const char *const *names, int count, char *buf, size_t len);
 /* Flags that make a finding critical rather than a warning. */
 bool watch_flags_critical(unsigned flags);
 

@@ -13,6 +13,7 @@
 #include "alerts.h"
 #include "fsutil.h"
 #include "log.h"
+#include "sha256.h"
 #include "watch_baseline.h"
 #include "watch_flags.h"
 
@@ -73,8 +74,7 @@ static char *fingerprint(const struct wc_item *it)
 	if (it->change == WC_REMOVED)
 		return strdup("removed");
 	if (it->cur.has_sha)
-		for (int i = 0; i < 32; i++)
-			snprintf(sha + 2 * i, 3, "%02x", it->cur.sha[i]);
+		sha256_hex(it->cur.sha, sha);
 	if (asprintf(&out, "%d %c %o %u %u %llu %lld.%09d %llu %s", (int)it->change, it->cur.type,
 		     (unsigned)it->cur.mode, (unsigned)it->cur.uid, (unsigned)it->cur.gid,
 		     (unsigned long long)it->cur.size, (long long)it->cur.mtime_s, (int)it->cur.mtime_ns,

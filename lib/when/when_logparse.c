@@ -149,6 +149,30 @@ static bool access_line(const char *line, const char *end, struct when_line *o)
 	return true;
 }
 
+/* "Dec  4 03:00:00 " (a day of one digit is padded with a space): *PP
+ * moves past it; false when it is not that or not a valid time. */
+static bool month_day_time(const char **pp, const char *end, int *mo, int *d, int *h, int *mi, int *s)
+{
+	const char *p = *pp;
+
+	if (end - p < 4 || (*mo = month_of(p)) < 0 || p[3] != ' ')
+		return false;
+	p += 4;
+	if (*p == ' ') {
+		p++;
+		if (!digits(&p, end, 1, d))
+			return false;
+	} else if (!digits(&p, end, 2, d)) {
+		return false;
+	}
+	if (!lit(&p, end, ' ') || !digits(&p, end, 2, h) || !lit(&p, end, ':') ||
+	    !digits(&p, end, 2, mi) || !lit(&p, end, ':') || !digits(&p, end, 2, s) ||
+	    !lit(&p, end, ' ') || !valid(*mo, *d, *h, *mi, *s))
+		return false;
+	*pp = p;
+	return true;
+}
+
 /* "Mmm dd HH:MM:SS " (dd may be " 4") or "YYYY-MM-DDTHH:MM:SS[.frac](Z|+hh:mm) ". */
 static bool syslog_time(const char **pp, const char *end, time_t now, time_t *t)
 {
@@ -184,20 +208,7 @@ static bool syslog_time(const char **pp, const char *end, time_t now, time_t *t)
 		*pp = p;
 		return true;
 	}
-	if (end - p < 16 || (mo = month_of(p)) < 0 || p[3] != ' ')
-		return false;
-	p += 4;
-	/* The day is "dd" or " d". */
-	if (*p == ' ') {
-		p++;
-		if (!digits(&p, end, 1, &d))
-			return false;
-	} else if (!digits(&p, end, 2, &d)) {
-		return false;
-	}
-	if (!lit(&p, end, ' ') || !digits(&p, end, 2, &h) || !lit(&p, end, ':') ||
-	    !digits(&p, end, 2, &mi) || !lit(&p, end, ':') || !digits(&p, end, 2, &s) ||
-	    !lit(&p, end, ' ') || !valid(mo, d, h, mi, s))
+	if (end - p < 16 || !month_day_time(&p, end, &mo, &d, &h, &mi, &s))
 		return false;
 	/* No year and no zone: the local time of the year of NOW (or the one
 	 * before, for December's lines read in January). */
@@ -342,19 +353,8 @@ static bool vsftpd(const char *line, const char *end, struct when_line *o)
 	const char *p = line + 4, *u;
 	int mo, d, h, mi, s, y;
 
-	if (end - line < 30 || line[3] != ' ' || (mo = month_of(p)) < 0 || p[3] != ' ')
-		return false;
-	p += 4;
-	if (*p == ' ') {
-		p++;
-		if (!digits(&p, end, 1, &d))
-			return false;
-	} else if (!digits(&p, end, 2, &d)) {
-		return false;
-	}
-	if (!lit(&p, end, ' ') || !digits(&p, end, 2, &h) || !lit(&p, end, ':') ||
-	    !digits(&p, end, 2, &mi) || !lit(&p, end, ':') || !digits(&p, end, 2, &s) ||
-	    !lit(&p, end, ' ') || !digits(&p, end, 4, &y) || !valid(mo, d, h, mi, s))
+	if (end - line < 30 || line[3] != ' ' || !month_day_time(&p, end, &mo, &d, &h, &mi, &s) ||
+	    !digits(&p, end, 4, &y))
 		return false;
 	{
 		struct tm tm = { .tm_year = y - 1900, .tm_mon = mo, .tm_mday = d, .tm_hour = h,

@@ -2,8 +2,10 @@
 # textfile is replaced whole (mode 0644, no temporary file left), parses with
 # promtool (Debian's prometheus package, installed here when missing), holds
 # the values `status --json` shows, and escapes the text of a hostile log name
-# (a double quote, a brace) in an alert's labels.
-# Drives: lib/metrics/metrics.c, lib/metrics/metrics_families.c, lib/metrics/metrics_text.c, lib/run/jobrun.c, daemon/cmd_ack.c.
+# (a double quote, a brace) in an alert's labels.  A drill's result and an
+# offsite target's queue, lag and failing sync (a server that is not there:
+# no s3rver needed) are there too.
+# Drives: lib/metrics/metrics.c, lib/metrics/metrics_families.c, lib/metrics/metrics_text.c, lib/run/jobrun.c, daemon/cmd_ack.c, daemon/cmd_offsite.c, daemon/cmd_status.c.
 set -e
 . "$(dirname "$0")/lib.sh"
 . "$SRCDIR/tests/helpers/need-pkg.sh"
@@ -37,7 +39,19 @@ path = $TMP/nonexistent
 [logs:web]
 schedule = @hourly
 paths = $LOGS/access.log
+[drill:check]
+schedule = @weekly
+of = site
+scratch_dir = $TMP/scratch
+[offsite:s3]
+url = s3://bucket/pre
+endpoint = http://127.0.0.1:9
+credentials_file = $TMP/s3.credentials
+key_file = $TMP/offsite.key
+jobs = site
 INI
+printf '[default]\naws_access_key_id = A\naws_secret_access_key = B\n' >"$TMP/s3.credentials"
+chmod 600 "$TMP/s3.credentials"
 lb() { "$LIFEBOAT" -c "$CFG" "$@"; }
 
 # check_file: promtool accepts it, mode 0644, nothing else in its directory.
@@ -88,6 +102,38 @@ for j in status["jobs"]:
         want("lifeboat_job_last_run_result", n, run and float(run["result"] == r), result=r)
     for a in j["alerts"]:
         want("lifeboat_alert_open_timestamp_seconds", n, ts(a["found"]), alert=a["id"])
+    d = j.get("drill") or {}
+    last, ok = d.get("last"), d.get("last_ok")
+    want("lifeboat_job_last_drill_timestamp_seconds", n, last and ts(last["finished"]))
+    want("lifeboat_job_last_drill_success_timestamp_seconds", n, ok and ts(ok["finished"]))
+    want("lifeboat_job_last_drill_restore_seconds", n, last and last["restore_seconds"])
+    for r in ("ok", "failed"):
+        want("lifeboat_job_last_drill_result", n, last and float(last["result"] == r), result=r)
+offsite = {}
+for line in open(sys.argv[2], encoding="utf-8"):
+    m = re.match(r'(lifeboat_offsite_\w+)\{(.*)\} (\S+)$', line.rstrip("\n"))
+    if m:
+        labels = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2)))
+        offsite[(m.group(1), labels["offsite"], labels.get("job"))] = (float(m.group(3)), labels)
+def want_off(name, target, job, value):
+    got = offsite.get((name, target, job))
+    if value is None:
+        assert got is None, f"{name}{{offsite={target},job={job}}}: {got}, status has none"
+    else:
+        assert got is not None and abs(got[0] - value) < 1e-6, f"{name}{{offsite={target},job={job}}}: {got}, status says {value}"
+for o in status.get("offsite", []):
+    t = o["name"]
+    want_off("lifeboat_offsite_last_success_timestamp_seconds", t, None, o["last_ok"])
+    want_off("lifeboat_offsite_last_sync_timestamp_seconds", t, None, o["last_sync"])
+    want_off("lifeboat_offsite_failing_since_timestamp_seconds", t, None, o["failing_since"])
+    if o["failing_since"]:
+        err = offsite[("lifeboat_offsite_failing_since_timestamp_seconds", t, None)][1]["error"]
+        assert err == o["last_error"].replace("\\", "\\\\").replace('"', '\\"'), f"error label {err!r}"
+    want_off("lifeboat_offsite_health", t, None, o["health"])
+    for jf in o["jobs"]:
+        want_off("lifeboat_offsite_queue_backups", t, jf["job"], jf["queue"])
+        lag = offsite[("lifeboat_offsite_lag_seconds", t, jf["job"])][0]
+        assert 0 <= jf["lag_seconds"] - lag <= 300, f"offsite lag {lag} in the metrics, {jf['lag_seconds']} in status"
 print("status and metrics agree on", len(status["jobs"]), "jobs")
 PY
 }
@@ -130,6 +176,51 @@ expect_rc 0 lb ack web-1
 check_file
 contains "$(cat "$PROM")" 'lifeboat_job_open_alerts{job="web",kind="logs"} 0'
 not_contains "$(cat "$PROM")" 'lifeboat_alert_open_timestamp_seconds{'
+same_as_status
+
+# A drill of site: its time, result and restore seconds.
+expect_rc 0 lb run check --here
+check_file
+contains "$(cat "$PROM")" 'lifeboat_job_last_drill_result{job="site",kind="files",result="ok"} 1'
+contains "$(cat "$PROM")" 'lifeboat_job_last_drill_restore_seconds{job="site",kind="files"} '
+not_contains "$(cat "$PROM")" 'lifeboat_job_last_drill_timestamp_seconds{job="web"' "drill metrics of a job no drill covers"
+# The offsite target: site's backup waits; nothing synced yet.
+contains "$(cat "$PROM")" 'lifeboat_offsite_queue_backups{offsite="s3",job="site"} 1'
+contains "$(cat "$PROM")" 'lifeboat_offsite_health{offsite="s3"} 0'
+not_contains "$(cat "$PROM")" 'lifeboat_offsite_queue_backups{offsite="s3",job="web"' "offsite metrics of a job not sent there"
+not_contains "$(cat "$PROM")" 'lifeboat_offsite_failing_since_timestamp_seconds{' "a failing target before any sync"
+same_as_status
+# A sync to a server that refuses everything (403, with a message holding a
+# quote) fails and rewrites the file: failing since, with the error.
+python3 - "$TMP/deny.port" <<'PY' &
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def refuse(self):
+        body = b'<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>no "entry"</Message></Error>'
+        self.send_response(403)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+    do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = refuse
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_address[1]))
+__import__("os").rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()
+PY
+DENY_PID=$!
+trap 'kill $DENY_PID 2>/dev/null; rm -rf "$TMP"' EXIT
+for _ in $(seq 1 100); do [ -s "$TMP/deny.port" ] && break; sleep 0.1; done
+[ -s "$TMP/deny.port" ] || fail "the refusing server did not start"
+sed -i "s|^endpoint = .*|endpoint = http://127.0.0.1:$(cat "$TMP/deny.port")|" "$CFG"
+expect_rc 0 lb offsite init s3
+expect_rc 1 lb offsite sync s3
+check_file
+contains "$(grep '^lifeboat_offsite_failing_since_timestamp_seconds{' "$PROM")" 'offsite="s3",error="'
+contains "$(cat "$PROM")" 'lifeboat_offsite_last_sync_timestamp_seconds{offsite="s3"} '
+not_contains "$(cat "$PROM")" 'lifeboat_offsite_last_success_timestamp_seconds{' "a last success that never was"
 same_as_status
 
 # A metrics_file that cannot be written never fails a backup: warned, and the run is ok.

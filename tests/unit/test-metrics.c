@@ -1,8 +1,9 @@
 /* Unit tests of lib/metrics: the text format's escaping of hostile label
  * values (quotes, backslashes, newlines, control bytes, bytes that are not
  * UTF-8, overlong and surrogate encodings, cuts at a character boundary),
- * value formatting, the family table's rules, and a render of a config whose
- * jobs never ran. */
+ * value formatting, the family table's rules, a render of a config whose
+ * jobs never ran, and a render of a drill's and an offsite target's state
+ * files as the drill and the sync leave them. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "metrics.h"
@@ -166,6 +168,88 @@ static void test_render_fresh(void **state)
 	config_errors_free(&errs);
 }
 
+static void put(const char *dir, const char *rel, const char *text)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* TEXT has the sample SERIES (name and labels) with value WANT. */
+static void want_sample(const char *text, const char *series, double want)
+{
+	char buf[1024];
+	const char *at;
+
+	snprintf(buf, sizeof(buf), "\n%s ", series);
+	at = strstr(text, buf);
+	if (!at) {
+		fprintf(stderr, "%s", text);
+		fail_msg("no sample %s", series);
+	}
+	assert_true(strtod(at + strlen(buf), NULL) == want);
+}
+
+/* A drill's state file (drill.h) and an offsite target's status.json, as
+ * the drill and a failing sync write them: the drill and offsite families
+ * say what they hold, the server's error text escaped in its label.  No
+ * store: the queue is empty. */
+static void test_render_drill_offsite(void **state)
+{
+	const char *dir = *state;
+	char ini[2048], sub[1024], *text = NULL;
+	struct config *cfg = NULL;
+	struct config_errors errs = { 0 };
+	size_t len;
+
+	snprintf(sub, sizeof(sub), "%s/state", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(sub, sizeof(sub), "%s/state/drill", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(sub, sizeof(sub), "%s/state/offsite", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(sub, sizeof(sub), "%s/state/offsite/s3", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	put(dir, "state/drill/site.json",
+	    "{\"last\": {\"finished\": \"2026-12-01T10:00:00Z\", \"result\": \"failed\", \"restore_seconds\": 12.5},"
+	    " \"last_ok\": {\"finished\": \"2026-11-24T10:00:00Z\", \"result\": \"ok\", \"restore_seconds\": 10}}");
+	put(dir, "state/offsite/s3/status.json",
+	    "{\"last_sync\": 1796350000, \"last_ok\": 1796000000, \"failing_since\": 1796200000,"
+	    " \"last_error\": \"PUT site/x: 403 \\\"Forbidden\\\"\", \"jobs\": {}}");
+	put(dir, "cred", "[default]\naws_access_key_id = A\naws_secret_access_key = B\n");
+	snprintf(ini, sizeof(ini),
+		 "[lifeboat]\nstore = %s/store\nstate_dir = %s/state\n"
+		 "[files:site]\nschedule = @daily\npath = /srv/www\n"
+		 "[files:other]\nschedule = @daily\npath = /srv/other\n"
+		 "[drill:weekly]\nschedule = @weekly\nof = site\n"
+		 "[offsite:s3]\nurl = s3://bucket/p\nendpoint = http://127.0.0.1:9\ncredentials_file = %s/cred\n"
+		 "key_file = %s/key\njobs = site\n", dir, dir, dir, dir);
+	if (config_load_text("t.ini", ini, strlen(ini), &cfg, &errs) != 0)
+		fail_msg("config: %s", errs.lines.n ? errs.lines.v[0] : "?");
+	assert_int_equal(metrics_render(cfg, 1796354371, &text, &len), 0);
+	want_sample(text, "lifeboat_job_last_drill_timestamp_seconds{job=\"site\",kind=\"files\"}", 1796119200);
+	want_sample(text, "lifeboat_job_last_drill_success_timestamp_seconds{job=\"site\",kind=\"files\"}", 1795514400);
+	want_sample(text, "lifeboat_job_last_drill_result{job=\"site\",kind=\"files\",result=\"failed\"}", 1);
+	want_sample(text, "lifeboat_job_last_drill_result{job=\"site\",kind=\"files\",result=\"ok\"}", 0);
+	want_sample(text, "lifeboat_job_last_drill_restore_seconds{job=\"site\",kind=\"files\"}", 12.5);
+	assert_null(strstr(text, "lifeboat_job_last_drill_timestamp_seconds{job=\"other\""));
+	want_sample(text, "lifeboat_offsite_queue_backups{offsite=\"s3\",job=\"site\"}", 0);
+	want_sample(text, "lifeboat_offsite_lag_seconds{offsite=\"s3\",job=\"site\"}", 0);
+	assert_null(strstr(text, "lifeboat_offsite_queue_backups{offsite=\"s3\",job=\"other\""));
+	want_sample(text, "lifeboat_offsite_last_success_timestamp_seconds{offsite=\"s3\"}", 1796000000);
+	want_sample(text, "lifeboat_offsite_last_sync_timestamp_seconds{offsite=\"s3\"}", 1796350000);
+	want_sample(text, "lifeboat_offsite_failing_since_timestamp_seconds{offsite=\"s3\",error=\"PUT site/x: 403 \\\"Forbidden\\\"\"}", 1796200000);
+	want_sample(text, "lifeboat_offsite_health{offsite=\"s3\"}", 2);
+	free(text);
+	config_free(cfg);
+	config_errors_free(&errs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test_setup_teardown(test_render_fresh, test_tmpdir_setup, test_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_render_drill_offsite, test_tmpdir_setup, test_tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -113,6 +113,20 @@ static void test_streaming_equals_one_shot(void **state)
 	free(data);
 }
 
+/* A binary digest in hex: every byte value's two digits, lowercase. */
+static void test_hex(void **state)
+{
+	unsigned char md[32];
+	char hex[SHA256_HEX_LEN + 1];
+
+	(void)state;
+	for (int i = 0; i < 32; i++)
+		md[i] = (unsigned char)(i * 8 + (i & 7));
+	md[31] = 0xff;
+	sha256_hex(md, hex);
+	assert_string_equal(hex, "0009121b242d363f4049525b646d767f8089929ba4adb6bfc0c9d2dbe4edf6ff");
+}
+
 static void test_discard(void **state)
 {
 	struct sha256 h;
@@ -167,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_streaming_equals_one_shot),
 		cmocka_unit_test(test_discard),
+		cmocka_unit_test(test_hex),
 		cmocka_unit_test_setup_teardown(test_file, test_tmpdir_setup, test_tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_file_errors, test_tmpdir_setup, test_tmpdir_teardown),
 	};
