@@ -28,6 +28,8 @@ const struct config_key offsite_keys[] = {
 	  "jobs copied offsite; default: all", NULL },
 	{ "upload_limit", KT_SIZE, O(upload_limit), 0, 0, "0", false,
 	  "bytes per second sent; 0 = unlimited", NULL },
+	{ "single_put_max", KT_SIZE, O(single_put_max), 0, 0, "1G", false,
+	  "files up to this size go as one streamed PUT (sent again whole if interrupted), larger ones as a resumable multipart upload", NULL },
 	{ "nice", KT_INT, O(nice), -20, 19, "10", false,
 	  "CPU niceness of the upload process", NULL },
 	{ "object_lock_days", KT_INT, O(object_lock_days), 0, 36500, "0", false,
