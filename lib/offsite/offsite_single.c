@@ -100,18 +100,26 @@ static int next_piece(struct single *s)
 	return 0;
 }
 
+/* curl's read: as many pieces as fit N (curl sends what one call gives). */
 static long single_read(void *arg, uint8_t *p, size_t n)
 {
 	struct single *s = arg;
-	size_t k;
+	size_t done = 0;
 	int r;
 
-	if (s->opos == s->olen && (r = next_piece(s)) < 0)
-		return r;
-	k = s->olen - s->opos < n ? s->olen - s->opos : n;
-	memcpy(p, s->out + s->opos, k);
-	s->opos += k;
-	return (long)k;
+	while (done < n) {
+		size_t k;
+
+		if (s->opos == s->olen && (r = next_piece(s)) < 0)
+			return r;
+		if (s->olen == 0)
+			break;
+		k = s->olen - s->opos < n - done ? s->olen - s->opos : n - done;
+		memcpy(p + done, s->out + s->opos, k);
+		s->opos += k;
+		done += k;
+	}
+	return (long)done;
 }
 
 /* The first pass: the body's SHA-256 (hex) and, when asked, MD5 (base64). */

@@ -409,6 +409,7 @@ static int request(struct s3 *s, const struct req *q, struct resp *r)
 			curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->stream->len);
 			curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
 			curl_easy_setopt(h, CURLOPT_READDATA, r);
+			curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
 		} else if (q->body) {
 			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->len);
 			curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->body);
