@@ -124,6 +124,10 @@ void offsite_config_check(struct config_check *c, struct offsite *o, const struc
 	    strncmp(o->endpoint, "http://", 7) != 0)
 		config_check_error(c, config_check_line(c, "endpoint"), "endpoint",
 				   "expected http:// or https:// (got '%s')", o->endpoint);
+	/* S3 takes at most 5 GiB in one PUT; the encrypted form is 0.03% larger */
+	if (o->single_put_max > (uint64_t)5000 << 20)
+		config_check_error(c, config_check_line(c, "single_put_max"), "single_put_max",
+				   "at most 5000M (S3 takes at most 5 GiB in one PUT)");
 	for (size_t i = 0; i < o->jobs.n; i++)
 		if (!config_job(cfg, o->jobs.v[i]))
 			config_check_error(c, config_check_line(c, "jobs"), "jobs",
