@@ -28,6 +28,8 @@ const struct config_key offsite_keys[] = {
 	  "jobs copied offsite; default: all", NULL },
 	{ "upload_limit", KT_SIZE, O(upload_limit), 0, 0, "0", false,
 	  "bytes per second sent; 0 = unlimited", NULL },
+	{ "single_put_max", KT_SIZE, O(single_put_max), 0, 0, "1G", false,
+	  "files up to this size go as one streamed PUT (sent again whole if interrupted), larger ones as a resumable multipart upload", NULL },
 	{ "nice", KT_INT, O(nice), -20, 19, "10", false,
 	  "CPU niceness of the upload process", NULL },
 	{ "object_lock_days", KT_INT, O(object_lock_days), 0, 36500, "0", false,
@@ -122,6 +124,10 @@ void offsite_config_check(struct config_check *c, struct offsite *o, const struc
 	    strncmp(o->endpoint, "http://", 7) != 0)
 		config_check_error(c, config_check_line(c, "endpoint"), "endpoint",
 				   "expected http:// or https:// (got '%s')", o->endpoint);
+	/* S3 takes at most 5 GiB in one PUT; the encrypted form is 0.03% larger */
+	if (o->single_put_max > (uint64_t)5000 << 20)
+		config_check_error(c, config_check_line(c, "single_put_max"), "single_put_max",
+				   "at most 5000M (S3 takes at most 5 GiB in one PUT)");
 	for (size_t i = 0; i < o->jobs.n; i++)
 		if (!config_job(cfg, o->jobs.v[i]))
 			config_check_error(c, config_check_line(c, "jobs"), "jobs",

@@ -33,6 +33,7 @@ struct offsite {
 	char *key_file;			/* the encryption key, mode 0600 */
 	struct strlist jobs;		/* jobs copied; empty = all */
 	uint64_t upload_limit;		/* bytes/s sent; 0 = unlimited */
+	uint64_t single_put_max;	/* files up to this size go as one streamed PUT, larger ones multipart */
 	long nice;			/* niceness of the upload child */
 	long object_lock_days;		/* S3 Object Lock retention per object; 0 = none */
 	bool prune;			/* apply retention offsite (no: an upload-only key) */

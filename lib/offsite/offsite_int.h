@@ -16,6 +16,10 @@ void offsite_seterr(struct offsite_conn *c, const char *fmt, ...) __attribute__(
 /* c->err from the S3 client's last error. */
 void offsite_s3err(struct offsite_conn *c);
 
+/* FD (the file PATH, SIZE bytes) encrypted into KEY as one streamed PUT
+ * (offsite_single.c).  Errors in c->err. */
+int offsite_put_single(struct offsite_conn *c, const char *path, const char *key, int fd, uint64_t size);
+
 struct secstream_dec;
 /* GETs KEY through the started decryptor DEC into SINK, and finishes it.
  * Errors (S3's or the decryptor's, naming the object) in c->err. */

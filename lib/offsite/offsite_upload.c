@@ -3,7 +3,8 @@
  *
  * The file is read a chunk (64 KiB) at a time and encrypted into a part
  * buffer; a file whose encrypted form fits one part goes as one PUT, a
- * larger one as a multipart upload whose parts hold OFFSITE_PART_CHUNKS
+ * larger one up to the target's single_put_max as one streamed PUT
+ * (offsite_single.c), a larger one still as a multipart upload whose parts hold OFFSITE_PART_CHUNKS
  * chunks each (more for a file past 9,000 parts), the first also the
  * stream header.  Memory: one part (8 MiB and a little) whatever the size.
  *
@@ -262,6 +263,10 @@ int offsite_put_file(struct offsite_conn *c, const char *path, const char *key)
 	if (!u.in || !u.buf || !u.etags) {
 		offsite_seterr(c, "s3://%s/%s: out of memory", c->o->bucket, key);
 		r = -ENOMEM;
+		goto out;
+	}
+	if (u.nparts > 1 && u.size <= c->o->single_put_max) {
+		r = offsite_put_single(c, path, key, u.fd, u.size);
 		goto out;
 	}
 	if (u.nparts == 1) {

@@ -50,6 +50,8 @@ struct resp {
 	void *sink_arg;
 	int sink_err;		/* the sink's error */
 	uint64_t sunk;		/* bytes given to the sink */
+	const struct s3_stream *src;	/* a streamed body comes from here */
+	int src_err;		/* its error */
 	struct s3 *s;
 };
 
@@ -211,6 +213,7 @@ struct req {
 	size_t len;
 	const char *content_type;
 	long lock_days;		/* > 0: Object Lock headers */
+	const struct s3_stream *stream;	/* instead of BODY: a streamed PUT */
 };
 
 static bool retryable(CURLcode c, long status)
@@ -268,14 +271,19 @@ static struct curl_slist *build_headers(struct s3 *s, const struct req *q)
 	char hash[SIGV4_HEX];
 	int rc = 0;
 
-	sigv4_sha256_hex(q->body ? q->body : "", q->body ? q->len : 0, hash);
+	if (q->stream)
+		snprintf(hash, sizeof(hash), "%s", q->stream->sha256);
+	else
+		sigv4_sha256_hex(q->body ? q->body : "", q->body ? q->len : 0, hash);
 	rc |= add_header(&h, "x-amz-content-sha256: %s", hash);
 	if (s->conf.amz_date)
 		rc |= add_header(&h, "X-Amz-Date: %s", s->conf.amz_date);
 	if (s->conf.cred->session_token[0])
 		rc |= add_header(&h, "x-amz-security-token: %s", s->conf.cred->session_token);
-	if (q->body)
+	if (q->body || q->stream)
 		rc |= add_header(&h, "Content-Type: %s", q->content_type ? q->content_type : "application/octet-stream");
+	if (q->stream && s->conf.content_md5)
+		rc |= add_header(&h, "Content-MD5: %s", q->stream->md5);
 	if (q->body && s->conf.content_md5) {
 		char md5[32];
 
@@ -327,6 +335,19 @@ static void http_error(struct s3 *s, const struct req *q, const struct resp *r, 
 	free(msg);
 }
 
+/* curl asks for the next bytes of a streamed body. */
+static size_t on_read(char *p, size_t size, size_t n, void *arg)
+{
+	struct resp *r = arg;
+	long got = r->src->read(r->src->arg, (uint8_t *)p, size * n);
+
+	if (got < 0) {
+		r->src_err = (int)got;
+		return CURL_READFUNC_ABORT;
+	}
+	return (size_t)got;
+}
+
 static int request(struct s3 *s, const struct req *q, struct resp *r)
 {
 	char what[1200], *path = NULL, *url = NULL;
@@ -357,6 +378,12 @@ static int request(struct s3 *s, const struct req *q, struct resp *r)
 		r->too_long = false;
 		r->has_length = false;
 		r->s = s;
+		r->src = q->stream;
+		r->src_err = 0;
+		if (q->stream && (rc = q->stream->rewind(q->stream->arg)) < 0) {
+			set_err(s, "%s %s: cannot start the body over: %s", q->method, what, strerror(-rc));
+			break;
+		}
 		curl_easy_reset(h);
 		curl_easy_setopt(h, CURLOPT_URL, url);
 		curl_easy_setopt(h, CURLOPT_AWS_SIGV4, s->sigv4);
@@ -377,6 +404,12 @@ static int request(struct s3 *s, const struct req *q, struct resp *r)
 			curl_easy_setopt(h, CURLOPT_MAX_SEND_SPEED_LARGE, (curl_off_t)s->conf.send_limit);
 		if (!strcmp(q->method, "HEAD")) {
 			curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+		} else if (q->stream) {
+			curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+			curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->stream->len);
+			curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+			curl_easy_setopt(h, CURLOPT_READDATA, r);
+			curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 512L * 1024);
 		} else if (q->body) {
 			curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->len);
 			curl_easy_setopt(h, CURLOPT_POSTFIELDS, q->body);
@@ -399,7 +432,14 @@ static int request(struct s3 *s, const struct req *q, struct resp *r)
 		if (c == CURLE_OK && r->status >= 200 && r->status < 300) {
 			if (q->body)
 				s->body_bytes += q->len;
+			if (q->stream)
+				s->body_bytes += q->stream->len;
 			rc = 0;
+			break;
+		}
+		if (r->src_err) {
+			set_err(s, "%s %s: %s", q->method, what, strerror(-r->src_err));
+			rc = r->src_err;
 			break;
 		}
 		if (r->sink_err) {
@@ -448,7 +488,7 @@ static void resp_free(struct resp *r)
 
 int s3_put(struct s3 *s, const char *key, const void *body, size_t len, long lock_days)
 {
-	struct req q = { "PUT", key, NULL, body ? body : "", len, NULL, lock_days };
+	struct req q = { "PUT", key, NULL, body ? body : "", len, NULL, lock_days, NULL };
 	struct resp r = { 0 };
 	int rc = request(s, &q, &r);
 
@@ -456,9 +496,24 @@ int s3_put(struct s3 *s, const char *key, const void *body, size_t len, long loc
 	return rc;
 }
 
+int s3_put_stream(struct s3 *s, const char *key, const struct s3_stream *b, long lock_days)
+{
+	struct req q = { "PUT", key, NULL, NULL, 0, NULL, lock_days, b };
+	struct resp r = { 0 };
+	int rc = request(s, &q, &r);
+
+	resp_free(&r);
+	return rc;
+}
+
+int s3_wants_md5(const struct s3 *s)
+{
+	return s->conf.content_md5;
+}
+
 int s3_get(struct s3 *s, const char *key, s3_sink sink, void *arg)
 {
-	struct req q = { "GET", key, NULL, NULL, 0, NULL, 0 };
+	struct req q = { "GET", key, NULL, NULL, 0, NULL, 0, NULL };
 	struct resp r = { .sink = sink, .sink_arg = arg };
 	int rc = request(s, &q, &r);
 
@@ -468,7 +523,7 @@ int s3_get(struct s3 *s, const char *key, s3_sink sink, void *arg)
 
 int s3_head(struct s3 *s, const char *key, uint64_t *size)
 {
-	struct req q = { "HEAD", key, NULL, NULL, 0, NULL, 0 };
+	struct req q = { "HEAD", key, NULL, NULL, 0, NULL, 0, NULL };
 	struct resp r = { 0 };
 	int rc = request(s, &q, &r);
 
@@ -484,7 +539,7 @@ int s3_head(struct s3 *s, const char *key, uint64_t *size)
 
 int s3_delete(struct s3 *s, const char *key)
 {
-	struct req q = { "DELETE", key, NULL, NULL, 0, NULL, 0 };
+	struct req q = { "DELETE", key, NULL, NULL, 0, NULL, 0, NULL };
 	struct resp r = { 0 };
 	int rc = request(s, &q, &r);
 
@@ -559,7 +614,7 @@ int s3_list(struct s3 *s, const char *prefix, s3_list_cb cb, void *arg)
 	do {
 		const char *kv[] = { "list-type", "2", "prefix", prefix, "continuation-token", token };
 		char *query = sigv4_query(kv, token ? 3 : 2);
-		struct req q = { "GET", NULL, query, NULL, 0, NULL, 0 };
+		struct req q = { "GET", NULL, query, NULL, 0, NULL, 0, NULL };
 		struct resp r = { 0 };
 		char *next = NULL;
 
@@ -587,7 +642,7 @@ int s3_mpu_init(struct s3 *s, const char *key, long lock_days, char **upload_id)
 {
 	const char *kv[] = { "uploads", "" };
 	char *query = sigv4_query(kv, 1);
-	struct req q = { "POST", key, query, "", 0, "application/octet-stream", lock_days };
+	struct req q = { "POST", key, query, "", 0, "application/octet-stream", lock_days, NULL };
 	struct resp r = { 0 };
 	int rc;
 
@@ -612,7 +667,7 @@ int s3_mpu_part(struct s3 *s, const char *key, const char *upload_id, int part, 
 	char num[16];
 	const char *kv[] = { "partNumber", num, "uploadId", upload_id };
 	char *query;
-	struct req q = { "PUT", key, NULL, body, len, NULL, 0 };
+	struct req q = { "PUT", key, NULL, body, len, NULL, 0, NULL };
 	struct resp r = { 0 };
 	int rc;
 
@@ -658,7 +713,7 @@ int s3_mpu_complete(struct s3 *s, const char *key, const char *upload_id, char *
 {
 	const char *kv[] = { "uploadId", upload_id };
 	char *query = sigv4_query(kv, 1), *xml = NULL, *code = NULL;
-	struct req q = { "POST", key, query, NULL, 0, "application/xml", 0 };
+	struct req q = { "POST", key, query, NULL, 0, "application/xml", 0, NULL };
 	struct resp r = { 0 };
 	size_t len = 0;
 	FILE *m;
@@ -698,7 +753,7 @@ int s3_mpu_abort(struct s3 *s, const char *key, const char *upload_id)
 {
 	const char *kv[] = { "uploadId", upload_id };
 	char *query = sigv4_query(kv, 1);
-	struct req q = { "DELETE", key, query, NULL, 0, NULL, 0 };
+	struct req q = { "DELETE", key, query, NULL, 0, NULL, 0, NULL };
 	struct resp r = { 0 };
 	int rc;
 

@@ -66,6 +66,24 @@ void s3_counters(const struct s3 *s, uint64_t *body_bytes, uint64_t *requests, u
  * (COMPLIANCE, now + LOCK_DAYS); the target then sets conf.content_md5,
  * which the API requires with it. */
 int s3_put(struct s3 *s, const char *key, const void *body, size_t len, long lock_days);
+
+/* A body too large to hold in memory, sent as it is produced: READ fills P
+ * with up to N bytes and returns how many (0 at the end) or a negative
+ * errno; REWIND starts the body over (it is called before every try).
+ * SHA256 (hex) is the whole body's, computed beforehand by the caller, who
+ * also gives MD5 (base64) when s3_wants_md5(). */
+struct s3_stream {
+	uint64_t len;
+	char sha256[65];
+	char md5[32];
+	long (*read)(void *arg, uint8_t *p, size_t n);
+	int (*rewind)(void *arg);
+	void *arg;
+};
+/* One PUT of the streamed body B (Content-Length B->len). */
+int s3_put_stream(struct s3 *s, const char *key, const struct s3_stream *b, long lock_days);
+/* The client sends Content-MD5 with every body (conf.content_md5). */
+int s3_wants_md5(const struct s3 *s);
 int s3_get(struct s3 *s, const char *key, s3_sink sink, void *arg);
 int s3_head(struct s3 *s, const char *key, uint64_t *size);
 int s3_delete(struct s3 *s, const char *key);

@@ -25,7 +25,7 @@ io_limit = 0
 schedule = @daily
 path = $TMP/www
 EOC
-offsite_config "$CFG" "upload_limit = 25M"
+offsite_config "$CFG" "upload_limit = 25M" "single_put_max = 0"
 lb() { "$LIFEBOAT" -c "$CFG" "$@"; }
 s3_start
 expect_rc 0 lb offsite init s3

@@ -61,6 +61,7 @@ static void test_config_offsite(void **state)
 	assert_string_equal(o->region, "us-east-1");
 	assert_string_equal(o->profile, "default");
 	assert_int_equal(o->upload_limit, 10 * 1024 * 1024);
+	assert_int_equal(o->single_put_max, 1024 * 1024 * 1024);
 	assert_int_equal(o->object_lock_days, 30);
 	assert_true(o->own_keep);
 	assert_int_equal(o->keep.keep_daily, 30);
@@ -96,6 +97,7 @@ static void test_config_offsite_errors(void **state)
 		{ "url = s3://bucket\nendpoint = http://h\ncredentials_file = /c\nkey_file = /k\nkeep_daily = 0\n", "keeps no copy" },
 		{ "url = s3://bucket\nendpoint = http://h\ncredentials_file = /c\nkey_file = /k\nschedule = @daily\n", "schedule: unknown key" },
 		{ "url = s3://bucket\nendpoint = http://h\ncredentials_file = /c\nkey_file = /k\nobject_lock_days = -1\n", "object_lock_days" },
+		{ "url = s3://bucket\nendpoint = http://h\ncredentials_file = /c\nkey_file = /k\nsingle_put_max = 6G\n", ":9: [offsite:x] single_put_max: at most 5000M" },
 	};
 	char path[512], text[1024];
 

@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -665,6 +666,113 @@ static void test_client_retries(void **state)
 	}
 }
 
+/* A streamed body: 3 MiB of a pattern, handed out in odd-sized pieces;
+ * FAIL_AT > 0 makes the read at that offset fail. */
+struct pattern {
+	uint64_t len, at, fail_at;
+	int rewinds;
+};
+
+static long pattern_read(void *arg, uint8_t *p, size_t n)
+{
+	struct pattern *pt = arg;
+	size_t k = n > 7777 ? 7777 : n;
+
+	if (pt->fail_at && pt->at >= pt->fail_at)
+		return -EIO;
+	if (k > pt->len - pt->at)
+		k = (size_t)(pt->len - pt->at);
+	for (size_t i = 0; i < k; i++)
+		p[i] = (uint8_t)((pt->at + i) * 7 + 3);
+	pt->at += k;
+	return (long)k;
+}
+
+static int pattern_rewind(void *arg)
+{
+	struct pattern *pt = arg;
+
+	pt->at = 0;
+	pt->rewinds++;
+	return 0;
+}
+
+static void pattern_stream(struct pattern *pt, struct s3_stream *b)
+{
+	uint8_t *all = malloc(pt->len);
+	unsigned char md[16];
+	unsigned int mdlen = 0;
+
+	for (uint64_t i = 0; i < pt->len; i++)
+		all[i] = (uint8_t)(i * 7 + 3);
+	memset(b, 0, sizeof(*b));
+	b->len = pt->len;
+	sigv4_sha256_hex(all, pt->len, b->sha256);
+	EVP_Digest(all, pt->len, md, &mdlen, EVP_md5(), NULL);
+	EVP_EncodeBlock((unsigned char *)b->md5, md, (int)mdlen);
+	b->read = pattern_read;
+	b->rewind = pattern_rewind;
+	b->arg = pt;
+	free(all);
+}
+
+/* A streamed PUT: the body as produced, signed with its hash (so S3 would
+ * take it), Content-MD5 when asked; started over on a retry; a failing
+ * source ends it with the source's error, untried again. */
+static void test_client_put_stream(void **state)
+{
+	struct capture cap;
+	char endpoint[64];
+	struct pattern pt = { .len = 3 * 1024 * 1024 + 5 };
+	struct s3_stream b;
+	uint64_t bytes, reqs, retries;
+	struct s3 *s;
+	const char *body;
+
+	(void)state;
+	capture_start(&cap);
+	s = open_client(&cap, endpoint, sizeof(endpoint), 1);
+	pattern_stream(&pt, &b);
+	cap.status[0] = 503;
+	cap.body[0] = "<Error><Code>SlowDown</Code><Message>later</Message></Error>";
+	cap.status[1] = 200;
+	cap.body[1] = "";
+	cap.nanswers = 2;
+	assert_int_equal(s3_put_stream(s, "big/obj", &b, 0), 0);
+	assert_int_equal(cap.n, 2);
+	assert_int_equal(pt.rewinds, 2);
+	for (int i = 0; i < cap.n; i++) {
+		assert_non_null(strstr(cap.reqs[i], "PUT /my-bucket/big/obj HTTP/1.1\r\n"));
+		assert_non_null(strcasestr(cap.reqs[i], "\r\nContent-Length: 3145733\r\n"));
+		body = strstr(cap.reqs[i], "\r\n\r\n") + 4;
+		assert_int_equal(cap.reqlen[i] - (size_t)(body - cap.reqs[i]), pt.len);
+		for (uint64_t k = 0; k < pt.len; k++)
+			if ((uint8_t)body[k] != (uint8_t)(k * 7 + 3))
+				fail_msg("byte %llu of the body differs", (unsigned long long)k);
+		free(check_signed(cap.reqs[i], cap.reqlen[i], test_cred.secret_key));
+	}
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "\r\nContent-MD5: %s\r\n", b.md5);
+		assert_non_null(strcasestr(cap.reqs[1], want));
+	}
+	s3_counters(s, &bytes, &reqs, &retries);
+	assert_int_equal(bytes, pt.len);
+	assert_int_equal(retries, 1);
+
+	/* the source fails half way: its error, one try */
+	cap.nanswers = 1;
+	cap.status[0] = 200;
+	pt.fail_at = 1024 * 1024;
+	pt.rewinds = 0;
+	assert_int_equal(s3_put_stream(s, "big/obj", &b, 0), -EIO);
+	assert_int_equal(pt.rewinds, 1);
+	assert_non_null(strstr(s3_error(s), "PUT s3://my-bucket/big/obj: "));
+	s3_close(s);
+	capture_stop(&cap);
+}
+
 static void test_xml_split(void **state)
 {
 	const char *xml = "<a><Key>k&lt;1&gt;</Key><Key>second</Key></a>";
@@ -693,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_client_requests_signed),
 		cmocka_unit_test(test_client_list_pages),
 		cmocka_unit_test(test_client_retries),
+		cmocka_unit_test(test_client_put_stream),
 		cmocka_unit_test(test_xml_split),
 	};
 
