@@ -30,7 +30,7 @@ if [ -n "$missing" ]; then
     apt-get install -y -q --no-install-recommends $missing
 fi
 
-# The offsite tests run npm's s3rver (a local S3 server that checks SigV4
+# The offsite tests run npm's s3rver (a local S3 server that checks a signed request's SigV4
 # signatures) on Debian's nodejs; 3.7.1 is the version checked with Debian
 # 12's Node 18.  Installed once, globally (/usr/local/bin/s3rver).
 S3RVER_VERSION=3.7.1
