@@ -51,6 +51,8 @@ static bool exists(const char *dir, const char *name)
 	char path[PATH_MAX];
 	struct stat st;
 
+	if (!dir)
+		return false;
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return lstat(path, &st) == 0;
 }
@@ -80,6 +82,10 @@ static void test_db_name(void **state)
 static void test_scratch_clean(void **state)
 {
 	const char *dir = *state;
+
+	assert_non_null(dir);
+	if (!dir)
+		return;
 	char path[PATH_MAX], outside[PATH_MAX];
 
 	/* A leftover tree with a read-only directory, a leftover file, a
