@@ -75,6 +75,7 @@ struct job_tuning {
 	struct ionice ionice;		/* I/O scheduling class of the job process */
 	long max_threads_running;	/* db: server Threads_running to wait/pause above; 0 = off */
 	double max_io_pressure;		/* % of /proc/pressure/io "some avg10"; 0 = off */
+	double max_latency_increase;	/* %: the adaptive throttle's target; 0 = fixed pace (io_limit) */
 	long compress_level;		/* zstd level 1..19 */
 	long compress_threads;		/* zstd worker threads; 0 = compress in the job's thread */
 	bool exclusive;			/* files/logs never run during a db dump of the same host */

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "compress.h"
+#include "dbcanary.h"
 #include "dbconn.h"
 #include "dbdump.h"
 #include "dbrestore.h"
@@ -353,6 +354,8 @@ static const struct throttle_probe_def db_probes[] = {
 static const struct throttle_kind db_throttle = {
 	.probes = db_probes,
 	.nprobes = sizeof(db_probes) / sizeof(db_probes[0]),
+	.canary = &dbcanary_def,
+	.data_path = dbcanary_data_path,
 	.budget = db_budget,
 	.budget_key = "max_dump_time",
 };

@@ -480,6 +480,17 @@ static const struct kind_layout files_layout = {
 	.check = files_verify_check,
 };
 
+/* The adaptive throttle watches the latency of the device holding the tree. */
+static bool files_data_path(const struct job *job, void *canary_state, char *buf, size_t len)
+{
+	(void)canary_state;
+	return (size_t)snprintf(buf, len, "%s", job->files.path) < len;
+}
+
+static const struct throttle_kind files_throttle = {
+	.data_path = files_data_path,
+};
+
 const struct jobkind_ops jobkind_files_ops = {
 	.name = "files",
 	.layout = &files_layout,
@@ -488,6 +499,7 @@ const struct jobkind_ops jobkind_files_ops = {
 	.tuning = files_tuning,
 	.run = files_run,
 	.estimate = files_estimate,
+	.throttle = &files_throttle,
 	.dump_lock = files_dump_lock,
 	.target = JOBKIND_TO_DIR,
 	.target_subpath = true,

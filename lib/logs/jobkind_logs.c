@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "log.h"
 #include "logs_verify.h"
@@ -131,6 +133,27 @@ static const struct kind_layout logs_layout = {
 	.check = logs_verify_check,
 };
 
+/* The adaptive throttle watches the latency of the device holding the logs:
+ * the directory of the first path, up to its first wildcard. */
+static bool logs_data_path(const struct job *job, void *canary_state, char *buf, size_t len)
+{
+	char *slash;
+
+	(void)canary_state;
+	if (!job->logs.paths.n || (size_t)snprintf(buf, len, "%s", job->logs.paths.v[0]) >= len)
+		return false;
+	buf[strcspn(buf, "*?[")] = '\0';
+	slash = strrchr(buf, '/');
+	if (!slash)
+		return false;
+	slash[slash == buf ? 1 : 0] = '\0';
+	return true;
+}
+
+static const struct throttle_kind logs_throttle = {
+	.data_path = logs_data_path,
+};
+
 const struct jobkind_ops jobkind_logs_ops = {
 	.name = "logs",
 	.layout = &logs_layout,
@@ -138,6 +161,7 @@ const struct jobkind_ops jobkind_logs_ops = {
 	.nkeys = sizeof(logs_keys) / sizeof(logs_keys[0]),
 	.tuning = logs_tuning,
 	.run = logs_run,
+	.throttle = &logs_throttle,
 	.dump_lock = logs_dump_lock,
 	.target = JOBKIND_TO_DIR,
 	.restore = logs_restore,

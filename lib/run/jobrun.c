@@ -157,10 +157,13 @@ int jobrun(const struct config *cfg, const struct job *job, const struct jobrun_
 		res->busy = r == -EBUSY;
 		return r;	/* not a failed run: the other one is running */
 	}
-	throttle_apply_priority(job);
 	/* The gate first: a job waiting for a quieter server must not hold the
-	 * run slot that another job could use meanwhile. */
+	 * run slot that another job could use meanwhile.  The throttle starts
+	 * before the job takes its nice and I/O class: its measuring thread
+	 * (adapt.h) keeps the site's priority, or its canary would time our
+	 * own wait for a CPU rather than the site's. */
 	r = throttle_init(&throttle, job, NULL, opts ? opts->cancel : NULL);
+	throttle_apply_priority(job);
 	/* A private bucket is still a limit: not a reason to skip a backup. */
 	if (r == 0 && throttle_share_io(&throttle, cfg->state_dir) < 0)
 		log_warn("job %s: io_limit applies to this job alone this time", job->name);

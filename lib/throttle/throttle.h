@@ -32,6 +32,12 @@
  * go), and a paced db dump asks the server for about THROTTLE_PACED_CHUNK
  * bytes of rows at a time, which bounds the server thread's stretches too.
  *
+ * With max_latency_increase set (the default), the bucket's rate is not
+ * fixed: adapt.h measures while the job runs whether the site waits because
+ * of it (a kind's canary query, the data's device latency, PSI) and moves
+ * the rate between a floor and io_limit (no limit when 0) to keep the site's
+ * latency within that increase; ratectl.h is the controller.
+ *
  * The clock is injectable so the token bucket can be tested in simulated
  * time.  What this module does not do: choose which jobs run together
  * (parallel_jobs is a slot lock in jobrun) or how artifacts reach the disk
@@ -86,6 +92,8 @@ double tbucket_take(struct tbucket *b, uint64_t n);
  * Returns 0 or a negative errno (logged). */
 int tbucket_share(struct tbucket *b, const char *path);
 void tbucket_unshare(struct tbucket *b);
+/* A new RATE (and the burst that goes with it), from now on. */
+void tbucket_set_rate(struct tbucket *b, double rate);
 
 enum throttle_probe {
 	PROBE_LOAD,
@@ -95,6 +103,7 @@ enum throttle_probe {
 };
 
 struct throttle;
+struct adapt;
 
 /* A probe a job kind adds to load and I/O pressure. */
 struct throttle_probe_def {
@@ -109,10 +118,30 @@ struct throttle_probe_def {
 	void (*close)(void *state);
 };
 
+/* A kind's canary for the adaptive throttle (adapt.h): a cheap operation on
+ * the site's own server whose latency rises when the job is in the site's
+ * way.  Called from the throttle's measuring thread only. */
+struct throttle_canary_def {
+	const char *name;		/* in the record and messages */
+	/* Opens what it uses (its own connection) into *STATE.  0, or a
+	 * negative errno (logged): the run fails. */
+	int (*open)(const struct job *job, void **state);
+	/* One canary: its latency in *SECONDS.  0; 1 = nothing to measure
+	 * yet; a negative errno when it failed (not logged: adapt counts). */
+	int (*sample)(void *state, double *seconds);
+	void (*close)(void *state);
+};
+
 /* What a job kind adds to throttling (jobkind_ops.throttle). */
 struct throttle_kind {
 	const struct throttle_probe_def *probes;
 	size_t nprobes;			/* at most PROBE_COUNT - PROBE_KIND */
+	/* The adaptive throttle's canary, or NULL. */
+	const struct throttle_canary_def *canary;
+	/* The path whose block device holds the job's data (a datadir, a web
+	 * root), into BUF; CANARY_STATE is the open canary's, or NULL.  false:
+	 * none known (no device latency signal). */
+	bool (*data_path)(const struct job *job, void *canary_state, char *buf, size_t len);
 	/* Seconds after which the job no longer pauses nor sleeps for
 	 * io_limit (0 = never), and the key that sets it, for messages. */
 	int64_t (*budget)(const struct job *job);
@@ -143,6 +172,8 @@ struct throttle {
 	unsigned pauses;		/* number of pauses */
 	double io_slept;		/* seconds the token bucket slept */
 	uint64_t io_bytes;		/* bytes through the bucket */
+	struct adapt *adapt;		/* the adaptive controller (max_latency_increase), or NULL */
+	bool adapt_begun;		/* the first byte went through it */
 };
 
 /* Sets up the throttle for JOB.  CLOCK NULL = the real clock.  Opens the
@@ -168,8 +199,8 @@ int throttle_gate(struct throttle *t);
 int throttle_between_chunks(struct throttle *t);
 /* Accounts N bytes read or written, sleeping to hold io_limit. */
 void throttle_io(struct throttle *t, uint64_t n);
-/* True when the job has an io_limit, and so works in short paced stretches
- * (see above). */
+/* True when the job has an io_limit or an adaptive rate (max_latency_increase),
+ * and so works in short paced stretches (see above). */
 bool throttle_paced(const struct throttle *t);
 /* The throttle's clock, for the kinds' probes. */
 double throttle_now(const struct throttle *t);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "adapt.h"
 #include "jobkind.h"
 #include "log.h"
 
@@ -25,6 +26,19 @@
 #define LOADAVG_TAU	60.0	/* seconds: the 1-minute load average's time constant */
 #define BURST_PER_SECOND	2000	/* the bucket's burst is 1/2000 s of its rate ... */
 #define TBUCKET_MIN_BURST	(16.0 * 1024)	/* ... and at least this many bytes */
+
+/* The adaptive rate (ratectl.h): it starts at START (doubling from there while
+ * the site does not notice), never goes below FLOOR, nor above io_limit or,
+ * with io_limit = 0, CEILING (a paced job does not reach it on this hardware:
+ * it is "as fast as the job can"); a cut keeps DECREASE of the rate, a
+ * second cut waits HOLD seconds (the next window still shows the old rate),
+ * and after the first cut the rate grows by INCREASE bytes/s per second. */
+#define ADAPT_START	(16.0 * 1024 * 1024)
+#define ADAPT_FLOOR	(1.0 * 1024 * 1024)
+#define ADAPT_CEILING	(1024.0 * 1024 * 1024)
+#define ADAPT_DECREASE	0.7
+#define ADAPT_HOLD	1.0
+#define ADAPT_INCREASE	(2.0 * 1024 * 1024)
 
 /* I/O priority, from linux/ioprio.h (not in glibc). */
 #define IOPRIO_CLASS_SHIFT	13
@@ -69,14 +83,19 @@ static const struct throttle_clock real_clock = { real_now, real_sleep, NULL };
 
 /* ---- token bucket ------------------------------------------------------------ */
 
+/* Half a millisecond of budget (16 KiB at least): the most a job runs ahead
+ * before it sleeps, so its CPU comes in short stretches (see throttle.h); the
+ * sleeps cost a syscall each, a few thousand a second. */
+static double burst_of(double rate)
+{
+	return rate / BURST_PER_SECOND > TBUCKET_MIN_BURST ? rate / BURST_PER_SECOND : TBUCKET_MIN_BURST;
+}
+
 void tbucket_init(struct tbucket *b, double rate, const struct throttle_clock *clock)
 {
 	b->clock = clock ? clock : &real_clock;
 	b->rate = rate;
-	/* Half a millisecond of budget (16 KiB at least): the most a job runs
-	 * ahead before it sleeps, so its CPU comes in short stretches (see
-	 * throttle.h); the sleeps cost a syscall each, a few thousand a second. */
-	b->burst = rate / BURST_PER_SECOND > TBUCKET_MIN_BURST ? rate / BURST_PER_SECOND : TBUCKET_MIN_BURST;
+	b->burst = burst_of(rate);
 	b->tokens = b->burst;
 	b->last = b->clock->now(b->clock->ctx);
 	b->shared_fd = -1;
@@ -138,6 +157,14 @@ int tbucket_share(struct tbucket *b, const char *path)
 	b->shared_fd = fd;
 	b->shared_tat = map;
 	return 0;
+}
+
+void tbucket_set_rate(struct tbucket *b, double rate)
+{
+	b->rate = rate;
+	b->burst = burst_of(rate);
+	if (b->tokens > b->burst)
+		b->tokens = b->burst;
 }
 
 void tbucket_unshare(struct tbucket *b)
@@ -317,6 +344,9 @@ int throttle_init(struct throttle *t, const struct job *job, const struct thrott
 			return r;
 		t->probe_open[i] = true;
 	}
+	/* The real clock only: the controller's thread measures real time. */
+	if (job->tuning.max_latency_increase > 0 && !clock)
+		return adapt_start(&t->adapt, job, job->tuning.max_latency_increase / 100, t->kind);
 	return 0;
 }
 
@@ -333,6 +363,8 @@ int throttle_share_io(struct throttle *t, const char *state_dir)
 
 void throttle_close(struct throttle *t)
 {
+	adapt_free(t->adapt);
+	t->adapt = NULL;
 	tbucket_unshare(&t->io);
 	for (size_t i = 0; t->kind && i < t->kind->nprobes && i < PROBE_COUNT - PROBE_KIND; i++) {
 		if (t->probe_open[i] && t->kind->probes[i].close)
@@ -442,7 +474,24 @@ int throttle_between_chunks(struct throttle *t)
 
 bool throttle_paced(const struct throttle *t)
 {
-	return t->io.rate > 0;
+	return t->io.rate > 0 || t->adapt;
+}
+
+/* The first byte: the baseline is measured by now (adapt_begin waits for it),
+ * and the controller starts. */
+static void adapt_first(struct throttle *t)
+{
+	double ceiling = t->job->tuning.io_limit > 0 ? (double)t->job->tuning.io_limit : ADAPT_CEILING;
+	struct ratectl_params p = {
+		.floor = fmin(ADAPT_FLOOR, ceiling), .ceiling = ceiling, .start = ADAPT_START,
+		.decrease = ADAPT_DECREASE, .increase = ADAPT_INCREASE, .hold = ADAPT_HOLD,
+	};
+
+	/* The budget, on the controller's clock (the real monotonic one). */
+	if (t->budget_at > 0)
+		p.budget_at = monotonic_now() + (t->budget_at - now_of(t));
+	t->adapt_begun = true;
+	tbucket_set_rate(&t->io, adapt_begin(t->adapt, &p));
 }
 
 bool throttle_full_speed(struct throttle *t)
@@ -453,23 +502,30 @@ bool throttle_full_speed(struct throttle *t)
 void throttle_io(struct throttle *t, uint64_t n)
 {
 	t->io_bytes += n;
+	if (t->adapt) {
+		if (!t->adapt_begun)
+			adapt_first(t);
+		adapt_moved(t->adapt, n);
+	}
 	/* Past max_dump_time the dump finishes at full speed. */
 	if (t->budget_spent || budget_spent(t))
 		return;
+	if (t->adapt && t->io.rate != adapt_rate(t->adapt))
+		tbucket_set_rate(&t->io, adapt_rate(t->adapt));
 	t->io_slept += tbucket_take(&t->io, n);
 }
 
 json_t *throttle_facts(const struct throttle *t)
 {
 	double elapsed = now_of(t) - t->start, paused = 0;
-	json_t *per = json_object();
+	json_t *per = json_object(), *facts;
 
 	for (int p = 0; p < PROBE_COUNT; p++) {
 		paused += t->paused[p];
 		if (t->paused[p] > 0)
 			json_object_set_new(per, probe_name(t, p), json_real(t->paused[p]));
 	}
-	return json_pack("{s:f, s:b, s:s?, s:f, s:i, s:o, s:f, s:I, s:I, s:f, s:b, s:b}",
+	facts = json_pack("{s:f, s:b, s:s?, s:f, s:i, s:o, s:f, s:I, s:I, s:f, s:b, s:b}",
 			 "waited_seconds", t->waited, "started_anyway", t->started_anyway,
 			 "gate_reason", t->gate_reason[0] ? t->gate_reason : NULL,
 			 "paused_seconds", paused, "pauses", (int)t->pauses, "paused_by", per,
@@ -477,4 +533,7 @@ json_t *throttle_facts(const struct throttle *t)
 			 "io_bytes", (json_int_t)t->io_bytes,
 			 "effective_rate", elapsed > 0 ? (double)t->io_bytes / elapsed : 0.0,
 			 "max_dump_time_reached", t->budget_spent, "paced", throttle_paced(t));
+	if (facts && t->adapt)
+		json_object_set_new(facts, "controller", adapt_facts(t->adapt));
+	return facts;
 }

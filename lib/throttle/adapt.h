@@ -1,0 +1,114 @@
+/*
+ * adapt — the adaptive part of a job's throttle: a thread that measures, while
+ * the job runs, whether the site is waiting because of it, and sets the rate
+ * the job's token bucket lets it move at (max_latency_increase).
+ *
+ * Every ADAPT_WINDOW seconds it takes a window of its signals:
+ *   - a kind's canary, if the kind has one: a db job's is a primary-key
+ *     lookup of a random row of the table being dumped, on its own
+ *     connection, every few tens of milliseconds at random times (so it
+ *     sees the buffer-pool misses and the queueing a site query would);
+ *     the window's value is the canaries' mean latency;
+ *   - the mean read latency of the device holding the job's data;
+ *   - the share of time some task stalled for a CPU, and for I/O (PSI).
+ * Before the job moves its first byte, ADAPT_BASELINE seconds of windows give
+ * each signal's baseline: the site on its own.  A window is over the target
+ * when a latency exceeds its baseline by more than the target (plus a small
+ * absolute slack, so noise in microsecond figures is not a signal), or when a
+ * stall share exceeds its baseline by more than the target's share of the
+ * window.  The verdicts drive ratectl (AIMD), whose rate throttle_io applies.
+ *
+ * What it does not do: sleep the job (the token bucket does), pause it on
+ * load or Threads_running (throttle.c's probes still do), or stop backing off
+ * past the budget by itself (ratectl does, given the time).  A signal that
+ * cannot be read (no PSI, no device, a canary query that fails) is left out
+ * and the record says which were used; a canary that fails is logged once.
+ */
+#ifndef LIFEBOAT_ADAPT_H
+#define LIFEBOAT_ADAPT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "congestion.h"
+#include "ratectl.h"
+
+#define ADAPT_WINDOW	0.5	/* seconds per window */
+#define ADAPT_BASELINE	1.0	/* seconds of windows before the job starts */
+
+struct throttle_kind;
+struct job;
+
+enum adapt_signal {
+	ADAPT_CANARY,
+	ADAPT_DISK,
+	ADAPT_PSI_CPU,
+	ADAPT_PSI_IO,
+	ADAPT_NSIGNALS,
+};
+
+/* One signal's figures over the run. */
+struct adapt_stat {
+	bool base_ok;
+	double base;			/* baseline (ms, or share) */
+	double sum;			/* of window values, for the mean */
+	unsigned windows;		/* windows with a value */
+	unsigned over;			/* windows over the target */
+	double peak;
+	double base_var;		/* variance of the baseline's samples */
+	double baseline_n, baseline_sum, baseline_sq; /* samples before the start */
+	unsigned baseline_windows;
+	double prev_n, prev_sum, prev_sq; /* the window before, for a sampled signal */
+};
+
+/* A window's values, as the thread measured them (tests make their own). */
+struct adapt_window {
+	bool ok[ADAPT_NSIGNALS];
+	double value[ADAPT_NSIGNALS];	/* ms for latencies, 0..1 for shares; a mean if sampled */
+	unsigned n[ADAPT_NSIGNALS];	/* samples (the canary's lookups); 0 = one value */
+	double sumsq[ADAPT_NSIGNALS];	/* of the samples, when n > 0 */
+};
+
+/* The judge: baselines, target and the controller, without threads or I/O,
+ * so a test can feed it a simulated signal. */
+struct adapt_judge {
+	double target;			/* max_latency_increase as a fraction (0.25) */
+	struct adapt_stat stat[ADAPT_NSIGNALS];
+	struct ratectl rc;
+	bool started;			/* the job has begun: baseline windows done */
+};
+
+void adapt_judge_init(struct adapt_judge *j, double target);
+/* A window before the job started: it goes into the baselines. */
+void adapt_judge_baseline(struct adapt_judge *j, const struct adapt_window *w);
+/* The job starts at NOW: baselines are fixed and the controller begins. */
+void adapt_judge_start(struct adapt_judge *j, const struct ratectl_params *p, double now);
+/* A window of the running job ended at NOW, in which it moved MOVED bytes/s:
+ * its verdict, and the controller's new rate. */
+enum ratectl_verdict adapt_judge_window(struct adapt_judge *j, const struct adapt_window *w, double now,
+					double moved);
+/* The record's "controller" object (new reference). */
+json_t *adapt_judge_facts(const struct adapt_judge *j, double now);
+
+struct adapt;
+
+/* Starts the measuring thread for JOB with target TARGET (a fraction), with
+ * the canary of KIND (NULL or none: no canary; opened here, its errors fail
+ * the run) and the device of KIND's data path.  Returns 0 or a negative
+ * errno (logged). */
+int adapt_start(struct adapt **out, const struct job *job, double target, const struct throttle_kind *kind);
+/* The job begins moving bytes now: waits until the baseline is measured,
+ * then starts the controller with P.  Returns the first rate. */
+double adapt_begin(struct adapt *a, const struct ratectl_params *p);
+/* Bytes the job moved (summed for the windows' MOVED). */
+void adapt_moved(struct adapt *a, uint64_t n);
+/* The rate to apply now (bytes/s). */
+double adapt_rate(struct adapt *a);
+/* Stops the thread; the facts stay readable until adapt_free. */
+void adapt_stop(struct adapt *a);
+json_t *adapt_facts(struct adapt *a);
+void adapt_free(struct adapt *a);
+
+#endif

@@ -1,0 +1,110 @@
+/*
+ * congestion — see congestion.h for what and why.
+ */
+#include "congestion.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+static FILE *open_proc(const struct congestion *c, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", c->proc, name);
+	return fopen(path, "re");
+}
+
+/* The diskstats line of MAJOR:MINOR: its name and counters.  true if found. */
+static bool diskstats_line(const struct congestion *c, unsigned major, unsigned minor, char *name,
+			   size_t len, double *reads, double *read_ms)
+{
+	FILE *f = open_proc(c, "diskstats");
+	char line[512], dev[64];
+	unsigned ma, mi;
+	uint64_t rd, rd_merged, sectors, ms;
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%u %u %63s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64, &ma, &mi, dev, &rd,
+			   &rd_merged, &sectors, &ms) != 7 || ma != major || mi != minor)
+			continue;
+		found = true;
+		if (name)
+			snprintf(name, len, "%s", dev);
+		*reads = (double)rd;
+		*read_ms = (double)ms;
+	}
+	fclose(f);
+	return found;
+}
+
+void congestion_init(struct congestion *c, const char *proc, const char *path)
+{
+	struct stat st;
+	double reads, ms;
+
+	memset(c, 0, sizeof(*c));
+	c->proc = proc ? proc : "/proc";
+	if (!path || stat(path, &st) < 0)
+		return;
+	c->major = major(st.st_dev);
+	c->minor = minor(st.st_dev);
+	c->disk = diskstats_line(c, c->major, c->minor, c->device, sizeof(c->device), &reads, &ms);
+}
+
+/* "some ... total=N" of /proc/pressure/NAME. */
+static bool psi_total(const struct congestion *c, const char *name, double *us)
+{
+	char file[64], line[256], *p;
+	FILE *f;
+	bool ok = false;
+
+	snprintf(file, sizeof(file), "pressure/%s", name);
+	f = open_proc(c, file);
+	if (!f)
+		return false;
+	while (!ok && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "some ", 5) != 0 || !(p = strstr(line, " total=")))
+			continue;
+		ok = sscanf(p + 7, "%lf", us) == 1;
+	}
+	fclose(f);
+	return ok;
+}
+
+void congestion_read(const struct congestion *c, double at, struct congestion_reading *r)
+{
+	static const char *const psi_names[CONGESTION_PSI_COUNT] = { "cpu", "io" };
+
+	memset(r, 0, sizeof(*r));
+	r->at = at;
+	r->disk_ok = c->disk && diskstats_line(c, c->major, c->minor, NULL, 0, &r->reads, &r->read_ms);
+	for (int i = 0; i < CONGESTION_PSI_COUNT; i++)
+		r->psi_ok[i] = psi_total(c, psi_names[i], &r->psi_us[i]);
+}
+
+void congestion_window(const struct congestion_reading *a, const struct congestion_reading *b,
+		       struct congestion_window *w)
+{
+	double dt = b->at - a->at;
+
+	memset(w, 0, sizeof(*w));
+	if (a->disk_ok && b->disk_ok && b->reads > a->reads) {
+		w->disk_ok = true;
+		w->disk_reads = b->reads - a->reads;
+		w->disk_ms = (b->read_ms - a->read_ms) / w->disk_reads;
+	}
+	for (int i = 0; i < CONGESTION_PSI_COUNT; i++) {
+		if (!a->psi_ok[i] || !b->psi_ok[i] || dt <= 0 || b->psi_us[i] < a->psi_us[i])
+			continue;
+		w->psi_ok[i] = true;
+		w->psi[i] = (b->psi_us[i] - a->psi_us[i]) / 1e6 / dt;
+		if (w->psi[i] > 1)
+			w->psi[i] = 1;
+	}
+}
