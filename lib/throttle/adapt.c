@@ -15,7 +15,7 @@
 #include "log.h"
 #include "throttle.h"
 
-#define CANARY_EVERY	0.025	/* mean seconds between canaries (each 0.5x..1.5x of it) */
+#define CANARY_EVERY	0.010	/* mean seconds between canaries (each 0.5x..1.5x of it) */
 #define CANARY_GIVE_UP	20	/* failures in a row after which the canary stops */
 
 static const char *const signal_names[ADAPT_NSIGNALS] = {
@@ -49,12 +49,14 @@ void adapt_judge_init(struct adapt_judge *j, double target)
 }
 
 /* A window's samples: n, their sum and sum of squares (one sample, the
- * window's value, for a signal that is not sampled). */
+ * window's value, for a signal that is not sampled).  A sampled signal (the
+ * canary) is taken in logarithms: its value is the geometric mean, so the
+ * odd lookup that waits for the disk moves it, but no single one rules it. */
 static void window_samples(const struct adapt_window *w, int s, double *n, double *sum, double *sq)
 {
 	if (w->n[s]) {
 		*n = w->n[s];
-		*sum = w->value[s] * w->n[s];
+		*sum = log(w->value[s]) * w->n[s];
 		*sq = w->sumsq[s];
 	} else {
 		*n = 1;
@@ -82,10 +84,18 @@ void adapt_judge_baseline(struct adapt_judge *j, const struct adapt_window *w)
 		if (!w->ok[s])
 			continue;
 		window_samples(w, s, &n, &sum, &sq);
+		st->baseline_windows++;
+		if (w->n[s]) {
+			/* A sampled signal keeps its quickest window: the first
+			 * lookups of a table read cold pages, which the site's own
+			 * queries have long made warm. */
+			if (st->baseline_n > 0 && sum / n >= st->baseline_sum / st->baseline_n)
+				continue;
+			st->baseline_n = st->baseline_sum = st->baseline_sq = 0;
+		}
 		st->baseline_n += n;
 		st->baseline_sum += sum;
 		st->baseline_sq += sq;
-		st->baseline_windows++;
 	}
 }
 
@@ -97,6 +107,9 @@ void adapt_judge_start(struct adapt_judge *j, const struct ratectl_params *p, do
 		st->base_ok = st->baseline_n > 0;
 		st->base = st->base_ok ? st->baseline_sum / st->baseline_n : 0;
 		st->base_var = variance(st->baseline_n, st->baseline_sum, st->baseline_sq);
+		/* A sampled signal's figures are logarithms (window_samples). */
+		if (s == ADAPT_CANARY && st->base_ok)
+			st->base = exp(st->base);
 	}
 	ratectl_init(&j->rc, p, now);
 	j->started = true;
@@ -114,14 +127,15 @@ static bool over_target(struct adapt_judge *j, enum adapt_signal s, const struct
 	threshold = base * (1 + j->target) + latency_slack_ms[s];
 	if (!w->n[s])
 		return w->value[s] > threshold;
+	/* In logarithms: the pooled geometric mean against the threshold,
+	 * by more than SIGNIFICANCE standard errors of both means. */
 	window_samples(w, s, &n, &sum, &sq);
 	n += st->prev_n;
 	sum += st->prev_sum;
 	sq += st->prev_sq;
 	mean = sum / n;
-	se = sqrt(variance(n, sum, sq) / n +
-		  (st->baseline_n > 0 ? (1 + j->target) * (1 + j->target) * st->base_var / st->baseline_n : 0));
-	return mean > threshold + SIGNIFICANCE * se;
+	se = sqrt(variance(n, sum, sq) / n + (st->baseline_n > 0 ? st->base_var / st->baseline_n : 0));
+	return mean > log(threshold) + SIGNIFICANCE * se;
 }
 
 enum ratectl_verdict adapt_judge_window(struct adapt_judge *j, const struct adapt_window *w, double now,
@@ -252,7 +266,8 @@ static void canary_once(struct adapt *a, double *sum, double *sumsq, unsigned *n
 	}
 	a->failures_in_row = 0;
 	a->canaries++;
-	ms = seconds * 1000;
+	/* Logarithms: the window's value is the geometric mean (adapt_judge). */
+	ms = log(fmax(seconds * 1000, 1e-3));
 	*sum += ms;
 	*sumsq += ms * ms;
 	(*n)++;
@@ -291,7 +306,7 @@ static void *adapt_thread(void *arg)
 			congestion_window(&prev, &cur, &cw);
 			dt = cur.at - prev.at;
 			w.ok[ADAPT_CANARY] = cn > 0;
-			w.value[ADAPT_CANARY] = cn ? csum / cn : 0;
+			w.value[ADAPT_CANARY] = cn ? exp(csum / cn) : 0;
 			w.n[ADAPT_CANARY] = cn;
 			w.sumsq[ADAPT_CANARY] = csq;
 			w.ok[ADAPT_DISK] = cw.disk_ok;

@@ -8,7 +8,7 @@
  *     lookup of a random row of the table being dumped, on its own
  *     connection, every few tens of milliseconds at random times (so it
  *     sees the buffer-pool misses and the queueing a site query would);
- *     the window's value is the canaries' mean latency;
+ *     the window's value is the canaries' geometric mean latency;
  *   - the mean read latency of the device holding the job's data;
  *   - the share of time some task stalled for a CPU, and for I/O (PSI).
  * Before the job moves its first byte, ADAPT_BASELINE seconds of windows give
@@ -66,9 +66,10 @@ struct adapt_stat {
 /* A window's values, as the thread measured them (tests make their own). */
 struct adapt_window {
 	bool ok[ADAPT_NSIGNALS];
-	double value[ADAPT_NSIGNALS];	/* ms for latencies, 0..1 for shares; a mean if sampled */
+	double value[ADAPT_NSIGNALS];	/* ms for latencies, 0..1 for shares; the
+					 * geometric mean of the samples if sampled */
 	unsigned n[ADAPT_NSIGNALS];	/* samples (the canary's lookups); 0 = one value */
-	double sumsq[ADAPT_NSIGNALS];	/* of the samples, when n > 0 */
+	double sumsq[ADAPT_NSIGNALS];	/* of the samples' natural logarithms, when n > 0 */
 };
 
 /* The judge: baselines, target and the controller, without threads or I/O,

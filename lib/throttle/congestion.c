@@ -3,6 +3,7 @@
  */
 #include "congestion.h"
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -77,6 +78,37 @@ static bool psi_total(const struct congestion *c, const char *name, double *us)
 	return ok;
 }
 
+/* The run-queue wait of every thread of this process, in microseconds
+ * (/proc/self/task/TID/schedstat: run time, wait time, timeslices, in ns). */
+static double own_wait(const struct congestion *c)
+{
+	char path[512];
+	double total = 0;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/self/task", c->proc);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		unsigned long long run, wait;
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/self/task/%s/schedstat", c->proc, e->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;	/* the thread ended */
+		if (fscanf(f, "%llu %llu", &run, &wait) == 2)
+			total += (double)wait / 1000;
+		fclose(f);
+	}
+	closedir(d);
+	return total;
+}
+
 void congestion_read(const struct congestion *c, double at, struct congestion_reading *r)
 {
 	static const char *const psi_names[CONGESTION_PSI_COUNT] = { "cpu", "io" };
@@ -86,6 +118,7 @@ void congestion_read(const struct congestion *c, double at, struct congestion_re
 	r->disk_ok = c->disk && diskstats_line(c, c->major, c->minor, NULL, 0, &r->reads, &r->read_ms);
 	for (int i = 0; i < CONGESTION_PSI_COUNT; i++)
 		r->psi_ok[i] = psi_total(c, psi_names[i], &r->psi_us[i]);
+	r->own_wait_us = own_wait(c);
 }
 
 void congestion_window(const struct congestion_reading *a, const struct congestion_reading *b,
@@ -103,7 +136,13 @@ void congestion_window(const struct congestion_reading *a, const struct congesti
 		if (!a->psi_ok[i] || !b->psi_ok[i] || dt <= 0 || b->psi_us[i] < a->psi_us[i])
 			continue;
 		w->psi_ok[i] = true;
-		w->psi[i] = (b->psi_us[i] - a->psi_us[i]) / 1e6 / dt;
+		w->psi[i] = b->psi_us[i] - a->psi_us[i];
+		/* Threads that ended took their wait with them: never add. */
+		if (i == CONGESTION_PSI_CPU && b->own_wait_us > a->own_wait_us)
+			w->psi[i] -= b->own_wait_us - a->own_wait_us;
+		w->psi[i] = w->psi[i] / 1e6 / dt;
+		if (w->psi[i] < 0)
+			w->psi[i] = 0;
 		if (w->psi[i] > 1)
 			w->psi[i] = 1;
 	}

@@ -6,7 +6,11 @@
  * A reading is a set of cumulative counters; two readings give a window's
  * values: the mean time a read took on the device (ms per read; none when
  * the device read nothing), and the share of the window in which some task
- * was stalled waiting for a CPU or for I/O.  The device is the one in
+ * was stalled waiting for a CPU or for I/O.  The CPU share leaves out the
+ * time this process's own threads waited for a CPU (their schedstat): a job's
+ * reader and compressor queueing for each other's CPU is not the site
+ * waiting (the time can only be taken out as a whole, so this is the least
+ * the others waited).  The device is the one in
  * /proc/diskstats whose number is the st_dev of a path (the datadir, the web
  * root, the log directory); a path on a filesystem with no block device of
  * its own (tmpfs, overlayfs) has no device signal, and PSI is absent on
@@ -36,6 +40,7 @@ struct congestion_reading {
 	double reads, read_ms;		/* reads completed, ms spent reading */
 	bool psi_ok[CONGESTION_PSI_COUNT];
 	double psi_us[CONGESTION_PSI_COUNT]; /* "some" stall, total microseconds */
+	double own_wait_us;		/* this process's threads' time waiting for a CPU */
 };
 
 struct congestion_window {

@@ -134,7 +134,8 @@ is() {
 }
 
 # ------------------------------------------- 1. the Threads_running gate, nice 10 and idle I/O
-make_config thgate "$small" "max_threads_running = 10" "max_wait = 1h" "chunk_rows = 1000"
+make_config thgate "$small" "max_threads_running = 10" "max_wait = 1h" "chunk_rows = 1000" \
+	"max_latency_increase = 0%"
 start_sleepers
 bg_run gate thgate
 # The defaults: nice 10 and the idle I/O class, set before the gate.
@@ -161,7 +162,8 @@ stop_sleepers
 bg_wait gate "gate released"
 is "$(elapsed "$t0" "$(cat "$TMP/gate.end")") < 20" "the gated run's time after release"
 CHECK_JOB=thgate
-check 'j["throttle"]["paced"] is False' "io_limit = 0: not paced"
+check 'j["throttle"]["paced"] is False' "io_limit = 0 and max_latency_increase = 0%: not paced"
+check '"controller" not in j["throttle"]' "max_latency_increase = 0%: no adaptive controller"
 check 'j["throttle"]["waited_seconds"] >= 2' "gate: waited_seconds"
 check '"threads_running" in j["throttle"]["gate_reason"]' "gate: gate_reason"
 check 'j["throttle"]["started_anyway"] is False' "gate: started_anyway"
@@ -175,7 +177,8 @@ check 'j["db"]["tables"][0]["rows"] == 5000' "gate: rows dumped"
 # the dump's is the newest of the job's connections that last (seen in two
 # looks half a second apart): the newest of all may be a brief one, such as
 # the size estimate's, gone before it is looked at.
-make_config thpause "$mid" "max_threads_running = 10" "max_wait = 1h" "chunk_rows = 10000" "io_limit = 1M"
+make_config thpause "$mid" "max_threads_running = 10" "max_wait = 1h" "chunk_rows = 10000" "io_limit = 1M" \
+	"max_latency_increase = 0%"
 bg_run pause thpause
 job_conns() {
 	db_q -e "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = '$LBUSER'" | sort
@@ -281,7 +284,7 @@ spid=$(cat "$LIFEBOAT_TEST_MYSQL_DIR/mariadbd.pid")
 for t in /proc/"$spid"/task/*; do
 	[ "${t##*/}" = "$spid" ] || renice -n 10 -p "${t##*/}" >/dev/null 2>&1 || true
 done
-make_config thsrv "$mid" "io_limit = 500K" "chunk_rows = 1000"
+make_config thsrv "$mid" "io_limit = 500K" "chunk_rows = 1000" "max_latency_increase = 0%"
 bg_run srv thsrv
 # While it runs, a server thread of our dump's connection (the one whose
 # query names $mid; the run's size estimate names it too, on
@@ -312,7 +315,7 @@ done
 
 # ------------------------------------------- 4. max_dump_time cuts a heavily throttled dump short
 # ~7.5 MB through the bucket (SQL and compressed) at 200 KB/s would take ~37 s.
-make_config thbudget "$mid" "io_limit = 200K" "max_dump_time = 3s" "chunk_rows = 1000"
+make_config thbudget "$mid" "io_limit = 200K" "max_dump_time = 3s" "chunk_rows = 1000" "max_latency_increase = 0%"
 t0=$(now)
 expect_run_ok thbudget
 took=$(elapsed "$t0" "$(now)")
@@ -331,7 +334,7 @@ selects=$(rec thbudget 'sum(t["queries"] for t in j["db"]["tables"])')
 is "$selects < $raw / 32768 / 2" "past max_dump_time: $selects queries for $raw bytes of SQL (paced throughout: over $((raw / 32768)))"
 
 # ------------------------------------------- 5. io_limit: the rate and the wall time
-make_config thio "$mid" "io_limit = 2M" "chunk_rows = 1000"
+make_config thio "$mid" "io_limit = 2M" "chunk_rows = 1000" "max_latency_increase = 0%"
 t0=$(now)
 expect_run_ok thio
 took=$(elapsed "$t0" "$(now)")
