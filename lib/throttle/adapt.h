@@ -16,7 +16,10 @@
  * when a latency exceeds its baseline by more than the target (plus a small
  * absolute slack, so noise in microsecond figures is not a signal), or when a
  * stall share exceeds its baseline by more than the target's share of the
- * window.  The verdicts drive ratectl (AIMD), whose rate throttle_io applies.
+ * window, or when the canary's tail grows: a site's p99 is made of its slow
+ * queries, which a typical latency hides, so the share of lookups slower
+ * than 9 in 10 were before the job may at most double (the bench's own tail
+ * target, tests/bench/db-impact.sh).  The verdicts drive ratectl (AIMD), whose rate throttle_io applies.
  *
  * What it does not do: sleep the job (the token bucket does), pause it on
  * load or Threads_running (throttle.c's probes still do), or stop backing off
@@ -70,12 +73,23 @@ struct adapt_window {
 					 * geometric mean of the samples if sampled */
 	unsigned n[ADAPT_NSIGNALS];	/* samples (the canary's lookups); 0 = one value */
 	double sumsq[ADAPT_NSIGNALS];	/* of the samples' natural logarithms, when n > 0 */
+	const double *samples;		/* the canary's lookups, ms (n[ADAPT_CANARY] of them) */
 };
+
+#define ADAPT_MAX_SAMPLES 256		/* canary lookups kept for a window */
 
 /* The judge: baselines, target and the controller, without threads or I/O,
  * so a test can feed it a simulated signal. */
 struct adapt_judge {
 	double target;			/* max_latency_increase as a fraction (0.25) */
+	/* The canary's tail: lookups slower than SLOW_MS (the 9th decile of
+	 * the lookups before the start) may be at most twice as common as
+	 * before the job; the counts of the window before. */
+	double base_samples[ADAPT_MAX_SAMPLES];
+	unsigned nbase_samples;
+	double slow_ms;
+	unsigned prev_slow, prev_total;
+	unsigned slow_over;		/* windows over on the tail */
 	struct adapt_stat stat[ADAPT_NSIGNALS];
 	struct ratectl rc;
 	bool started;			/* the job has begun: baseline windows done */

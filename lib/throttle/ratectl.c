@@ -6,7 +6,10 @@
 #include <math.h>
 #include <string.h>
 
-#define FIRST_SPAN 0.5		/* seconds per span at first (doubled as the run grows) */
+#define FIRST_SPAN 0.5
+/* Growth per second before the first cut: doubling overshot by seconds of a
+ * rate the site could not bear before the first window over said so. */
+#define SLOW_START_GROWTH 1.5		/* seconds per span at first (doubled as the run grows) */
 
 void ratectl_init(struct ratectl *rc, const struct ratectl_params *p, double now)
 {
@@ -67,7 +70,8 @@ double ratectl_update(struct ratectl *rc, double now, enum ratectl_verdict v, do
 		dt = 0;
 	account(rc, rc->last, now);
 	rc->bytes_allowed += rc->rate * dt;
-	if (rc->rate < rc->p.ceiling && rc->cuts > 0 && !rc->budget_reached)
+	/* Backed off: from a cut until the rate is back where it was. */
+	if (rc->recover_to > 0 && rc->rate < rc->recover_to && !rc->budget_reached)
 		rc->backed_off_s += dt;
 	if (v == RATECTL_OVER)
 		rc->over_s += dt;
@@ -84,11 +88,13 @@ double ratectl_update(struct ratectl *rc, double now, enum ratectl_verdict v, do
 			r = (moved >= 0 && moved < rc->rate ? moved : rc->rate) * rc->p.decrease;
 			rc->cuts++;
 			rc->slow_start = false;
+			if (rc->rate >= rc->recover_to)
+				rc->recover_to = rc->rate;
 			rc->hold_until = now + rc->p.hold;
 		}
 	} else if (v == RATECTL_UNDER && now >= rc->hold_until) {
 		if (rc->slow_start)
-			r = rc->rate * pow(2.0, dt);
+			r = rc->rate * pow(SLOW_START_GROWTH, dt);
 		else
 			r = rc->rate + rc->p.increase * dt;
 		/* Growth is earned by use (RFC 7661): a job that moved less
@@ -98,6 +104,8 @@ double ratectl_update(struct ratectl *rc, double now, enum ratectl_verdict v, do
 			r = fmax(2 * moved, rc->rate);
 	}
 	rc->rate = fmin(fmax(r, rc->p.floor), rc->p.ceiling);
+	if (rc->recover_to > 0 && rc->rate >= rc->recover_to)
+		rc->recover_to = 0;	/* recovered */
 	if (rc->rate < rc->min_rate)
 		rc->min_rate = rc->rate;
 	if (rc->rate > rc->max_rate)

@@ -7,7 +7,7 @@
  * against its own from before the job) was over the target, under it, or not
  * measured.  Over: the rate is cut to DECREASE times itself, at most once per
  * HOLD seconds (the next window still shows the old rate's effect).  Under:
- * it grows, by doubling per second until the first cut (slow start, so a job
+ * it grows, by half per second until the first cut (slow start, so a job
  * on a quiet machine reaches full speed within seconds), then by INCREASE
  * bytes/s per second, but never past twice what the job really moved (a
  * limit it does not use is no limit: cuts from it would not bite).  It never
@@ -19,7 +19,8 @@
  * It records what it did for the backup's record: the rate over time in a
  * few numbers (the mean rate of each of at most RATECTL_SERIES equal spans of
  * the run), its mean, least and greatest value, how many cuts, and the time
- * spent over the target and backed off (below the ceiling after a cut).
+ * spent over the target and backed off (from a cut until the rate is back to
+ * where it was before it).
  *
  * What it does not do: measure anything (adapt.c does, from the signals in
  * congestion.c and a kind's canary), sleep, or apply the rate (the token
@@ -57,10 +58,11 @@ struct ratectl {
 	double rate;
 	double t0, last;	/* clock times of the start and the last update */
 	double hold_until;
-	bool slow_start;	/* no cut yet: doubling */
+	bool slow_start;	/* no cut yet: growing by half a second */
 	bool budget_reached;
 	/* for the record */
 	unsigned cuts;
+	double recover_to;	/* the rate before the cuts under way (0: none) */
 	double over_s, backed_off_s, bytes_allowed;
 	double min_rate, max_rate;
 	double span_len;	/* seconds per span of the series */

@@ -33,12 +33,12 @@
  * it is "as fast as the job can"); a cut keeps DECREASE of the rate, a
  * second cut waits HOLD seconds (the next window still shows the old rate),
  * and after the first cut the rate grows by INCREASE bytes/s per second. */
-#define ADAPT_START	(16.0 * 1024 * 1024)
+#define ADAPT_START	(8.0 * 1024 * 1024)
 #define ADAPT_FLOOR	(1.0 * 1024 * 1024)
 #define ADAPT_CEILING	(1024.0 * 1024 * 1024)
 #define ADAPT_DECREASE	0.7
 #define ADAPT_HOLD	1.0
-#define ADAPT_INCREASE	(2.0 * 1024 * 1024)
+#define ADAPT_INCREASE	(1.0 * 1024 * 1024)
 
 /* I/O priority, from linux/ioprio.h (not in glibc). */
 #define IOPRIO_CLASS_SHIFT	13

@@ -100,7 +100,8 @@ static void test_defaults(void **state)
 	assert_int_equal(job->keep.keep_hourly, 0);
 	assert_float_equal(job->tuning.max_load, 0.8, 1e-9);
 	assert_int_equal(job->tuning.max_wait, 7200);
-	assert_int_equal(job->tuning.io_limit, 40ull << 20);
+	assert_int_equal(job->tuning.io_limit, 0);
+	assert_true(job->tuning.max_latency_increase == 25.0);
 	assert_int_equal(job->tuning.nice, 10);
 	assert_int_equal(job->tuning.ionice.cls, IONICE_IDLE);
 	assert_int_equal(job->tuning.compress_level, 3);
