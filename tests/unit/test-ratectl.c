@@ -119,6 +119,11 @@ struct plant {
 	 * BUSY_UNTIL seconds, then QUIET_CAP */
 	double busy_cap, busy_until, quiet_cap;
 	unsigned lookups;	/* canary lookups per window */
+	double miss;		/* 0, or the share of lookups that miss the buffer
+				 * pool: a hit takes a tenth of the mean, a miss
+				 * the rest (a bimodal, heavy-tailed canary) */
+	double lag;		/* share of a window's latency due to the rate of
+				 * the window before (a queue that drains slowly) */
 };
 
 static double lcg_uniform(uint64_t *s)
@@ -159,6 +164,9 @@ static void plant_window(struct plant *pl, double lat, struct adapt_window *w)
 	for (unsigned i = 0; i < pl->lookups; i++) {
 		double ms = lat * fmax(0.05, 1 + pl->noise * lcg_normal(&pl->seed));
 
+		if (pl->miss > 0)
+			ms *= lcg_uniform(&pl->seed) < pl->miss ? (1 - 0.1 * (1 - pl->miss)) / pl->miss : 0.1;
+
 		sum += ms;
 		sq += ms * ms;
 	}
@@ -188,7 +196,7 @@ static json_t *closed_loop(struct plant *pl, struct ratectl_params p, double tar
 {
 	struct adapt_judge j;
 	struct adapt_window w;
-	double t = 0, limit_ms = pl->base_ms * (1 + target) + 0.05;
+	double t = 0, limit_ms = pl->base_ms * (1 + target) + 0.05, prev_moved = 0;
 
 	memset(st, 0, sizeof(*st));
 	st->rate_min = INFINITY;
@@ -198,12 +206,15 @@ static json_t *closed_loop(struct plant *pl, struct ratectl_params p, double tar
 		adapt_judge_baseline(&j, &w);
 	}
 	adapt_judge_start(&j, &p, t);
+	if (getenv("RATECTL_BASE"))
+		print_message("baseline %.3f ms (true %.3f), sd %.3f\n", j.stat[ADAPT_CANARY].base, pl->base_ms, sqrt(j.stat[ADAPT_CANARY].base_var));
 	for (double end = t + seconds; t < end - 1e-9;) {
 		double moved = fmin(ratectl_rate(&j.rc), job_speed);
-		double lat = plant_latency(pl, t, moved);
+		double lat = plant_latency(pl, t, (1 - pl->lag) * moved + pl->lag * prev_moved);
 		enum ratectl_verdict v;
 
 		plant_window(pl, lat, &w);
+		prev_moved = moved;
 		t += WIN;
 		v = adapt_judge_window(&j, &w, t, moved);
 		if (verbose)
@@ -784,91 +795,114 @@ static void test_judge_significance(void **state)
 
 /* ---- closed loop ------------------------------------------------------------------ */
 
-/* A site that absorbs 40 MiB/s, a job that could move 400, for 300 s.  With
- * every site, steep or gentle, quiet or noisy: the rate does not collapse
- * (its mean is at least half the capacity) and the site's mean latency is
- * within the target.  With a quiet signal (each lookup within 5%), the
- * latency is within the target in >= 80% of the windows after the first
- * 20 s; with a noisy one the judge's significance test lets it wander
- * further before it is sure (measured: 59-83% of the windows within the
- * target), so there the bound is >= 75% within the target plus 10% of the
- * base latency.  The figures are printed for the record. */
+/* A site that absorbs 40 MiB/s, a job that could move 400, for 300 s, five
+ * seeds each.  The bounds depend on how readable the site's signal is:
+ *   QUIET (each lookup within 5% of the latency, lagged or not): the rate
+ *     does not collapse (its mean is at least half the capacity), the
+ *     latency is within the target in >= 80% of the windows after the first
+ *     20 s, and its mean is within the target;
+ *   NOISY (lookups spread by 30-60%, or half of them missing the buffer
+ *     pool): the judge's significance test lets the latency wander further
+ *     before it is sure (measured 71-82% of the windows within the target),
+ *     so: mean rate >= half the capacity, >= 75% of the windows within the
+ *     target plus 10% of the base, the mean within the target plus 10%, the
+ *     rate never near the floor;
+ *   SHOWN (a fifth of the lookups, or one in twenty, miss the buffer pool):
+ *     figures printed, not bounded.  The baseline is the mean of 1 s of
+ *     lookups (about 40): with rare misses it may hold none (a base of a
+ *     tenth of the site's latency: nearly every window is over, the rate
+ *     falls to the floor) or several (a base 2-3x the site's: the rate runs
+ *     to 3x the capacity).  Measured at 1 miss in 20: 0% of the windows
+ *     within the target in the worst run, the rate between the floor and
+ *     123 MiB/s.  RATECTL_VERBOSE=1 prints every window and baseline. */
 #define SEEDS 5
+
+enum loop_bound { SHOWN, NOISY, QUIET };
+
+static void loop_case(double k, double noise, unsigned lookups, double miss, double lag, enum loop_bound bound)
+{
+	struct ratectl_params p = params();
+	struct loop_stats all = { .rate_min = INFINITY };
+	double worst_within = 1, within, within_margin, mean, lat;
+
+	p.decrease = 0.7;
+	for (unsigned seed = 1; seed <= SEEDS; seed++) {
+		struct plant pl = {
+			.base_ms = 2.0, .k = k, .noise = noise, .seed = seed,
+			.busy_cap = 40 * MiB, .busy_until = 1e9, .quiet_cap = 40 * MiB,
+			.lookups = lookups, .miss = miss, .lag = lag,
+		};
+		struct loop_stats st;
+		json_t *f = closed_loop(&pl, p, 0.25, 300, 400 * MiB, 20, &st, getenv("RATECTL_VERBOSE") != NULL);
+
+		all.windows += st.windows;
+		all.over += st.over;
+		all.over_margin += st.over_margin;
+		all.lat_sum += st.lat_sum;
+		all.rate_sum += st.rate_sum;
+		all.rate_min = fmin(all.rate_min, st.rate_min);
+		all.rate_max = fmax(all.rate_max, st.rate_max);
+		all.cuts += st.cuts;
+		worst_within = fmin(worst_within, 1.0 - (double)st.over / st.windows);
+		check_series(f);
+		json_decref(f);
+	}
+	within = 1.0 - (double)all.over / all.windows;
+	within_margin = 1.0 - (double)all.over_margin / all.windows;
+	mean = all.rate_sum / all.windows;
+	lat = all.lat_sum / all.windows;
+	print_message("closed loop k=%.1f noise=%.2f n=%u miss=%.2f lag=%.1f, %d runs: latency within target in "
+		      "%.1f%% of windows (worst run %.1f%%; within target+10%%: %.1f%%), mean %.3fx base; "
+		      "rate mean %.1f min %.1f max %.1f MiB/s (capacity 40), %.1f cuts a run\n", k, noise,
+		      lookups, miss, lag, SEEDS, within * 100, worst_within * 100, within_margin * 100, lat,
+		      mean / MiB, all.rate_min / MiB, all.rate_max / MiB, (double)all.cuts / SEEDS);
+	if (bound == SHOWN)
+		return;
+	if (mean < 20 * MiB)
+		fail_msg("mean rate %.1f MiB/s, less than half the capacity", mean / MiB);
+	assert_true(all.cuts > 10 * SEEDS);
+	assert_true(all.rate_max < 2 * 40 * MiB);
+	assert_true(all.rate_min > 4 * MiB);	/* never near the floor */
+	if (within_margin < 0.75)
+		fail_msg("within target+10%% only %.1f%% of windows", within_margin * 100);
+	if (lat > 1.25 + 0.1)
+		fail_msg("mean latency %.3fx base, over target+10%%", lat);
+	if (bound == NOISY)
+		return;
+	if (within < 0.80)
+		fail_msg("within target only %.1f%% of windows", within * 100);
+	if (lat > 1.25)
+		fail_msg("mean latency %.3fx base, over the target", lat);
+}
 
 static void test_closed_loop(void **state)
 {
-	static const struct { double k, noise; unsigned lookups; } cases[] = {
-		{ 2.0, 0.05, 20 },	/* quiet signal */
-		{ 1.0, 0.05, 20 },
-		{ 0.5, 0.05, 20 },	/* gentle: the rate settles above capacity */
-		{ 4.0, 0.00, 20 },	/* steep */
-		{ 2.0, 0.30, 20 },	/* noisy signal */
-		{ 1.0, 0.30, 20 },
-		{ 0.5, 0.30, 20 },
-		{ 4.0, 0.60, 10 },	/* very noisy, few lookups */
+	static const struct {
+		double k, noise;
+		unsigned lookups;
+		double miss, lag;
+		enum loop_bound bound;
+	} cases[] = {
+		{ 2.0, 0.05, 20, 0, 0, QUIET },
+		{ 1.0, 0.05, 20, 0, 0, QUIET },
+		{ 0.5, 0.05, 20, 0, 0, QUIET },		/* gentle: the rate settles above capacity */
+		{ 4.0, 0.00, 20, 0, 0, QUIET },		/* steep */
+		{ 2.0, 0.05, 20, 0, 0.5, QUIET },	/* lagged */
+		{ 2.0, 0.30, 20, 0, 0, NOISY },
+		{ 1.0, 0.30, 20, 0, 0, NOISY },
+		{ 0.5, 0.30, 20, 0, 0, NOISY },
+		{ 4.0, 0.60, 10, 0, 0, NOISY },		/* very noisy, few lookups */
+		{ 1.0, 0.30, 20, 0, 0.5, NOISY },	/* lagged */
+		{ 2.0, 0.05, 20, 0.5, 0, NOISY },	/* half the lookups miss */
+		{ 2.0, 0.05, 20, 0.2, 0, SHOWN },	/* a fifth miss */
+		{ 1.0, 0.05, 20, 0.2, 0, SHOWN },
+		{ 2.0, 0.05, 20, 0.05, 0, SHOWN },	/* one in twenty misses */
 	};
-	struct ratectl_params p = params();
 
 	(void)state;
-	p.decrease = 0.7;
-	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		struct loop_stats all = { .rate_min = INFINITY };
-		double worst_within = 1;
-
-		for (unsigned seed = 1; seed <= SEEDS; seed++) {
-			struct plant pl = {
-				.base_ms = 2.0, .k = cases[c].k, .noise = cases[c].noise, .seed = seed,
-				.busy_cap = 40 * MiB, .busy_until = 1e9, .quiet_cap = 40 * MiB,
-				.lookups = cases[c].lookups,
-			};
-			struct loop_stats st;
-			json_t *f = closed_loop(&pl, p, 0.25, 300, 400 * MiB, 20, &st,
-						getenv("RATECTL_VERBOSE") != NULL);
-
-			all.windows += st.windows;
-			all.over += st.over;
-			all.over_margin += st.over_margin;
-			all.lat_sum += st.lat_sum;
-			all.rate_sum += st.rate_sum;
-			all.rate_min = fmin(all.rate_min, st.rate_min);
-			all.rate_max = fmax(all.rate_max, st.rate_max);
-			all.cuts += st.cuts;
-			worst_within = fmin(worst_within, 1.0 - (double)st.over / st.windows);
-			/* not stuck at either end */
-			assert_true(st.cuts > 10);
-			check_series(f);
-			json_decref(f);
-		}
-		{
-			double within = 1.0 - (double)all.over / all.windows, mean = all.rate_sum / all.windows;
-			double within_margin = 1.0 - (double)all.over_margin / all.windows;
-			double lat = all.lat_sum / all.windows;
-
-			print_message("closed loop k=%.1f noise=%.2f n=%u, %d runs: latency within target in "
-				      "%.1f%% of windows (worst run %.1f%%; within target+10%%: %.1f%%), mean "
-				      "%.3fx base; rate mean %.1f min %.1f max %.1f MiB/s (capacity 40), "
-				      "%.1f cuts a run\n", cases[c].k, cases[c].noise, cases[c].lookups, SEEDS,
-				      within * 100, worst_within * 100, within_margin * 100, lat, mean / MiB,
-				      all.rate_min / MiB, all.rate_max / MiB, (double)all.cuts / SEEDS);
-			if (mean < 20 * MiB)
-				fail_msg("k=%.1f noise=%.2f: mean rate %.1f MiB/s, less than half the capacity",
-					 cases[c].k, cases[c].noise, mean / MiB);
-			if (cases[c].noise <= 0.05 && within < 0.80)
-				fail_msg("k=%.1f noise=%.2f: within target only %.1f%% of windows", cases[c].k,
-					 cases[c].noise, within * 100);
-			if (cases[c].noise <= 0.05 && lat > 1.25)
-				fail_msg("k=%.1f noise=%.2f: mean latency %.3fx base, over the target",
-					 cases[c].k, cases[c].noise, lat);
-			if (within_margin < 0.75)
-				fail_msg("k=%.1f noise=%.2f: within target+10%% only %.1f%% of windows",
-					 cases[c].k, cases[c].noise, within_margin * 100);
-			if (lat > 1.25 + 0.1)
-				fail_msg("k=%.1f noise=%.2f: mean latency %.3fx base, over target+10%%",
-					 cases[c].k, cases[c].noise, lat);
-			assert_true(all.rate_min > 4 * MiB);	/* never near the floor */
-			assert_true(all.rate_max < 2 * 40 * MiB);
-		}
-	}
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+		loop_case(cases[c].k, cases[c].noise, cases[c].lookups, cases[c].miss, cases[c].lag,
+			  cases[c].bound);
 }
 
 /* A busy site (20 MiB/s) for 30 s, then a quiet one: the rate backs off
