@@ -206,8 +206,9 @@ static json_t *closed_loop(struct plant *pl, struct ratectl_params p, double tar
 		adapt_judge_baseline(&j, &w);
 	}
 	adapt_judge_start(&j, &p, t);
-	if (getenv("RATECTL_BASE"))
-		print_message("baseline %.3f ms (true %.3f), sd %.3f\n", j.stat[ADAPT_CANARY].base, pl->base_ms, sqrt(j.stat[ADAPT_CANARY].base_var));
+	if (verbose)
+		print_message("baseline %.3f ms (the site's: %.3f), sd %.3f\n", j.stat[ADAPT_CANARY].base,
+			      pl->base_ms, sqrt(j.stat[ADAPT_CANARY].base_var));
 	for (double end = t + seconds; t < end - 1e-9;) {
 		double moved = fmin(ratectl_rate(&j.rc), job_speed);
 		double lat = plant_latency(pl, t, (1 - pl->lag) * moved + pl->lag * prev_moved);
