@@ -645,6 +645,12 @@ static void test_judge_thresholds(void **state)
 		one_value(&w, ADAPT_PSI_IO, 0.05);
 		adapt_judge_baseline(&j, &w);
 	}
+	/* Before the start: the signals seen, no controller yet. */
+	f = adapt_judge_facts(&j, t);
+	assert_null(json_object_get(f, "rate"));
+	assert_non_null(json_object_get(json_object_get(f, "signals"), "disk_read_ms"));
+	assert_int_equal((int)facts_num(signal_facts(f, "disk_read_ms"), NULL, "windows"), 0);
+	json_decref(f);
 	adapt_judge_start(&j, &p, t);
 
 	memset(&w, 0, sizeof(w));
