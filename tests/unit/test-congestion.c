@@ -9,7 +9,8 @@
  * when the device read nothing, is not in diskstats, or the path is missing;
  * no PSI signal when its file is missing or has no "some ... total=" line;
  * counters that go backwards give no signal rather than a negative one; a
- * garbled diskstats is skipped line by line.
+ * garbled diskstats is skipped line by line; the CPU share leaves out the
+ * run-queue wait of this process's own threads (self/task/TID/schedstat).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -299,6 +300,71 @@ static void test_garbled(void **state)
 	assert_true(r.reads == 42 && r.read_ms == 84);
 }
 
+/* self/task/TID/schedstat of a fake thread: run and wait, in ns. */
+static void write_schedstat(const char *dir, const char *tid, unsigned long long wait_ns)
+{
+	char path[PATH_MAX], text[128];
+
+	snprintf(path, sizeof(path), "%s/self", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/self/task", dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/self/task/%s", dir, tid);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "self/task/%s/schedstat", tid);
+	snprintf(text, sizeof(text), "987654321 %llu 4242\n", wait_ns);
+	write_file(dir, path, text);
+}
+
+/* The CPU stall share without the time our own threads waited for a CPU;
+ * a thread that ended takes its wait with it (nothing is added); the share
+ * never goes below 0; the I/O share is left alone. */
+static void test_own_wait(void **state)
+{
+	const char *dir = *state;
+	struct congestion c;
+	struct congestion_reading a, b;
+	struct congestion_window w;
+
+	write_psi(dir, "cpu", 1000000);
+	write_psi(dir, "io", 1000000);
+	write_schedstat(dir, "100", 100000000);	/* 100 ms waited so far */
+	write_schedstat(dir, "101", 0);
+	congestion_init(&c, dir, NULL);
+	congestion_read(&c, 1.0, &a);
+	write_psi(dir, "cpu", 1400000);		/* 0.4 s stalled in 0.5 s */
+	write_psi(dir, "io", 1400000);
+	write_schedstat(dir, "100", 200000000);	/* we waited 0.1 s ... */
+	write_schedstat(dir, "101", 100000000);	/* ... and 0.1 s */
+	congestion_read(&c, 1.5, &b);
+	congestion_window(&a, &b, &w);
+	assert_true(w.psi_ok[CONGESTION_PSI_CPU]);
+	assert_true(fabs(w.psi[CONGESTION_PSI_CPU] - 0.4) < 1e-9);	/* (0.4 - 0.2) / 0.5 */
+	assert_true(fabs(w.psi[CONGESTION_PSI_IO] - 0.8) < 1e-9);
+
+	/* Thread 100 ended: our total went down; the site's share is whole. */
+	a = b;
+	{
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/self/task/100/schedstat", dir);
+		assert_int_equal(unlink(path), 0);
+	}
+	write_psi(dir, "cpu", 1600000);
+	congestion_read(&c, 2.0, &b);
+	congestion_window(&a, &b, &w);
+	assert_true(fabs(w.psi[CONGESTION_PSI_CPU] - 0.4) < 1e-9);
+
+	/* More of our own wait than the stall counted: 0, not negative. */
+	a = b;
+	write_psi(dir, "cpu", 1650000);
+	write_schedstat(dir, "101", 900000000);
+	congestion_read(&c, 2.5, &b);
+	congestion_window(&a, &b, &w);
+	assert_true(w.psi_ok[CONGESTION_PSI_CPU]);
+	assert_true(w.psi[CONGESTION_PSI_CPU] == 0.0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +373,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_psi, setup, test_tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_backwards, setup, test_tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_garbled, setup, test_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_own_wait, setup, test_tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
