@@ -116,9 +116,9 @@ struct plant {
 	double k;		/* how much a dump past capacity slows it */
 	double noise;		/* standard deviation of a lookup's logarithm */
 	uint64_t seed;		/* the LCG's state */
-	/* capacity (bytes/s) the site absorbs unnoticed: BUSY_CAP until
-	 * BUSY_UNTIL seconds, then QUIET_CAP */
-	double busy_cap, busy_until, quiet_cap;
+	/* capacity (bytes/s) the site absorbs unnoticed: CAP_BEFORE until
+	 * CHANGE_AT seconds (the simulated clock), then CAP_AFTER */
+	double cap_before, change_at, cap_after;
 	unsigned lookups;	/* canary lookups per window */
 	double miss;		/* 0, or the share of lookups that miss the buffer
 				 * pool: a hit takes a tenth of the mean, a miss
@@ -145,7 +145,7 @@ static double lcg_normal(uint64_t *s)
 
 static double plant_cap(const struct plant *pl, double t)
 {
-	return t < pl->busy_until ? pl->busy_cap : pl->quiet_cap;
+	return t < pl->change_at ? pl->cap_before : pl->cap_after;
 }
 
 /* The site's latency (ms, without noise) while a job moves RATE at time T. */
@@ -187,6 +187,9 @@ struct loop_stats {
 	double lat_sum;			/* after SETTLE, latency / base */
 	unsigned cuts;
 	double final_rate;
+	/* after the plant's change: its worst latency / base, and seconds
+	 * until the first window back within the target */
+	double peak_after, settled_after;
 };
 
 /* Runs judge + controller + plant for SECONDS of job (after a 1 s baseline),
@@ -203,6 +206,7 @@ static json_t *closed_loop(struct plant *pl, struct ratectl_params p, double tar
 
 	memset(st, 0, sizeof(*st));
 	st->rate_min = INFINITY;
+	st->settled_after = -1;
 	adapt_judge_init(&j, target);
 	for (; t < ADAPT_BASELINE - 1e-9; t += WIN) {
 		plant_window(pl, pl->base_ms, &w);
@@ -226,6 +230,11 @@ static json_t *closed_loop(struct plant *pl, struct ratectl_params p, double tar
 				      plant_cap(pl, t - WIN) / MiB, moved / MiB, lat,
 				      v == RATECTL_OVER ? "OVER " : v == RATECTL_UNDER ? "under" : "none ",
 				      ratectl_rate(&j.rc) / MiB);
+		if (t - WIN >= pl->change_at) {
+			st->peak_after = fmax(st->peak_after, lat / pl->base_ms);
+			if (st->settled_after < 0 && lat <= limit_ms)
+				st->settled_after = t - pl->change_at;
+		}
 		if (t - ADAPT_BASELINE > settle) {
 			st->windows++;
 			st->over += lat > limit_ms;
@@ -881,7 +890,7 @@ static void loop_case(double k, double noise, unsigned lookups, double miss, dou
 	for (unsigned seed = 1; seed <= SEEDS; seed++) {
 		struct plant pl = {
 			.base_ms = 2.0, .k = k, .noise = noise, .seed = seed,
-			.busy_cap = 40 * MiB, .busy_until = 1e9, .quiet_cap = 40 * MiB,
+			.cap_before = 40 * MiB, .change_at = 1e9, .cap_after = 40 * MiB,
 			.lookups = lookups, .miss = miss, .lag = lag,
 		};
 		struct loop_stats st;
@@ -961,7 +970,7 @@ static void test_busy_then_quiet(void **state)
 {
 	struct plant pl = {
 		.base_ms = 2.0, .k = 2.0, .noise = 0.2, .seed = 99,
-		.busy_cap = 20 * MiB, .busy_until = 31.0, .quiet_cap = 1e15, .lookups = 20,
+		.cap_before = 20 * MiB, .change_at = 31.0, .cap_after = 1e15, .lookups = 20,
 	};
 	struct ratectl_params p = params();
 	struct loop_stats st;
@@ -986,13 +995,46 @@ static void test_busy_then_quiet(void **state)
 	json_decref(f);
 }
 
+/* A quiet site for 30 s (the rate at the ceiling, or at twice what the job
+ * can move), then a busy one (40 MiB/s): the rate backs off within seconds,
+ * not tens of them.  Figures printed: the site's worst latency and the
+ * seconds until it is back within the target. */
+static void test_quiet_then_busy(void **state)
+{
+	static const double speeds[] = { 2048 * MiB, 200 * MiB };
+	struct ratectl_params p = params();
+
+	(void)state;
+	p.decrease = 0.7;
+	for (size_t i = 0; i < sizeof(speeds) / sizeof(speeds[0]); i++) {
+		struct plant pl = {
+			.base_ms = 2.0, .k = 2.0, .noise = 0.3, .seed = 11,
+			.cap_before = 1e15, .change_at = 31.0, .cap_after = 40 * MiB, .lookups = 50,
+		};
+		struct loop_stats st;
+		json_t *f = closed_loop(&pl, p, 0.25, 90, speeds[i], 45, &st, getenv("RATECTL_VERBOSE") != NULL);
+
+		print_message("quiet then busy, a job that can move %.0f MiB/s: the site's latency peaks at "
+			      "%.1fx, back within the target after %.1f s; then within it in %.1f%% of the "
+			      "windows, rate mean %.1f MiB/s\n", speeds[i] / MiB, st.peak_after,
+			      st.settled_after, 100.0 - 100.0 * st.over / st.windows, st.rate_sum / st.windows / MiB);
+		assert_true(st.settled_after >= 0);
+		if (st.settled_after > 15)
+			fail_msg("still over the target %.1f s after the site got busy", st.settled_after);
+		/* and then it holds, as in test_closed_loop */
+		assert_true(st.rate_sum / st.windows >= 20 * MiB);
+		assert_true(st.over_margin <= st.windows / 4);
+		json_decref(f);
+	}
+}
+
 /* A quiet site from the start: slow start reaches the ceiling in seconds
  * (16 MiB to 1 GiB is 6 doublings). */
 static void test_quiet_full_speed(void **state)
 {
 	struct plant pl = {
 		.base_ms = 2.0, .k = 2.0, .noise = 0.2, .seed = 5,
-		.busy_cap = 1e15, .busy_until = 0, .quiet_cap = 1e15, .lookups = 20,
+		.cap_before = 1e15, .change_at = 0, .cap_after = 1e15, .lookups = 20,
 	};
 	struct ratectl_params p = params();
 	struct loop_stats st;
@@ -1012,7 +1054,7 @@ static void test_budget_closed_loop(void **state)
 {
 	struct plant pl = {
 		.base_ms = 2.0, .k = 2.0, .noise = 0.05, .seed = 3,
-		.busy_cap = 0.5 * MiB, .busy_until = 1e9, .quiet_cap = 0.5 * MiB, .lookups = 20,
+		.cap_before = 0.5 * MiB, .change_at = 1e9, .cap_after = 0.5 * MiB, .lookups = 20,
 	};
 	struct ratectl_params p = params();
 	struct loop_stats st;
@@ -1053,6 +1095,7 @@ int main(void)
 		cmocka_unit_test(test_judge_quickest_baseline),
 		cmocka_unit_test(test_closed_loop),
 		cmocka_unit_test(test_busy_then_quiet),
+		cmocka_unit_test(test_quiet_then_busy),
 		cmocka_unit_test(test_quiet_full_speed),
 		cmocka_unit_test(test_budget_closed_loop),
 	};
