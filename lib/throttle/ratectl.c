@@ -80,8 +80,11 @@ double ratectl_update(struct ratectl *rc, double now, enum ratectl_verdict v, do
 	} else if (v == RATECTL_OVER) {
 		if (now >= rc->hold_until) {
 			/* A limit above what the job moved did not bind: cut from
-			 * what it moved, or cuts would take many windows to bite. */
-			r = (moved >= 0 && moved < rc->rate ? moved : rc->rate) * rc->p.decrease;
+			 * what it moved, or cuts would take many windows to bite.
+			 * A job that moved nothing (a slow query, a full pipe)
+			 * did not bind it either, but a cut from 0 is the floor:
+			 * then the cut is from the rate. */
+			r = (moved > 0 && moved < rc->rate ? moved : rc->rate) * rc->p.decrease;
 			rc->cuts++;
 			rc->slow_start = false;
 			rc->hold_until = now + rc->p.hold;
