@@ -1035,6 +1035,38 @@ static void test_quiet_then_busy(void **state)
 	}
 }
 
+/* A job that stalls now and then (a window in which it moves nothing: a
+ * slow chunk query, a full pipe) on a site whose latency lags its rate by
+ * half a window: the stalls cost what they cost, not a cut to the floor
+ * (the stalled window's canary, pooled with the window before, can still be
+ * over: a cut from what it moved, 0, was the floor). */
+static void test_stalls(void **state)
+{
+	static const double every[] = { 5, 2 };
+	struct ratectl_params p = params();
+
+	(void)state;
+	p.decrease = 0.7;
+	for (size_t i = 0; i < sizeof(every) / sizeof(every[0]); i++) {
+		struct plant pl = {
+			.base_ms = 2.0, .k = 2.0, .noise = 0.3, .seed = 11, .lag = 0.5,
+			.cap_before = 40 * MiB, .change_at = 1e9, .cap_after = 40 * MiB, .lookups = 50,
+			.stall_every = every[i],
+		};
+		struct loop_stats st;
+		json_t *f = closed_loop(&pl, p, 0.25, 300, 400 * MiB, 20, &st, getenv("RATECTL_VERBOSE") != NULL);
+		double within = 1.0 - (double)st.over / st.windows;
+
+		print_message("a stall every %.0f s: within target in %.1f%% of windows; the limit min %.1f, "
+			      "mean %.1f MiB/s, %u cuts\n", every[i], within * 100, facts_num(f, "rate", "min") / MiB,
+			      facts_num(f, "rate", "mean") / MiB, st.cuts);
+		assert_true(within >= 0.80);
+		assert_true(facts_num(f, "rate", "min") >= 8 * MiB);
+		assert_true(facts_num(f, "rate", "mean") >= 30 * MiB);
+		json_decref(f);
+	}
+}
+
 /* A quiet site from the start: slow start reaches the ceiling in seconds
  * (16 MiB to 1 GiB is 6 doublings). */
 static void test_quiet_full_speed(void **state)
@@ -1103,6 +1135,7 @@ int main(void)
 		cmocka_unit_test(test_closed_loop),
 		cmocka_unit_test(test_busy_then_quiet),
 		cmocka_unit_test(test_quiet_then_busy),
+		cmocka_unit_test(test_stalls),
 		cmocka_unit_test(test_quiet_full_speed),
 		cmocka_unit_test(test_budget_closed_loop),
 	};
