@@ -127,7 +127,9 @@ void congestion_window(const struct congestion_reading *a, const struct congesti
 	double dt = b->at - a->at;
 
 	memset(w, 0, sizeof(*w));
-	if (a->disk_ok && b->disk_ok && b->reads > a->reads) {
+	/* Counters that went back (a device replaced, a counter that wrapped)
+	 * give no window, not a negative latency. */
+	if (a->disk_ok && b->disk_ok && b->reads > a->reads && b->read_ms >= a->read_ms) {
 		w->disk_ok = true;
 		w->disk_reads = b->reads - a->reads;
 		w->disk_ms = (b->read_ms - a->read_ms) / w->disk_reads;

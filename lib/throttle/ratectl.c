@@ -84,8 +84,11 @@ double ratectl_update(struct ratectl *rc, double now, enum ratectl_verdict v, do
 	} else if (v == RATECTL_OVER) {
 		if (now >= rc->hold_until) {
 			/* A limit above what the job moved did not bind: cut from
-			 * what it moved, or cuts would take many windows to bite. */
-			r = (moved >= 0 && moved < rc->rate ? moved : rc->rate) * rc->p.decrease;
+			 * what it moved, or cuts would take many windows to bite.
+			 * A job that moved nothing (a slow query, a full pipe)
+			 * did not bind it either, but a cut from 0 is the floor:
+			 * then the cut is from the rate. */
+			r = (moved > 0 && moved < rc->rate ? moved : rc->rate) * rc->p.decrease;
 			rc->cuts++;
 			rc->slow_start = false;
 			if (rc->rate >= rc->recover_to)
@@ -113,19 +116,22 @@ double ratectl_update(struct ratectl *rc, double now, enum ratectl_verdict v, do
 	return rc->rate;
 }
 
-/* The mean rate over [a, b) (offsets from t0), from the spans. */
+/* The mean rate over [a, b) (offsets from t0), from the spans.  The last
+ * span is filled only up to the last update: its sum is spread over that
+ * part, not over the whole span (or the series would lose up to half a
+ * span of the run and its mean fall below the mean rate). */
 static double span_mean(const struct ratectl *rc, double a, double b)
 {
-	double sum = 0;
+	double sum = 0, run = rc->last - rc->t0;
 
 	if (b <= a)
 		return 0;
 	for (unsigned i = 0; i < rc->nspans; i++) {
-		double s = i * rc->span_len, e = s + rc->span_len;
+		double s = i * rc->span_len, e = fmin(s + rc->span_len, run);
 		double lo = fmax(a, s), hi = fmin(b, e);
 
 		if (hi > lo)
-			sum += rc->span_sum[i] * (hi - lo) / rc->span_len;
+			sum += rc->span_sum[i] * (hi - lo) / (e - s);
 	}
 	return sum / (b - a);
 }

@@ -73,7 +73,7 @@ struct ratectl {
 void ratectl_init(struct ratectl *rc, const struct ratectl_params *p, double now);
 /* One window ended at NOW with verdict V, in which the job moved MOVED
  * bytes/s (< 0: not known): returns the new rate.  A cut starts from the
- * lesser of the rate and MOVED; growth stops at twice MOVED. */
+ * lesser of the rate and MOVED (if MOVED > 0); growth stops at twice MOVED. */
 double ratectl_update(struct ratectl *rc, double now, enum ratectl_verdict v, double moved);
 /* The rate now. */
 double ratectl_rate(const struct ratectl *rc);
