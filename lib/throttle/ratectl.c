@@ -6,10 +6,11 @@
 #include <math.h>
 #include <string.h>
 
+/* Seconds per span at first (doubled as the run grows). */
 #define FIRST_SPAN 0.5
 /* Growth per second before the first cut: doubling overshot by seconds of a
  * rate the site could not bear before the first window over said so. */
-#define SLOW_START_GROWTH 1.5		/* seconds per span at first (doubled as the run grows) */
+#define SLOW_START_GROWTH 1.5
 
 void ratectl_init(struct ratectl *rc, const struct ratectl_params *p, double now)
 {
@@ -88,11 +89,13 @@ double ratectl_update(struct ratectl *rc, double now, enum ratectl_verdict v, do
 			 * A job that moved nothing (a slow query, a full pipe)
 			 * did not bind it either, but a cut from 0 is the floor:
 			 * then the cut is from the rate. */
-			r = (moved > 0 && moved < rc->rate ? moved : rc->rate) * rc->p.decrease;
+			double from = moved > 0 && moved < rc->rate ? moved : rc->rate;
+
+			r = from * rc->p.decrease;
 			rc->cuts++;
 			rc->slow_start = false;
-			if (rc->rate >= rc->recover_to)
-				rc->recover_to = rc->rate;
+			if (from > rc->recover_to)
+				rc->recover_to = from;
 			rc->hold_until = now + rc->p.hold;
 		}
 	} else if (v == RATECTL_UNDER && now >= rc->hold_until) {
