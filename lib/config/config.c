@@ -727,7 +727,7 @@ static void print_list(const char *name, const struct strlist *l, FILE *out)
 		size_t item = strlen(l->v[i]);
 
 		if (i == 0 || width + item + 2 > 180) {
-			fprintf(out, "%s%-20s= %s", i ? "\n" : "", name, l->v[i]);
+			fprintf(out, "%s%-19s = %s", i ? "\n" : "", name, l->v[i]);
 			width = 22 + item;
 		} else {
 			fprintf(out, ", %s", l->v[i]);
@@ -755,7 +755,7 @@ static void print_key(const struct config_key *k, const void *field, FILE *out)
 	fclose(mem);
 	/* Unset optional keys are shown commented out, so the list is complete. */
 	if (set)
-		fprintf(out, "%-20s= %s\n", k->name, value);
+		fprintf(out, "%-19s = %s\n", k->name, value);
 	else
 		fprintf(out, "; %-18s(not set)\n", k->name);
 	free(value);

@@ -57,8 +57,25 @@ trace, before_file, root = sys.argv[1:]
 before = dict(l.rsplit(" ", 1) for l in open(before_file).read().split("\n") if l)
 got = collections.Counter()
 pat = re.compile(r'(?:read|pread64)\(\d+<([^>]*)>.*\) = (\d+)$')
+# A read another thread interrupts (the throttle's measuring thread reads
+# /proc meanwhile) comes in two lines: "PID read(FD<path>, <unfinished ...>"
+# and later "PID <... read resumed>...) = N".
+unfinished = re.compile(r'^(\d+)\s+(?:read|pread64)\(\d+<([^>]*)>.*<unfinished \.\.\.>$')
+resumed = re.compile(r'^(\d+)\s+<\.\.\. (?:read|pread64) resumed>.*\) = (\d+)$')
+pending = {}
 for line in open(trace):
-    m = pat.search(line.rstrip())
+    line = line.rstrip()
+    m = unfinished.search(line)
+    if m:
+        pending[m.group(1)] = m.group(2)
+        continue
+    m = resumed.search(line)
+    if m:
+        path = pending.pop(m.group(1), "")
+        if path.startswith(root + "/"):
+            got[path] += int(m.group(2))
+        continue
+    m = pat.search(line)
     if m and m.group(1).startswith(root + "/"):
         got[m.group(1)] += int(m.group(2))
 bad = 0
