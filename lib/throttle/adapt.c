@@ -36,11 +36,15 @@ static const double latency_slack_ms[ADAPT_NSIGNALS] = {
 #define SIGNIFICANCE	1.0
 
 /* The canary's tail: over when more than SLOW_LIMIT of the lookups of this
- * window and the one before (at least SLOW_MIN_N of them) are slower than
- * the baseline's 9th decile, where 1 in 10 were. */
+ * window and the one before (at least SLOW_MIN_N of them, and as many
+ * before the start: a slow server's few lookups have no tail) are slower than
+ * the baseline's 9th decile, where 1 in 10 were, and by more than
+ * SLOW_SIGNIFICANCE standard errors of both shares (a 9th decile of 40
+ * lookups is itself rough: test-ratectl's quiet site was cut without it). */
 #define SLOW_QUANTILE	0.9
 #define SLOW_LIMIT	0.2
-#define SLOW_MIN_N	40
+#define SLOW_MIN_N	80
+#define SLOW_SIGNIFICANCE 2.5
 
 static bool is_latency(enum adapt_signal s)
 {
@@ -122,7 +126,7 @@ static int cmp_double(const void *a, const void *b)
 
 void adapt_judge_start(struct adapt_judge *j, const struct ratectl_params *p, double now)
 {
-	if (j->nbase_samples >= 10) {
+	if (j->nbase_samples >= SLOW_MIN_N) {
 		qsort(j->base_samples, j->nbase_samples, sizeof(double), cmp_double);
 		j->slow_ms = j->base_samples[(unsigned)ceil(SLOW_QUANTILE * j->nbase_samples) - 1];
 	}
@@ -174,7 +178,14 @@ static bool tail_over(struct adapt_judge *j, const struct adapt_window *w)
 	for (unsigned i = 0; i < n; i++)
 		slow += w->samples[i] > j->slow_ms;
 	total = n + j->prev_total;
-	over = total >= SLOW_MIN_N && slow + j->prev_slow > SLOW_LIMIT * total;
+	if (total >= SLOW_MIN_N) {
+		double share = (double)(slow + j->prev_slow) / total, p = 1 - SLOW_QUANTILE;
+		double se = sqrt(p * (1 - p) / total + p * (1 - p) / j->nbase_samples);
+
+		over = share > SLOW_LIMIT && share > p + SLOW_SIGNIFICANCE * se;
+	} else {
+		over = false;
+	}
 	j->prev_slow = slow;
 	j->prev_total = n;
 	if (over)
