@@ -36,10 +36,11 @@
 #   read_only   oltp_read_only: 10 point lookups, a range scan, a SUM, an
 #               ORDER BY and a DISTINCT over 100-row ranges (a CMS page)
 #   read_write  oltp_read_write: read_only plus 2 UPDATEs, a DELETE and an
-#               INSERT.  On this 2-core VM (250 MB of data, 128 MiB pool) one
-#               thread sustained 420-660 tps unthrottled (p99 5-12 ms), and
-#               p99 stayed near idle's up to RW_PROBE tps: the default, 50, is
-#               well under half of that (the 1 GB set misses the pool more).
+#               INSERT.  On the project's 2-core VM (1 GB of data, 128 MiB
+#               pool, 20 s per rate) one thread ran 430-460 tps flat out (p99
+#               10-13 ms), but at a fixed rate p99 was 9.4 ms at 50 tps,
+#               19 ms at 100, 56-89 ms at 200-300 (InnoDB's flushing falls
+#               behind): it holds about 100 tps, and the default, 50, is half
 #   in_memory   oltp_read_only with the buffer pool resized online to
 #               (data+index)*1.3 MiB and warmed (CHECKSUM TABLE and a
 #               SELECT COUNT(*) by the primary key of every table); resized
@@ -823,6 +824,20 @@ def compact(v):
         return [compact(x) for x in v]
     return v
 
+def brief(v):
+    """compact() output as short text: keys unquoted, floats to 3 digits."""
+    if isinstance(v, bool) or v is None:
+        return json.dumps(v)
+    if isinstance(v, float):
+        return "%.3g" % v
+    if isinstance(v, dict):
+        return "{" + ",".join("%s:%s" % (k, brief(x)) for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ",".join(brief(x) for x in v) + "]"
+    if isinstance(v, str) and v.startswith("...("):
+        return v
+    return json.dumps(v)
+
 def throttle_notes(t):
     notes = []
     if not t:
@@ -845,11 +860,16 @@ def print_controller(t, indent):
     c = t.get("controller") if t else None
     if c is None:
         return
-    s = json.dumps(compact(c), separators=(",", ":"))
-    width = 100 - len(indent)
-    print(indent + "controller: " + s[:width - 12])
-    for i in range(width - 12, len(s), width):
-        print(indent + "  " + s[i:i + width])
+    s = brief(compact(c))
+    # wrapped after commas, about 100 columns a line
+    line, out = indent + "controller: ", []
+    for part in s.split(","):
+        if len(line) + len(part) > 99 and line.strip():
+            out.append(line)
+            line = indent + "  "
+        line += part + ","
+    out.append(line[:-1])
+    print("\n".join(out))
 
 def median(xs):
     xs = [x for x in xs if x is not None]
