@@ -76,6 +76,7 @@ ROW_BYTES=225           # DATA_LENGTH per sysbench row, roughly (as db-dump.sh)
 LEAD_S=3                # workload runs this long before a dump starts
 TAIL_S=2                # ... and this long after the dump (and its sync) ended
 WARM_WL_S=5             # each workload runs this long, unmeasured, before its idle window
+WARM_MEM_S=15           # ... in_memory this long, after its resize and warm-up
 SETTLE_LOAD=0.6         # before a throttled lifeboat phase, wait for the 1-min load per CPU
 SETTLE_MAX_S=120        # to fall to this (3/4 of its max_load gate), but no longer than this
 DUMP_TIMEOUT_S=1800     # a dump running longer is killed and its phase fails
@@ -665,10 +666,16 @@ quiet_phase() {
 }
 
 # warm_workload WORKLOAD: run it unmeasured for WARM_WL_S, so its idle window
-# does not start on pages the phase before it left in the pool.
+# does not start on pages the phase before it left in the pool; in_memory
+# for WARM_MEM_S (in a small run its first idle seconds after the resize
+# and the warm-up were 10-30x slower than the rest).
 warm_workload() {
     workload_start "$1" "warm-$1"
-    sleep "$WARM_WL_S"
+    if [ "$1" = in_memory ]; then
+        sleep "$WARM_MEM_S"
+    else
+        sleep "$WARM_WL_S"
+    fi
     kill "$WL_PID" 2>/dev/null
     wait "$WL_PID" 2>/dev/null
     WL_PID=""
@@ -718,7 +725,7 @@ echo "machine:   $NCPU CPU(s) ($(grep -m1 'model name' /proc/cpuinfo | sed 's/.*
 echo "server:    MariaDB $SERVER_VERSION (private, tests/mariadb.sh), innodb_buffer_pool_size=${BUFFER_POOL}M"
 echo "           (in_memory: $MEM_POOL), innodb_flush_method=$FLUSH_METHOD"
 echo "data:      sbtest: $TABLES table(s) x $ROWS rows; DATA_LENGTH $(awk -v b="$DATA_BYTES" 'BEGIN { printf "%.1f", b / 1e6 }') MB, INDEX_LENGTH $(awk -v b="$INDEX_BYTES" 'BEGIN { printf "%.1f", b / 1e6 }') MB; built in ${PREP_S}s"
-echo "warm-up:   CHECKSUM TABLE of every table once (${WARM_S}s); each workload runs ${WARM_WL_S}s unmeasured"
+echo "warm-up:   CHECKSUM TABLE of every table once (${WARM_S}s); each workload runs ${WARM_WL_S}s (in_memory ${WARM_MEM_S}s) unmeasured"
 echo "           before its idle window; the page cache is not dropped between phases"
 echo "workloads: $WL_LIST (sysbench, 1 thread, Poisson arrivals; point/read_only/in_memory"
 echo "           at $RATE tps, read_write at $RW_RATE tps), $RUNS round(s)"
