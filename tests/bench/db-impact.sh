@@ -887,6 +887,12 @@ def print_controller(t, indent):
     out.append(line[:-1])
     print("\n".join(out))
 
+def held_back(p):
+    """Seconds lifeboat's gate and load pauses held a dump back (record's throttle)."""
+    t = p.get("throttle") or {}
+    return sum(t[k] for k in ("waited_seconds", "paused_seconds")
+               if isinstance(t.get(k), (int, float)))
+
 def median(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -901,7 +907,7 @@ by = {}
 for p in phases:
     by[(p["workload"], p["round"], p["name"])] = p
 
-hdr = ("%-20s %6s %5s %6s %6s %6s %6s %5s %5s %8s %9s %7s %8s %5s %5s"
+hdr = ("%-22s %6s %5s %6s %6s %6s %6s %5s %5s %8s %9s %7s %8s %5s %5s"
        % ("phase", "dump s", "/gzip", "tps", "p99", "xidle", ">10ms%", "xidle", ">50ms",
           "bp_reads", "bp_reqs", "young", "notyoung", "cpu%", "io%"))
 for w in workloads:
@@ -921,7 +927,7 @@ for w in workloads:
             p["dump_x_gzip"] = (p["dump_s"] / gz["dump_s"]
                                 if gz and gz["dump_s"] and p["dump_s"] is not None and not gz["failure"]
                                 else None)
-            row = ("%-20s %6s %5s %6s %6s %6s %6s %5s %5s %8s %9s %7s %8s %5s %5s"
+            row = ("%-22s %6s %5s %6s %6s %6s %6s %5s %5s %8s %9s %7s %8s %5s %5s"
                    % (p["name"], f(p["dump_s"], "%.1f"), f(p["dump_x_gzip"], "%.2f"),
                       f(p["tps"], "%.0f"), f(p["p99"]), f(p["p99_x_idle"], "%.2fx"),
                       f(None if p["share10"] is None else 100 * p["share10"], "%.2f"),
@@ -941,7 +947,7 @@ for w in workloads:
             if p["tps"] is not None and p["tps"] < 0.95 * rate:
                 notes.append("BEHIND its rate (%.0f of %d tps)" % (p["tps"], rate))
             notes += throttle_notes(p["throttle"])
-            print("  %-20s %s" % (p["name"] + ":", ", ".join(notes)))
+            print("  %-22s %s" % (p["name"] + ":", ", ".join(notes)))
             print_controller(p["throttle"], "    ")
         print()
 
@@ -966,7 +972,7 @@ for w in workloads:
     for p in phases:
         if p["workload"] == w and p["name"] not in names:
             names.append(p["name"])
-    print("  %-20s %-24s %-26s %-18s %-22s %s" % ("phase", "p99/idle", ">10ms share %",
+    print("  %-22s %-24s %-26s %-18s %-22s %s" % ("phase", "p99/idle", ">10ms share %",
                                                  ">50ms", "dump s", "dump/gzip"))
     ws = {}
     for n in names:
@@ -976,7 +982,7 @@ for w in workloads:
         ws[n] = {k: {"median": median(col(k)), "rounds": col(k)}
                  for k in ("p99", "p99_x_idle", "share10", "gt50", "dump_s", "dump_x_gzip",
                            "bp_reads", "bp_made_young", "psi_cpu_some", "psi_io_some")}
-        print("  %-20s %-24s %-26s %-18s %-22s %s"
+        print("  %-22s %-24s %-26s %-18s %-22s %s"
               % (n, cell(col("p99_x_idle"), "%.2f"), cell(col("share10", 100), "%.2f"),
                  cell(col("gt50"), "%d"), cell(col("dump_s"), "%.1f"),
                  cell(col("dump_x_gzip"), "%.2f")))
@@ -1012,13 +1018,12 @@ for w in workloads:
              f(None if lim2 is None else 100 * lim2), sum(1 for *_, g in r2 if g), len(r2)))
     print("    dump time <= mysqldump|gzip's          %-4s %s x gzip; %d/%d rounds"
           % (verdict(g3), f(m3), sum(1 for _, g in r3 if g), len(r3)))
-    waits = [p["throttle"].get("waited_seconds") for p in lb
-             if ok(p) and p["throttle"] and isinstance(p["throttle"].get("waited_seconds"), (int, float))
-             and p["throttle"]["waited_seconds"] >= 1]
-    if waits:
-        print("    (%d round(s) waited at lifeboat's load gate before dumping: %s s, counted in its"
-              " dump time; the machine's load, not the workload's)"
-              % (len(waits), " ".join("%.0f" % x for x in waits)))
+    held = [held_back(p) for p in lb if ok(p)]
+    held = [h for h in held if h >= 1]
+    if held:
+        print("    (%d round(s) waited at lifeboat's gate or paused for load, %s s, counted in\n"
+              "     its dump time: on a shared machine that is others' load, not the workload's)"
+              % (len(held), " ".join("%.0f" % x for x in held)))
     print()
     summary[w] = {"phases": ws, "targets": {
         "p99_le_1.25x_idle": {"pass": g1, "median": m1, "rounds": [v for v, _ in r1]},
@@ -1048,6 +1053,11 @@ if quiet:
     g = None if ratio is None else ratio <= 1.0
     print("  target: default no slower than the fixed 40M pacing: %s (%s x)"
           % ("-" if g is None else ("PASS" if g else "MISS"), f(ratio)))
+    if ratio is not None and (held_back(qd) >= 1 or held_back(qf) >= 1):
+        a, b = qd["dump_s"] - held_back(qd), qf["dump_s"] - held_back(qf)
+        print("  (gate waits and load pauses held them back %.0f s and %.0f s; without them"
+              " %.1f s vs %.1f s = %s x)" % (held_back(qd), held_back(qf), a, b,
+                                             f(a / b if b > 0 else None)))
     print("  (%s)" % E["CTRL_NOTE"])
     print()
     qsum = {"default_x_fixed": ratio, "pass": g}
