@@ -212,6 +212,24 @@ static int canary_sample(void *state, double *seconds)
 	return r;
 }
 
+static int canary_activity(void *state, double *statements)
+{
+	struct dbcanary *c = state;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	int r = -EIO;
+
+	if (mysql_query(c->my, "SHOW GLOBAL STATUS LIKE 'Questions'") != 0 || !(res = mysql_store_result(c->my)))
+		return -EIO;
+	row = mysql_fetch_row(res);
+	if (row && row[1]) {
+		*statements = strtod(row[1], NULL);
+		r = 0;
+	}
+	mysql_free_result(res);
+	return r;
+}
+
 static void canary_close(void *state)
 {
 	struct dbcanary *c = state;
@@ -228,6 +246,7 @@ const struct throttle_canary_def dbcanary_def = {
 	.name = "primary-key lookup of a random row",
 	.open = canary_open,
 	.sample = canary_sample,
+	.activity = canary_activity,
 	.close = canary_close,
 };
 

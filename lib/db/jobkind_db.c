@@ -173,6 +173,8 @@ static int db_between_chunks(void *ctx)
 {
 	struct db_run *d = ctx;
 
+	/* The chunk's SELECT was ours, not the site's (the canary's count). */
+	throttle_own_statements(d->k->throttle, 1);
 	if (throttle_between_chunks(d->k->throttle) < 0 || jobkind_cancelled(d->k)) {
 		log_info("job %s: cancelled", d->k->job->name);
 		return -ECANCELED;

@@ -196,17 +196,25 @@ static bool tail_over(struct adapt_judge *j, const struct adapt_window *w)
 enum ratectl_verdict adapt_judge_window(struct adapt_judge *j, const struct adapt_window *w, double now,
 					double moved)
 {
-	bool measured = false, over = false;
+	bool measured = false, over = false, w_canary_off = false;
 	enum ratectl_verdict v;
 
-	if (w->ok[ADAPT_CANARY] && j->stat[ADAPT_CANARY].base_ok && tail_over(j, w))
+	/* Nobody on the site: the canary is the only one to notice, and
+	 * it does not count. */
+	if (w->ok[ADAPT_CANARY] && w->site_known && w->site_rate < ADAPT_SITE_IDLE) {
+		w_canary_off = true;
+		j->site_idle++;
+	}
+	if (!w->ok[ADAPT_CANARY] || w_canary_off)
+		j->prev_slow = j->prev_total = 0;
+	else if (j->stat[ADAPT_CANARY].base_ok && tail_over(j, w))
 		over = true;
 
 	for (int s = 0; s < ADAPT_NSIGNALS; s++) {
 		struct adapt_stat *st = &j->stat[s];
 		double val = w->value[s];
 
-		if (!w->ok[s]) {
+		if (!w->ok[s] || (s == ADAPT_CANARY && w_canary_off)) {
 			st->prev_n = st->prev_sum = st->prev_sq = 0;
 			continue;
 		}
@@ -257,6 +265,7 @@ json_t *adapt_judge_facts(const struct adapt_judge *j, double now)
 		json_object_set_new(json_object_get(sig, signal_names[ADAPT_CANARY]), "tail",
 				    json_pack("{s:f, s:f, s:i}", "slow_ms", j->slow_ms, "limit_share", SLOW_LIMIT,
 					      "over_windows", (int)j->slow_over));
+	json_object_set_new(facts, "site_idle_windows", json_integer(j->site_idle));
 	json_object_set_new(facts, "max_latency_increase", json_real(j->target * 100));
 	json_object_set_new(facts, "window_seconds", json_real(ADAPT_WINDOW));
 	json_object_set_new(facts, "signals", sig);
@@ -274,6 +283,7 @@ struct adapt {
 	bool running;
 	atomic_bool stop;
 	atomic_uint_fast64_t moved;
+	atomic_uint own_statements;	/* the job's own statements to the canary's server */
 	_Atomic double rate;
 	pthread_mutex_t lock;		/* guards judge, begin */
 	struct adapt_judge judge;
@@ -346,8 +356,9 @@ static void *adapt_thread(void *arg)
 	unsigned seed = (unsigned)(mono_now() * 1e6);
 	double t = mono_now(), next_canary = t + canary_gap(&seed), next_window = t + ADAPT_WINDOW;
 	double csum = 0, csq = 0, samples[ADAPT_MAX_SAMPLES];
-	unsigned cn = 0;
+	unsigned cn = 0, own_at = 0;
 	uint64_t moved_at = 0;
+	double questions_at = -1;
 
 	congestion_read(&a->cong, t, &prev);
 	while (!atomic_load(&a->stop)) {
@@ -375,6 +386,23 @@ static void *adapt_thread(void *arg)
 			w.n[ADAPT_CANARY] = cn;
 			w.samples = samples;
 			w.sumsq[ADAPT_CANARY] = csq;
+			/* Others' statements a second in the window (the judge
+			 * does not judge the canary when nobody is there). */
+			if (cn && a->canary->activity) {
+				double q;
+				unsigned own = atomic_load(&a->own_statements);
+
+				if (a->canary->activity(a->canary_state, &q) < 0) {
+					questions_at = -1;
+				} else {
+					if (questions_at >= 0 && dt > 0) {
+						w.site_known = true;
+						w.site_rate = (q - questions_at - cn - 1 - (own - own_at)) / dt;
+					}
+					questions_at = q;
+				}
+				own_at = own;
+			}
 			w.ok[ADAPT_DISK] = cw.disk_ok;
 			w.value[ADAPT_DISK] = cw.disk_ms;
 			for (int i = 0; i < CONGESTION_PSI_COUNT; i++) {
@@ -466,6 +494,11 @@ double adapt_begin(struct adapt *a, const struct ratectl_params *p)
 		pthread_mutex_unlock(&a->lock);
 		sleep_until(mono_now() + 0.02);
 	}
+}
+
+void adapt_own_statements(struct adapt *a, unsigned n)
+{
+	atomic_fetch_add(&a->own_statements, n);
 }
 
 void adapt_moved(struct adapt *a, uint64_t n)

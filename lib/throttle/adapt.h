@@ -21,6 +21,12 @@
  * than 9 in 10 were before the job may at most double (the bench's own tail
  * target, tests/bench/db-impact.sh).  The verdicts drive ratectl (AIMD), whose rate throttle_io applies.
  *
+ * Nobody to notice, nothing to protect: a window in which the canary's server
+ * ran hardly any statement but the job's and the canary's own (fewer than
+ * ADAPT_SITE_IDLE a second) is not judged on the canary, so on a quiet night
+ * the job speeds up to what the host signals allow, where a canary alone
+ * (the only client there is) would have held it back for itself.
+ *
  * What it does not do: sleep the job (the token bucket does), pause it on
  * load or Threads_running (throttle.c's probes still do), or stop backing off
  * past the budget by itself (ratectl does, given the time).  A signal that
@@ -40,6 +46,7 @@
 
 #define ADAPT_WINDOW	0.5	/* seconds per window */
 #define ADAPT_BASELINE	1.0	/* seconds of windows before the job starts */
+#define ADAPT_SITE_IDLE	20.0	/* statements a second of others: below, the site is idle */
 
 struct throttle_kind;
 struct job;
@@ -74,6 +81,8 @@ struct adapt_window {
 	unsigned n[ADAPT_NSIGNALS];	/* samples (the canary's lookups); 0 = one value */
 	double sumsq[ADAPT_NSIGNALS];	/* of the samples' natural logarithms, when n > 0 */
 	const double *samples;		/* the canary's lookups, ms (n[ADAPT_CANARY] of them) */
+	bool site_known;		/* site_rate was measured */
+	double site_rate;		/* others' statements a second on the canary's server */
 };
 
 #define ADAPT_MAX_SAMPLES 256		/* canary lookups kept for a window */
@@ -90,6 +99,7 @@ struct adapt_judge {
 	double slow_ms;
 	unsigned prev_slow, prev_total;
 	unsigned slow_over;		/* windows over on the tail */
+	unsigned site_idle;		/* windows not judged on the canary: nobody on the site */
 	struct adapt_stat stat[ADAPT_NSIGNALS];
 	struct ratectl rc;
 	bool started;			/* the job has begun: baseline windows done */
@@ -119,6 +129,8 @@ int adapt_start(struct adapt **out, const struct job *job, double target, const 
 double adapt_begin(struct adapt *a, const struct ratectl_params *p);
 /* Bytes the job moved (summed for the windows' MOVED). */
 void adapt_moved(struct adapt *a, uint64_t n);
+/* The job sent N statements of its own to the canary's server. */
+void adapt_own_statements(struct adapt *a, unsigned n);
 /* The rate to apply now (bytes/s). */
 double adapt_rate(struct adapt *a);
 /* Stops the thread; the facts stay readable until adapt_free. */

@@ -477,6 +477,12 @@ bool throttle_paced(const struct throttle *t)
 	return t->io.rate > 0 || t->adapt;
 }
 
+void throttle_own_statements(struct throttle *t, unsigned n)
+{
+	if (t->adapt)
+		adapt_own_statements(t->adapt, n);
+}
+
 /* The first byte: the baseline is measured by now (adapt_begin waits for it),
  * and the controller starts. */
 static void adapt_first(struct throttle *t)

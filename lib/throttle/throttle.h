@@ -129,6 +129,11 @@ struct throttle_canary_def {
 	/* One canary: its latency in *SECONDS.  0; 1 = nothing to measure
 	 * yet; a negative errno when it failed (not logged: adapt counts). */
 	int (*sample)(void *state, double *seconds);
+	/* The statements the server has run since it started, all clients
+	 * together (MariaDB's Questions), so that a site with nobody on it
+	 * does not hold a job back for its canary's sake.  0, or a negative
+	 * errno.  NULL: not known. */
+	int (*activity)(void *state, double *statements);
 	void (*close)(void *state);
 };
 
@@ -202,6 +207,9 @@ void throttle_io(struct throttle *t, uint64_t n);
 /* True when the job has an io_limit or an adaptive rate (max_latency_increase),
  * and so works in short paced stretches (see above). */
 bool throttle_paced(const struct throttle *t);
+/* The job sent N statements of its own to the server its canary asks (a
+ * dump's chunk queries), so that they do not count as the site's. */
+void throttle_own_statements(struct throttle *t, unsigned n);
 /* The throttle's clock, for the kinds' probes. */
 double throttle_now(const struct throttle *t);
 /* True once the kind's budget (max_dump_time) has passed: no more pauses or io_limit sleeps,

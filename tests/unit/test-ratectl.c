@@ -847,6 +847,39 @@ static void test_judge_significance(void **state)
 	assert_int_equal(canary_window(&j, tight_in, 20, 1.0), RATECTL_UNDER);
 }
 
+/* Nobody on the site (fewer than ADAPT_SITE_IDLE statements a second of
+ * others on the canary's server): a canary far over is not judged, and the
+ * window is counted as idle; the same window with a busy site is over; a
+ * window whose site activity is not known is judged. */
+static void test_judge_site_idle(void **state)
+{
+	double base[20], far[20];
+	struct adapt_judge j;
+	struct adapt_window w;
+	json_t *f;
+
+	(void)state;
+	for (int i = 0; i < 20; i++) {
+		base[i] = 1.0 + (i % 2 ? 0.05 : -0.05);
+		far[i] = 3 * base[i];
+	}
+	judge_with_canary(&j, base, 20);
+	memset(&w, 0, sizeof(w));
+	sampled(&w, ADAPT_CANARY, far, 20);
+	w.site_known = true;
+	w.site_rate = ADAPT_SITE_IDLE / 2;
+	assert_int_equal(adapt_judge_window(&j, &w, 0.5, -1), RATECTL_NONE);
+	assert_int_equal(j.site_idle, 1);
+	w.site_rate = ADAPT_SITE_IDLE * 10;
+	assert_int_equal(adapt_judge_window(&j, &w, 1.0, -1), RATECTL_OVER);
+	assert_int_equal(j.site_idle, 1);
+	w.site_known = false;
+	assert_int_equal(adapt_judge_window(&j, &w, 2.5, -1), RATECTL_OVER);
+	f = adapt_judge_facts(&j, 2.5);
+	assert_int_equal(json_integer_value(json_object_get(f, "site_idle_windows")), 1);
+	json_decref(f);
+}
+
 /* A sampled signal's baseline is its quickest window before the start (the
  * first lookups read cold pages); a single-valued one's is the mean. */
 static void test_judge_quickest_baseline(void **state)
@@ -1159,6 +1192,7 @@ int main(void)
 		cmocka_unit_test(test_quiet_then_busy),
 		cmocka_unit_test(test_stalls),
 		cmocka_unit_test(test_quiet_full_speed),
+		cmocka_unit_test(test_judge_site_idle),
 		cmocka_unit_test(test_budget_closed_loop),
 	};
 
