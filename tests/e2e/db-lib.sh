@@ -18,6 +18,7 @@
 #   expect_failed_run NAME GOOD_IDS REASON...   (see below)
 #   gate_table DB TABLE SECONDS, release_gate   make a dump wait at a table
 #   drop_db_later DB, drop_user_later USER, kill_later PID, umount_later DIR
+#   bg_run TAG JOB, bg_wait TAG WHAT   `run JOB --here` in the background, then its id
 
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -369,4 +370,39 @@ same_snapshot() {
 		diff -u "$1" "$2" | cut -c 1-300 | head -n 60 >&2
 		fail "$3: snapshots differ"
 	fi
+}
+
+# bg_run TAG JOB: `run JOB --here` in the background with config $CFG; its
+# output in $TMP/TAG.out/.err, exit status in $TMP/TAG.rc and the time it
+# ended in $TMP/TAG.end.  Sets BG (the subshell) and JOBPID (the lifeboat
+# process, once it exists).
+bg_run() {
+	local tag=$1 name=$2
+	rm -f "$TMP/$tag".*
+	(
+		set +e
+		"$LIFEBOAT" -c "$CFG" run "$name" --here >"$TMP/$tag.out" 2>"$TMP/$tag.err"
+		echo $? >"$TMP/$tag.rc"
+		date +%s.%N >"$TMP/$tag.end"
+	) &
+	BG=$!
+	kill_later "$BG"
+	JOBPID=""
+	for _ in $(seq 100); do
+		JOBPID=$(ps -o pid= --ppid "$BG" 2>/dev/null | tr -d ' ' | head -n 1)
+		[ -n "$JOBPID" ] && return 0
+		[ -f "$TMP/$tag.rc" ] && fail "run $name ended at once: $(cat "$TMP/$tag.err")"
+		sleep 0.02
+	done
+	fail "run $name did not start"
+}
+
+# bg_wait TAG WHAT: waits for bg_run TAG; it must have succeeded.  Sets ID.
+bg_wait() {
+	wait "$BG" || true
+	CHECKS=$((CHECKS + 1))
+	[ "$(cat "$TMP/$1.rc" 2>/dev/null)" = 0 ] ||
+		fail "$2: the run failed: $(cat "$TMP/$1.out" "$TMP/$1.err" 2>/dev/null)"
+	ID=$(id_of "$(cat "$TMP/$1.out")")
+	[ -n "$ID" ] || fail "$2: no backup id in: $(cat "$TMP/$1.out")"
 }

@@ -67,41 +67,6 @@ stop_sleepers() {
 }
 trap 'stop_sleepers; db_cleanup; rm -rf "$TMP"' EXIT
 
-# bg_run TAG JOB: `run JOB --here` in the background with config $CFG; its
-# output in $TMP/TAG.out/.err, exit status in $TMP/TAG.rc and the time it
-# ended in $TMP/TAG.end.  Sets BG (the subshell) and JOBPID (the lifeboat
-# process, once it exists).
-bg_run() {
-	local tag=$1 name=$2
-	rm -f "$TMP/$tag".*
-	(
-		set +e
-		"$LIFEBOAT" -c "$CFG" run "$name" --here >"$TMP/$tag.out" 2>"$TMP/$tag.err"
-		echo $? >"$TMP/$tag.rc"
-		date +%s.%N >"$TMP/$tag.end"
-	) &
-	BG=$!
-	kill_later "$BG"
-	JOBPID=""
-	for _ in $(seq 100); do
-		JOBPID=$(ps -o pid= --ppid "$BG" 2>/dev/null | tr -d ' ' | head -n 1)
-		[ -n "$JOBPID" ] && return 0
-		[ -f "$TMP/$tag.rc" ] && fail "run $name ended at once: $(cat "$TMP/$tag.err")"
-		sleep 0.02
-	done
-	fail "run $name did not start"
-}
-
-# bg_wait TAG WHAT: waits for bg_run TAG; it must have succeeded.  Sets ID.
-bg_wait() {
-	wait "$BG" || true
-	CHECKS=$((CHECKS + 1))
-	[ "$(cat "$TMP/$1.rc" 2>/dev/null)" = 0 ] ||
-		fail "$2: the run failed: $(cat "$TMP/$1.out" "$TMP/$1.err" 2>/dev/null)"
-	ID=$(id_of "$(cat "$TMP/$1.out")")
-	[ -n "$ID" ] || fail "$2: no backup id in: $(cat "$TMP/$1.out")"
-}
-
 # nice_of PID: field 19 of /proc/PID/stat (the 17th after the command name).
 nice_of() {
 	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $17 }'

@@ -61,26 +61,6 @@ busy_stop() {
 }
 trap 'busy_stop; db_cleanup; rm -rf "$TMP"' EXIT
 
-# bg_run TAG JOB: `run JOB --here` in the background; BG; its output in
-# $TMP/TAG.out/.err and exit status in $TMP/TAG.rc.
-bg_run() {
-	rm -f "$TMP/$1".*
-	(
-		set +e
-		"$LIFEBOAT" -c "$CFG" run "$2" --here >"$TMP/$1.out" 2>"$TMP/$1.err"
-		echo $? >"$TMP/$1.rc"
-	) &
-	BG=$!
-	kill_later "$BG"
-}
-bg_wait() {
-	wait "$BG" || true
-	CHECKS=$((CHECKS + 1))
-	[ "$(cat "$TMP/$1.rc" 2>/dev/null)" = 0 ] ||
-		fail "$1: the run failed: $(cat "$TMP/$1.out" "$TMP/$1.err" 2>/dev/null)"
-	ID=$(id_of "$(cat "$TMP/$1.out")")
-	[ -n "$ID" ] || fail "$1: no backup id in: $(cat "$TMP/$1.out")"
-}
 rec() { json_get "$(record_of "$CHECK_JOB" "$ID")" "$1"; }
 # check PYEXPR WHAT: true over the record (j) and its controller (c).
 check() {
@@ -106,7 +86,7 @@ sleep 1.5		# past the 1 s baseline, into the dump
 busy_start
 sleep 3
 busy_stop
-bg_wait back
+bg_wait back "a dump that backed off"
 CHECK_JOB=adback
 check 'j["throttle"]["paced"] is True' "an adaptive run is paced"
 check 'c.get("max_latency_increase") == 25' "the default target, 25%"
@@ -136,7 +116,7 @@ bg_run budget adbudget
 wait_for_dump
 sleep 1.5
 busy_start
-bg_wait budget
+bg_wait budget "a dump past max_dump_time"
 busy_stop
 CHECK_JOB=adbudget
 check 'c["cuts"] >= 1' "backed off before max_dump_time"
@@ -149,7 +129,7 @@ equals "$(db_q -e "SELECT COUNT(*) FROM \`$back\`.t")" "200000" "rows restored a
 # ------------------------------------------------ 3. a quiet machine: full speed
 make_config adquiet "$big" "chunk_rows = 1000"
 bg_run quiet adquiet
-bg_wait quiet
+bg_wait quiet "a dump on a quiet server"
 CHECK_JOB=adquiet
 check 'c["rate"]["ceiling"] == 1024 ** 3' "io_limit = 0: no fixed ceiling"
 check 'c["rate"]["max"] > c["rate"]["start"]' "the rate grew from its start"
@@ -158,7 +138,7 @@ check '"site_idle_windows" in c' "the record counts the windows with nobody on t
 # ------------------------------------------------ 4. off, and a bad value
 make_config adoff "$big" "chunk_rows = 1000" "max_latency_increase = 0%"
 bg_run off adoff
-bg_wait off
+bg_wait off "a dump with the controller off"
 CHECK_JOB=adoff
 check '"controller" not in j["throttle"]' "max_latency_increase = 0%: no controller"
 check 'j["throttle"]["paced"] is False' "max_latency_increase = 0% and io_limit = 0: not paced"
@@ -174,7 +154,7 @@ CFG=$TMP/adfiles.ini
 printf '[lifeboat]\nstore = %s\nstate_dir = %s\nmax_load = 0\nmin_free = 0\n[files:adfiles]\nschedule = @daily\npath = %s\n' \
 	"$STORE" "$STATE" "$TMP/site" > "$CFG"
 bg_run files adfiles
-bg_wait files
+bg_wait files "a files snapshot"
 CHECK_JOB=adfiles
 check '"cpu_stall" in c["signals"]' "a files job's controller reads the CPU stall share"
 check '"canary_ms" not in c["signals"]' "a files job has no canary"
