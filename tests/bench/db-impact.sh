@@ -72,7 +72,6 @@ QUIET=1
 JSON_OUT=""
 LIFEBOAT=""
 KEEP=0
-ROW_BYTES=225           # DATA_LENGTH per sysbench row, roughly (as db-dump.sh)
 LEAD_S=3                # workload runs this long before a dump starts
 TAIL_S=2                # ... and this long after the dump (and its sync) ended
 WARM_WL_S=5             # each workload runs this long, unmeasured, before its idle window
@@ -296,6 +295,16 @@ t0=$EPOCHREALTIME
 sql "CHECKSUM TABLE $QTABLES" > "$WORK/checksums.txt" || die "warm-up CHECKSUM TABLE failed"
 WARM_S=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
 
+# The [db:bench] section every Lifeboat config of this script has.
+db_section() {
+    echo "[db:bench]"
+    echo "schedule = @daily"
+    echo "socket = $SOCK"
+    echo "user = $LIFEBOAT_TEST_MYSQL_USER"
+    echo "password_file = $LIFEBOAT_TEST_MYSQL_PASSWORD_FILE"
+    echo "databases = sbtest"
+}
+
 # ---------------------------------------------------------------- controller?
 # Issue 21's controller is configured by max_latency_increase (a throttle key:
 # [lifeboat] for every job, or a job's section).  A binary without it refuses
@@ -311,12 +320,7 @@ ctrl_probe() {
         echo "state_dir = $d/state"
         echo "socket = $d/lifeboatd.sock"
         [ "$sect" = lifeboat ] && echo "max_latency_increase = 25%"
-        echo "[db:bench]"
-        echo "schedule = @daily"
-        echo "socket = $SOCK"
-        echo "user = $LIFEBOAT_TEST_MYSQL_USER"
-        echo "password_file = $LIFEBOAT_TEST_MYSQL_PASSWORD_FILE"
-        echo "databases = sbtest"
+        db_section
         [ "$sect" = db ] && echo "max_latency_increase = 25%"
     } > "$d/lifeboat.ini"
     "$LIFEBOAT" -c "$d/lifeboat.ini" check-config > "$d/$sect.out" 2>&1
@@ -569,12 +573,7 @@ dump_lifeboat() {
                 echo "io_limit = 40M"
                 [ "$CTRL_SECTION" = lifeboat ] && echo "max_latency_increase = 0%" ;;
         esac
-        echo "[db:bench]"
-        echo "schedule = @daily"
-        echo "socket = $SOCK"
-        echo "user = $LIFEBOAT_TEST_MYSQL_USER"
-        echo "password_file = $LIFEBOAT_TEST_MYSQL_PASSWORD_FILE"
-        echo "databases = sbtest"
+        db_section
         [ "$mode" = unthrottled ] && echo "max_threads_running = 0"
         [ "$mode" = fixed ] && [ "$CTRL_SECTION" = db ] && echo "max_latency_increase = 0%"
     } > "$cfg"
