@@ -168,13 +168,21 @@ static int canary_open(const struct job *job, void **state)
 		free(c);
 		return r;
 	}
-	/* A canary stuck behind a lock must not hold the measuring thread:
-	 * MariaDB ends the query after a second (an older server ignores it). */
-	mysql_query(c->my, "SET SESSION max_statement_time = 1");
-	if (choose_table(c, &db, &table, &key))
+	/* A canary stuck behind a lock must not hold the measuring thread, nor
+	 * the job, which waits for its baseline: a table someone holds a
+	 * LOCK TABLES ... WRITE on makes a statement wait for its metadata lock
+	 * (a year by default), so the wait ends after a second; MariaDB ends a
+	 * slow query after a second too (an older server ignores that). */
+	mysql_query(c->my, "SET SESSION lock_wait_timeout = 1, max_statement_time = 1");
+	if (choose_table(c, &db, &table, &key)) {
 		c->have = aim(c, db, table, key);
-	if (c->have)
-		log_debug("job %s: the throttle's canary looks up random rows of %s.%s", job->name, db, table);
+		if (c->have)
+			log_debug("job %s: the throttle's canary looks up random rows of %s.%s", job->name, db,
+				  table);
+		else
+			log_warn("job %s: the throttle's canary cannot read the key range of %s.%s (%s); "
+				 "the throttle goes on without it", job->name, db, table, mysql_error(c->my));
+	}
 	free(db);
 	free(table);
 	free(key);

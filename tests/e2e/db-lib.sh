@@ -238,7 +238,7 @@ store_files() {
 
 # expect_failed_run NAME "GOOD_ID..." REASON...
 # Runs job NAME with --here and checks that it failed cleanly: exit 1, one
-# line on stderr starting "lifeboat: " and containing every REASON (a
+# line on stderr (besides a warning FAILED_RUN_WARNING names) starting "lifeboat: " and containing every REASON (a
 # REASON of the form ~a|b|c matches any of the alternatives, case-blind);
 # nothing new in the store (exactly the files of GOOD_IDs), those backups
 # intact and still the only ones listed; the state file says it failed; the
@@ -247,6 +247,13 @@ expect_failed_run() {
 	local name=$1 good=$2 reason alt alts ok want got id lower
 	shift 2
 	expect_rc 1 lb run "$name" --here
+	# A warning the caller expects (FAILED_RUN_WARNING, a substring) must
+	# be there, on a line of its own; the error is the other line.
+	if [ -n "${FAILED_RUN_WARNING:-}" ]; then
+		contains "$ERR" "lifeboat: warning: " "stderr"
+		contains "$(printf '%s\n' "$ERR" | grep -F "lifeboat: warning: ")" "$FAILED_RUN_WARNING" "the warning"
+		ERR=$(printf '%s\n' "$ERR" | grep -vF "lifeboat: warning: ")
+	fi
 	local run_out=$OUT run_err=$ERR
 	equals "$(printf '%s\n' "$ERR" | grep -c .)" "1" "lines on stderr (stderr: $ERR)"
 	case "$ERR" in
