@@ -132,8 +132,11 @@ bg_run quiet adquiet
 bg_wait quiet "a dump on a quiet server"
 CHECK_JOB=adquiet
 check 'c["rate"]["ceiling"] == 1024 ** 3' "io_limit = 0: no fixed ceiling"
-check 'c["rate"]["max"] > c["rate"]["start"]' "the rate grew from its start"
-check '"site_idle_windows" in c' "the record counts the windows with nobody on the site"
+# Nothing cut it, so it grew from its start (slow start).  On a shared
+# server (the suite's other tests run beside this one) another client may
+# make the site busy and cut the rate: then it must have grown back after.
+check '(c["cuts"] == 0 and c["rate"]["max"] > c["rate"]["start"]) or (c["cuts"] >= 1 and c["rate"]["series"][-1] > c["rate"]["min"])' "the rate grew from its start (or after a cut)"
+check 'c["site_idle_windows"] >= 1 or c["cuts"] >= 1' "with no load of its own the site was judged idle (or someone else was there)"
 
 # ------------------------------------------------ 4. off, and a bad value
 make_config adoff "$big" "chunk_rows = 1000" "max_latency_increase = 0%"
