@@ -88,6 +88,11 @@ lifeboat_selects() {
 		WHERE USER = '$LBUSER' AND INFO LIKE 'SELECT%' AND INFO LIKE '%$1%'"
 }
 
+# nice_of_thread TID: the nice of the server's thread TID.
+nice_of_thread() {
+	sed 's/.*) //' "/proc/$(cat "$LIFEBOAT_TEST_MYSQL_DIR/mariadbd.pid")/task/$1/stat" 2>/dev/null | awk '{ print $17 }'
+}
+
 tmp_artifacts() { find "$STORE" -name '.backup-*.tmp' 2>/dev/null; }
 
 now() { date +%s.%N; }
@@ -137,22 +142,34 @@ check 'j["db"]["tables"][0]["rows"] == 5000' "gate: rows dumped"
 # ------------------------------------------- 2. a pause mid-dump, then a correct round trip
 # Paced (it has an io_limit), the dump asks for about 32 KiB of rows per
 # query and writes them at 1 MB/s: a chunk every ~30 ms, each SELECT over in
-# about a millisecond. The dump's connection is the job's connection found
-# running a SELECT on $mid.t (the processlist is polled without a pause until
-# one is caught): guessing it from the order the job opens its connections
-# broke when a short-lived one (the size estimate's) was still there.
+# about a millisecond, too short to be caught reliably on a busy machine.
+# So the job logs in as an account of its own (the suite's other tests use
+# the shared one), and its dump's connection is the one whose server thread
+# runs at the job's nice, 10 (the run lowers it before the dump's first
+# query; its Threads_running probe's stays at 0).  The record names the
+# thread afterwards.
+pauser="thp_$$"
+drop_user_later "$pauser"
+head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TMP/$pauser.password"
+chmod 600 "$TMP/$pauser.password"
+db_q <<SQL
+CREATE USER '$pauser'@'localhost' IDENTIFIED BY '$(cat "$TMP/$pauser.password")';
+GRANT ALL PRIVILEGES ON *.* TO '$pauser'@'localhost';
+SQL
 make_config thpause "$mid" "max_threads_running = 10" "max_wait = 1h" "chunk_rows = 10000" "io_limit = 1M" \
-	"max_latency_increase = 0%"
+	"max_latency_increase = 0%" "user = $pauser" "password_file = $TMP/$pauser.password"
 bg_run pause thpause
 conn=""
-for _ in $(seq 4000); do
-	conn=$(db_q -e "SELECT ID FROM information_schema.PROCESSLIST
-		WHERE USER = '$LBUSER' AND INFO LIKE 'SELECT%FROM \`$mid\`.\`t\`%' LIMIT 1")
+for _ in $(seq 500); do
+	while read -r id tid; do
+		[ -n "$tid" ] && [ "$(nice_of_thread "$tid")" = 10 ] && conn=$id && conn_tid=$tid
+	done < <(db_q -e "SELECT ID, TID FROM information_schema.PROCESSLIST WHERE USER = '$pauser'")
 	[ -n "$conn" ] && break
-	[ -f "$TMP/pause.rc" ] && fail "the dump ended before its connection was seen selecting from $mid.t"
+	[ -f "$TMP/pause.rc" ] && fail "the dump ended before its connection was seen"
+	sleep 0.02
 done
 CHECKS=$((CHECKS + 1))
-[ -n "$conn" ] || fail "never saw the dump's connection select from $mid.t"
+[ -n "$conn" ] || fail "never saw the dump's connection (a server thread of $pauser at nice 10)"
 start_sleepers
 # Within a few seconds it stops between chunks: idle (Sleep) for over 0.5 s,
 # when the next chunk would have been asked for at once.
@@ -187,6 +204,7 @@ equals "$(stat -c %s "$part")" "$size0" "the paused dump's artifact size"
 stop_sleepers
 bg_wait pause "pause released"
 CHECK_JOB=thpause
+check "j['db']['server_thread']['tid'] == $conn_tid" "pause: the connection watched was the dump's"
 check 'j["throttle"]["pauses"] >= 1' "pause: pauses"
 check 'j["throttle"]["paused_by"].get("threads_running", 0) >= 2' "pause: paused_by.threads_running"
 check 'j["throttle"]["paused_seconds"] >= 2' "pause: paused_seconds"
@@ -226,9 +244,6 @@ contains "$(cat "$TMP/wait.err")" "starting anyway" "log of a run started after 
 # ------------------------------------------- 3b. the server thread serving the dump runs at the job's nice
 # Other tests dump at the same time, so look at our dump's own thread: the
 # server thread (PROCESSLIST.TID) of the connection reading $mid.
-nice_of_thread() {
-	sed 's/.*) //' "/proc/$(cat "$LIFEBOAT_TEST_MYSQL_DIR/mariadbd.pid")/task/$1/stat" 2>/dev/null | awk '{ print $17 }'
-}
 # As a run killed mid-dump would leave it: every server thread but the main
 # one at nice 10, the thread cache included.  The dump must still restore its
 # thread to the server's own nice (0), not to the 10 it found.
