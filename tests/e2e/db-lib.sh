@@ -238,20 +238,22 @@ store_files() {
 
 # expect_failed_run NAME "GOOD_ID..." REASON...
 # Runs job NAME with --here and checks that it failed cleanly: exit 1, one
-# line on stderr (besides a warning FAILED_RUN_WARNING names) starting "lifeboat: " and containing every REASON (a
+# line on stderr (besides the warning FAILED_RUN_WARNING expects) starting "lifeboat: " and containing every REASON (a
 # REASON of the form ~a|b|c matches any of the alternatives, case-blind);
 # nothing new in the store (exactly the files of GOOD_IDs), those backups
 # intact and still the only ones listed; the state file says it failed; the
 # lifeboat account's password shows nowhere.  Leaves OUT/ERR of the run.
 expect_failed_run() {
-	local name=$1 good=$2 reason alt alts ok want got id lower
+	local name=$1 good=$2 reason alt alts ok want got id lower line
 	shift 2
 	expect_rc 1 lb run "$name" --here
 	# A warning the caller expects (FAILED_RUN_WARNING, a substring) must
-	# be there, on a line of its own; the error is the other line.
+	# be there, on lines of its own, and no other; the error is the other line.
 	if [ -n "${FAILED_RUN_WARNING:-}" ]; then
 		contains "$ERR" "lifeboat: warning: " "stderr"
-		contains "$(printf '%s\n' "$ERR" | grep -F "lifeboat: warning: ")" "$FAILED_RUN_WARNING" "the warning"
+		while IFS= read -r line; do
+			contains "$line" "$FAILED_RUN_WARNING" "the warning"
+		done < <(printf '%s\n' "$ERR" | grep -F "lifeboat: warning: ")
 		ERR=$(printf '%s\n' "$ERR" | grep -vF "lifeboat: warning: ")
 	fi
 	local run_out=$OUT run_err=$ERR
