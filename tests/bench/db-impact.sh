@@ -72,6 +72,7 @@ QUIET=1
 JSON_OUT=""
 LIFEBOAT=""
 KEEP=0
+ROW_BYTES=225           # DATA_LENGTH per sysbench row, roughly (as db-dump.sh); lib.sh sizes the tables by it
 LEAD_S=3                # workload runs this long before a dump starts
 TAIL_S=2                # ... and this long after the dump (and its sync) ended
 WARM_WL_S=5             # each workload runs this long, unmeasured, before its idle window
