@@ -35,6 +35,17 @@ static const double latency_slack_ms[ADAPT_NSIGNALS] = {
  * more than the target on an idle server. */
 #define SIGNIFICANCE	1.0
 
+/* The canary's tail: over when more than SLOW_LIMIT of the lookups of this
+ * window and the one before (at least SLOW_MIN_N of them, and as many
+ * before the start: a slow server's few lookups have no tail) are slower than
+ * the baseline's 9th decile, where 1 in 10 were, and by more than
+ * SLOW_SIGNIFICANCE standard errors of both shares (a 9th decile of 40
+ * lookups is itself rough: test-ratectl's quiet site was cut without it). */
+#define SLOW_QUANTILE	0.9
+#define SLOW_LIMIT	0.2
+#define SLOW_MIN_N	80
+#define SLOW_SIGNIFICANCE 2.5
+
 static bool is_latency(enum adapt_signal s)
 {
 	return s == ADAPT_CANARY || s == ADAPT_DISK;
@@ -85,6 +96,13 @@ void adapt_judge_baseline(struct adapt_judge *j, const struct adapt_window *w)
 			continue;
 		window_samples(w, s, &n, &sum, &sq);
 		st->baseline_windows++;
+		/* The tail's reference is every lookup before the start: the
+		 * 9th decile of 50 is too rough (it sat at the 83rd percentile
+		 * in test-ratectl, and a quiet site then looked slow). */
+		for (unsigned i = 0; s == ADAPT_CANARY && w->samples && i < w->n[s]; i++) {
+			if (j->nbase_samples < ADAPT_MAX_SAMPLES)
+				j->base_samples[j->nbase_samples++] = w->samples[i];
+		}
 		if (w->n[s]) {
 			/* A sampled signal keeps its quickest window: the first
 			 * lookups of a table read cold pages, which the site's own
@@ -99,8 +117,19 @@ void adapt_judge_baseline(struct adapt_judge *j, const struct adapt_window *w)
 	}
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 void adapt_judge_start(struct adapt_judge *j, const struct ratectl_params *p, double now)
 {
+	if (j->nbase_samples >= SLOW_MIN_N) {
+		qsort(j->base_samples, j->nbase_samples, sizeof(double), cmp_double);
+		j->slow_ms = j->base_samples[(unsigned)ceil(SLOW_QUANTILE * j->nbase_samples) - 1];
+	}
 	for (int s = 0; s < ADAPT_NSIGNALS; s++) {
 		struct adapt_stat *st = &j->stat[s];
 
@@ -138,6 +167,32 @@ static bool over_target(struct adapt_judge *j, enum adapt_signal s, const struct
 	return mean > log(threshold) + SIGNIFICANCE * se;
 }
 
+/* The canary's tail over its limit in W and the window before? */
+static bool tail_over(struct adapt_judge *j, const struct adapt_window *w)
+{
+	unsigned slow = 0, n = w->samples ? w->n[ADAPT_CANARY] : 0, total;
+	bool over;
+
+	if (j->slow_ms <= 0)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		slow += w->samples[i] > j->slow_ms;
+	total = n + j->prev_total;
+	if (total >= SLOW_MIN_N) {
+		double share = (double)(slow + j->prev_slow) / total, p = 1 - SLOW_QUANTILE;
+		double se = sqrt(p * (1 - p) / total + p * (1 - p) / j->nbase_samples);
+
+		over = share > SLOW_LIMIT && share > p + SLOW_SIGNIFICANCE * se;
+	} else {
+		over = false;
+	}
+	j->prev_slow = slow;
+	j->prev_total = n;
+	if (over)
+		j->slow_over++;
+	return over;
+}
+
 enum ratectl_verdict adapt_judge_window(struct adapt_judge *j, const struct adapt_window *w, double now,
 					double moved)
 {
@@ -150,6 +205,10 @@ enum ratectl_verdict adapt_judge_window(struct adapt_judge *j, const struct adap
 		w_canary_off = true;
 		j->site_idle++;
 	}
+	if (!w->ok[ADAPT_CANARY] || w_canary_off)
+		j->prev_slow = j->prev_total = 0;
+	else if (j->stat[ADAPT_CANARY].base_ok && tail_over(j, w))
+		over = true;
 
 	for (int s = 0; s < ADAPT_NSIGNALS; s++) {
 		struct adapt_stat *st = &j->stat[s];
@@ -202,6 +261,10 @@ json_t *adapt_judge_facts(const struct adapt_judge *j, double now)
 				  "mean", st->windows ? st->sum / st->windows : 0.0, "peak", st->peak,
 				  "windows", (int)st->windows, "over_windows", (int)st->over));
 	}
+	if (j->slow_ms > 0)
+		json_object_set_new(json_object_get(sig, signal_names[ADAPT_CANARY]), "tail",
+				    json_pack("{s:f, s:f, s:i}", "slow_ms", j->slow_ms, "limit_share", SLOW_LIMIT,
+					      "over_windows", (int)j->slow_over));
 	json_object_set_new(facts, "site_idle_windows", json_integer(j->site_idle));
 	json_object_set_new(facts, "max_latency_increase", json_real(j->target * 100));
 	json_object_set_new(facts, "window_seconds", json_real(ADAPT_WINDOW));
@@ -256,7 +319,7 @@ static double canary_gap(unsigned *seed)
 	return CANARY_EVERY * (0.5 + (double)rand_r(seed) / RAND_MAX);
 }
 
-static void canary_once(struct adapt *a, double *sum, double *sumsq, unsigned *n)
+static void canary_once(struct adapt *a, double *sum, double *sumsq, unsigned *n, double *samples)
 {
 	double seconds, ms;
 	int r;
@@ -275,6 +338,9 @@ static void canary_once(struct adapt *a, double *sum, double *sumsq, unsigned *n
 	}
 	a->failures_in_row = 0;
 	a->canaries++;
+	if (*n >= ADAPT_MAX_SAMPLES)
+		return;
+	samples[*n] = seconds * 1000;
 	/* Logarithms: the window's value is the geometric mean (adapt_judge). */
 	ms = log(fmax(seconds * 1000, 1e-3));
 	*sum += ms;
@@ -289,7 +355,7 @@ static void *adapt_thread(void *arg)
 	struct congestion_window cw;
 	unsigned seed = (unsigned)(mono_now() * 1e6);
 	double t = mono_now(), next_canary = t + canary_gap(&seed), next_window = t + ADAPT_WINDOW;
-	double csum = 0, csq = 0;
+	double csum = 0, csq = 0, samples[ADAPT_MAX_SAMPLES];
 	unsigned cn = 0, own_at = 0;
 	uint64_t moved_at = 0;
 	double questions_at = -1;
@@ -302,7 +368,7 @@ static void *adapt_thread(void *arg)
 		sleep_until(wake);
 		t = mono_now();
 		if (canary && t >= next_canary) {
-			canary_once(a, &csum, &csq, &cn);
+			canary_once(a, &csum, &csq, &cn, samples);
 			next_canary = mono_now() + canary_gap(&seed);
 		}
 		if (t < next_window)
@@ -318,6 +384,7 @@ static void *adapt_thread(void *arg)
 			w.ok[ADAPT_CANARY] = cn > 0;
 			w.value[ADAPT_CANARY] = cn ? exp(csum / cn) : 0;
 			w.n[ADAPT_CANARY] = cn;
+			w.samples = samples;
 			w.sumsq[ADAPT_CANARY] = csq;
 			/* Others' statements a second in the window (the judge
 			 * does not judge the canary when nobody is there). */

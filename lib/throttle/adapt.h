@@ -5,10 +5,9 @@
  *
  * Every ADAPT_WINDOW seconds it takes a window of its signals:
  *   - a kind's canary, if the kind has one: a db job's is a primary-key
- *     lookup of a random row of the job's largest table (the same one all
- *     run, so windows compare), on its own connection, about every 10 ms
- *     at random times (so it sees the buffer-pool misses and the queueing
- *     a site query would);
+ *     lookup of a random row of the table being dumped, on its own
+ *     connection, every few tens of milliseconds at random times (so it
+ *     sees the buffer-pool misses and the queueing a site query would);
  *     the window's value is the canaries' geometric mean latency;
  *   - the mean read latency of the device holding the job's data;
  *   - the share of time some task stalled for a CPU, and for I/O (PSI).
@@ -17,15 +16,10 @@
  * when a latency exceeds its baseline by more than the target (plus a small
  * absolute slack, so noise in microsecond figures is not a signal), or when a
  * stall share exceeds its baseline by more than the target's share of the
- * window.  The verdicts drive ratectl (AIMD), whose rate throttle_io applies.
- *
- * It does not judge the canary's tail (the share of lookups slower than the
- * baseline's 9th decile): tried, and in tests/bench/db-impact.sh that share
- * rose and fell with the site's own load (155-177 windows over in a
- * read-write run, 70 on a quiet server), so it cut a 47 s dump to 170-220 s
- * without bettering the site's p99 (1.57x against 1.24x in a round where it
- * hardly fired).  A p99 is made of a few slow queries in thousands; 50
- * lookups a window cannot tell ours from the site's.
+ * window, or when the canary's tail grows: a site's p99 is made of its slow
+ * queries, which a typical latency hides, so the share of lookups slower
+ * than 9 in 10 were before the job may at most double (the bench's own tail
+ * target, tests/bench/db-impact.sh).  The verdicts drive ratectl (AIMD), whose rate throttle_io applies.
  *
  * Nobody to notice, nothing to protect: a window in which the canary's server
  * ran hardly any statement but the job's and the canary's own (fewer than
@@ -86,14 +80,25 @@ struct adapt_window {
 					 * geometric mean of the samples if sampled */
 	unsigned n[ADAPT_NSIGNALS];	/* samples (the canary's lookups); 0 = one value */
 	double sumsq[ADAPT_NSIGNALS];	/* of the samples' natural logarithms, when n > 0 */
+	const double *samples;		/* the canary's lookups, ms (n[ADAPT_CANARY] of them) */
 	bool site_known;		/* site_rate was measured */
 	double site_rate;		/* others' statements a second on the canary's server */
 };
+
+#define ADAPT_MAX_SAMPLES 256		/* canary lookups kept for a window */
 
 /* The judge: baselines, target and the controller, without threads or I/O,
  * so a test can feed it a simulated signal. */
 struct adapt_judge {
 	double target;			/* max_latency_increase as a fraction (0.25) */
+	/* The canary's tail: lookups slower than SLOW_MS (the 9th decile of
+	 * the lookups before the start) may be at most twice as common as
+	 * before the job; the counts of the window before. */
+	double base_samples[ADAPT_MAX_SAMPLES];
+	unsigned nbase_samples;
+	double slow_ms;
+	unsigned prev_slow, prev_total;
+	unsigned slow_over;		/* windows over on the tail */
 	unsigned site_idle;		/* windows not judged on the canary: nobody on the site */
 	struct adapt_stat stat[ADAPT_NSIGNALS];
 	struct ratectl rc;

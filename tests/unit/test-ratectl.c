@@ -127,6 +127,7 @@ struct plant {
 				 * the window before (a queue that drains slowly) */
 	double stall_every;	/* 0, or seconds between windows in which the job
 				 * moves nothing (a slow query, a full pipe) */
+	double samples[ADAPT_MAX_SAMPLES]; /* the last window's lookups, ms (the tail test) */
 };
 
 static double lcg_uniform(uint64_t *s)
@@ -171,6 +172,8 @@ static void plant_window(struct plant *pl, double lat, struct adapt_window *w)
 
 		if (pl->miss > 0)
 			ms *= lcg_uniform(&pl->seed) < pl->miss ? (1 - 0.1 * (1 - pl->miss)) / pl->miss : 0.1;
+		if (i < ADAPT_MAX_SAMPLES)
+			pl->samples[i] = ms;
 		ms = log(fmax(ms, 1e-3));
 		sum += ms;
 		sq += ms * ms;
@@ -179,6 +182,7 @@ static void plant_window(struct plant *pl, double lat, struct adapt_window *w)
 	w->n[ADAPT_CANARY] = pl->lookups;
 	w->value[ADAPT_CANARY] = exp(sum / pl->lookups);
 	w->sumsq[ADAPT_CANARY] = sq;
+	w->samples = pl->samples;
 }
 
 /* The figures of a closed-loop run. */
