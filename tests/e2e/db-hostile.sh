@@ -11,7 +11,7 @@
 #     command run (no marker file), no other database touched, and the
 #     database identical to before (hole 1);
 # and a dump of the old format (no sandbox and format lines) is refused.
-# Drives: lib/db/dbdump.c, lib/db/dbrestore.c, lib/db/sqlsplit.c, lib/db/sqltext.c (through lifeboat run --here and restore --database).
+# Drives: lib/db/dbdump.c, lib/db/dbrestore.c, lib/db/sqlsplit.c, lib/db/sqltext.c, lib/db/dbcanary.c (through lifeboat run --here and restore --database).
 set -e
 # shellcheck source=tests/e2e/db-lib.sh
 . "$(dirname "$0")/db-lib.sh"
@@ -81,6 +81,14 @@ expect_rc 0 lb run hostile --here
 ID=$(id_of "$OUT")
 FILE=$(artifact_of hostile "$ID")
 equals "$(zstd -dc "$FILE" | head -n 1)" '/*M!999999\- enable the sandbox mode */' "first line of the dump"
+# The adaptive throttle's canary looked up rows of one of these tables by
+# their hostile names (quoted as identifiers; the \! in them is no client
+# command through the C API): every lookup answered, none failed.
+equals "$(json_get "$(record_of hostile "$ID")" 'j["throttle"]["controller"]["canary"]["failed"]')" "0" \
+	"canary lookups that failed on the hostile tables"
+[ "$(json_get "$(record_of hostile "$ID")" 'j["throttle"]["controller"]["canary"]["queries"]')" -ge 10 ] ||
+	fail "the canary did not look up rows of the hostile tables: $(json_get "$(record_of hostile "$ID")" 'j["throttle"]')"
+CHECKS=$((CHECKS + 1))
 
 # Hole 2, bugs 3 and 4: restore into a new database.
 expect_rc 0 lb restore hostile "$ID" --database "$copy"
