@@ -260,16 +260,12 @@ run_lifeboat() {
         echo "max_load = 0"
         echo "max_io_pressure = 0%"
         echo "io_limit = 0"
+        echo "max_latency_increase = 0%"   # no adaptive pace: this measures raw speed
         echo "nice = 0"             # the comparators run at nice 0 and best-effort I/O too
         echo "ionice = none"
         echo "compress_level = 3"
         for line in "$@"; do echo "$line"; done
-        echo "[db:bench]"
-        echo "schedule = @daily"
-        echo "socket = $SOCK"
-        echo "user = $LIFEBOAT_TEST_MYSQL_USER"
-        echo "password_file = $LIFEBOAT_TEST_MYSQL_PASSWORD_FILE"
-        echo "databases = sbtest"
+        bench_db_section
         echo "max_threads_running = 0"
     } > "$cfg"
     sync

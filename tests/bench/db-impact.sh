@@ -296,16 +296,6 @@ t0=$EPOCHREALTIME
 sql "CHECKSUM TABLE $QTABLES" > "$WORK/checksums.txt" || die "warm-up CHECKSUM TABLE failed"
 WARM_S=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }')
 
-# The [db:bench] section every Lifeboat config of this script has.
-db_section() {
-    echo "[db:bench]"
-    echo "schedule = @daily"
-    echo "socket = $SOCK"
-    echo "user = $LIFEBOAT_TEST_MYSQL_USER"
-    echo "password_file = $LIFEBOAT_TEST_MYSQL_PASSWORD_FILE"
-    echo "databases = sbtest"
-}
-
 # ---------------------------------------------------------------- controller?
 # Issue 21's controller is configured by max_latency_increase (a throttle key:
 # [lifeboat] for every job, or a job's section).  A binary without it refuses
@@ -321,7 +311,7 @@ ctrl_probe() {
         echo "state_dir = $d/state"
         echo "socket = $d/lifeboatd.sock"
         [ "$sect" = lifeboat ] && echo "max_latency_increase = 25%"
-        db_section
+        bench_db_section
         [ "$sect" = db ] && echo "max_latency_increase = 25%"
     } > "$d/lifeboat.ini"
     "$LIFEBOAT" -c "$d/lifeboat.ini" check-config > "$d/$sect.out" 2>&1
@@ -568,14 +558,16 @@ dump_lifeboat() {
                 echo "max_load = 0"
                 echo "max_io_pressure = 0%"
                 echo "io_limit = 0"
+                [ "$CTRL_SECTION" = lifeboat ] && echo "max_latency_increase = 0%"
                 echo "nice = 0"
                 echo "ionice = none" ;;
             fixed)
                 echo "io_limit = 40M"
                 [ "$CTRL_SECTION" = lifeboat ] && echo "max_latency_increase = 0%" ;;
         esac
-        db_section
+        bench_db_section
         [ "$mode" = unthrottled ] && echo "max_threads_running = 0"
+        [ "$mode" = unthrottled ] && [ "$CTRL_SECTION" = db ] && echo "max_latency_increase = 0%"
         [ "$mode" = fixed ] && [ "$CTRL_SECTION" = db ] && echo "max_latency_increase = 0%"
     } > "$cfg"
     t0=$EPOCHREALTIME

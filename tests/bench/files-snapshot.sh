@@ -42,6 +42,7 @@ store = $W/store
 state_dir = $W/state
 max_load = 0
 io_limit = 0
+max_latency_increase = 0%
 nice = 0
 ionice = none
 min_free = 0

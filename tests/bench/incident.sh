@@ -95,6 +95,7 @@ store = $STORE
 state_dir = $WORK/state
 max_load = 0
 io_limit = 0
+max_latency_increase = 0%
 nice = 0
 ionice = none
 [files:site]

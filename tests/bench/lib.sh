@@ -32,6 +32,17 @@ sql() {
     mariadb --no-defaults --socket="$SOCK" -u"$ADMIN" -N -B -e "$1"
 }
 
+# bench_db_section: the [db:bench] section of a Lifeboat config that dumps
+# sbtest from the bench's server as the test account.
+bench_db_section() {
+    echo "[db:bench]"
+    echo "schedule = @daily"
+    echo "socket = $SOCK"
+    echo "user = $LIFEBOAT_TEST_MYSQL_USER"
+    echo "password_file = $LIFEBOAT_TEST_MYSQL_PASSWORD_FILE"
+    echo "databases = sbtest"
+}
+
 bench_build_sbtest() {
     local t0 threads old_pct old_lwm dirty
     ROWS=$(( (SIZE_MB * 1000000 / ROW_BYTES + TABLES - 1) / TABLES ))

@@ -73,6 +73,7 @@ store = $WORK/store
 state_dir = $WORK/state
 max_load = 0
 io_limit = 0
+max_latency_increase = 0%
 [files:site]
 schedule = @daily
 path = $WORK/www

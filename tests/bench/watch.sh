@@ -51,6 +51,7 @@ socket = $W/lifeboatd.sock
 socket_group = root
 max_load = 0
 io_limit = 0
+max_latency_increase = 0%
 nice = 0
 ionice = none
 min_free = 0
