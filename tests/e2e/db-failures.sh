@@ -16,7 +16,6 @@ user=lbtest_$$      # may not SELECT from secret_t
 killer=lbkill_$$    # the account whose connection gets killed
 for d in "$db" "$big" "$full"; do drop_db_later "$d"; done
 drop_user_later "$user"
-drop_user_later "$killer"
 
 db_q <<SQL
 SET SESSION max_recursive_iterations = 1000000;
@@ -34,12 +33,6 @@ INSERT INTO \`$big\`.rows200k
   WITH RECURSIVE s AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM s WHERE n < 200000)
   SELECT n, CONCAT('row ', n, ' ', REPEAT('p', 60)) FROM s;
 SQL
-
-# new_password NAME: a random password in $TMP/NAME.password (0600).
-new_password() {
-	head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TMP/$1.password"
-	chmod 600 "$TMP/$1.password"
-}
 
 # ------------------------------------------------------ the good backup
 make_config fail "$db"
@@ -90,11 +83,7 @@ expect_failed_run fail "$good" "nosuch_$$"
 # told from the adaptive throttle's canary by the canary's statements (its
 # MIN/MAX of the key when it opens, then lookups that end in LIMIT 1): the
 # canary reads the largest table too, and a job rides out its failures.
-new_password "$killer"
-db_q <<SQL
-CREATE USER '$killer'@'localhost' IDENTIFIED BY '$(cat "$TMP/$killer.password")';
-GRANT ALL PRIVILEGES ON *.* TO '$killer'@'localhost';
-SQL
+new_account "$killer"
 kill_when_dumping() {
 	local end=$((SECONDS + 60)) id killed
 	while [ "$SECONDS" -lt "$end" ]; do

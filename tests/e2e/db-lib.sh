@@ -236,10 +236,29 @@ store_files() {
 	(cd "$STORE/$1" && find . -type f -printf '%P\n' | LC_ALL=C sort)
 }
 
+# new_password NAME: a random password in $TMP/NAME.password (0600).
+new_password() {
+	head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TMP/$1.password"
+	chmod 600 "$TMP/$1.password"
+}
+
+# new_account NAME: a server account NAME@localhost with every privilege and
+# its password in $TMP/NAME.password, dropped at exit; a job that logs in as
+# it is told from the suite's other jobs in the processlist.
+new_account() {
+	new_password "$1"
+	drop_user_later "$1"
+	db_q <<SQL
+CREATE USER '$1'@'localhost' IDENTIFIED BY '$(cat "$TMP/$1.password")';
+GRANT ALL PRIVILEGES ON *.* TO '$1'@'localhost';
+SQL
+}
+
 # expect_failed_run NAME "GOOD_ID..." REASON...
 # Runs job NAME with --here and checks that it failed cleanly: exit 1, one
-# line on stderr (besides the warning FAILED_RUN_WARNING expects) starting "lifeboat: " and containing every REASON (a
-# REASON of the form ~a|b|c matches any of the alternatives, case-blind);
+# line on stderr (besides the warning FAILED_RUN_WARNING expects) starting
+# "lifeboat: " and containing every REASON (a REASON of the form ~a|b|c
+# matches any of the alternatives, case-blind);
 # nothing new in the store (exactly the files of GOOD_IDs), those backups
 # intact and still the only ones listed; the state file says it failed; the
 # lifeboat account's password shows nowhere.  Leaves OUT/ERR of the run.

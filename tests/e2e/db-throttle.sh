@@ -149,13 +149,7 @@ check 'j["db"]["tables"][0]["rows"] == 5000' "gate: rows dumped"
 # query; its Threads_running probe's stays at 0).  The record names the
 # thread afterwards.
 pauser="thp_$$"
-drop_user_later "$pauser"
-head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$TMP/$pauser.password"
-chmod 600 "$TMP/$pauser.password"
-db_q <<SQL
-CREATE USER '$pauser'@'localhost' IDENTIFIED BY '$(cat "$TMP/$pauser.password")';
-GRANT ALL PRIVILEGES ON *.* TO '$pauser'@'localhost';
-SQL
+new_account "$pauser"
 make_config thpause "$mid" "max_threads_running = 10" "max_wait = 1h" "chunk_rows = 10000" "io_limit = 1M" \
 	"max_latency_increase = 0%" "user = $pauser" "password_file = $TMP/$pauser.password"
 bg_run pause thpause
