@@ -136,14 +136,17 @@ log_has "stopping: 1 job running"
 echo "SIGTERM during a run: lifeboatd gone in ${elapsed}s"
 
 # A child stuck where it cannot see the request (waiting for a table lock)
-# is killed at stop_timeout (5 s), and the daemon exits right after.
+# is killed at stop_timeout (5 s), and the daemon exits right after.  Stop
+# only once the dump's own statement waits at the lock: before, the child is
+# opening the throttle's canary (which gives up on the locked table after a
+# second) or measuring the site's baseline, and stops at once.
 start_daemon
 gate_table "$big" t 60
 expect_rc 0 lb run slow
 has_child() { [ -n "$(job_children)" ]; }
 wait_until 10 "the slow run's child" has_child
 CHILD=$(child_of)
-sleep 1
+wait_until 30 "the slow run's dump at the locked table" waits_at_gate "$big"
 t0=$(date +%s.%N)
 stop_daemon 8
 elapsed=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')

@@ -17,6 +17,7 @@
 #   json_get FILE EXPR    prints EXPR (python, over the parsed FILE as j)
 #   expect_failed_run NAME GOOD_IDS REASON...   (see below)
 #   gate_table DB TABLE SECONDS, release_gate   make a dump wait at a table
+#   waits_at_gate DB                            a dump's statement waits there
 #   drop_db_later DB, drop_user_later USER, kill_later PID, umount_later DIR
 #   bg_run TAG JOB, bg_wait TAG WHAT   `run JOB --here` in the background, then its id
 
@@ -128,6 +129,16 @@ gate_table() {
 gate_session() {
 	db_q -e "SELECT ID FROM information_schema.PROCESSLIST
 		WHERE INFO LIKE 'SELECT SLEEP(%) AS $GATE_TAG' AND ID <> CONNECTION_ID() LIMIT 1"
+}
+
+# waits_at_gate DB: a session other than the gate's waits for a table lock
+# in DB with a statement of a dump's (not the throttle's canary: its MIN/MAX
+# of the key when it opens, its lookups ending in LIMIT 1).  Before that,
+# a job is still where it sees a stop request at once.
+waits_at_gate() {
+	[ -n "$(db_q -e "SELECT ID FROM information_schema.PROCESSLIST
+		WHERE STATE LIKE 'Waiting for table%' AND INFO LIKE '%$1%'
+		AND INFO NOT LIKE 'SELECT MIN(%' AND INFO NOT LIKE '% LIMIT 1' LIMIT 1")" ]
 }
 
 release_gate() {
