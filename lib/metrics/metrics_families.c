@@ -90,6 +90,11 @@ static bool last_run_paused(const struct metrics_job *mj, double *v)
 	return metrics_json_number(json_object_get(last_run(mj), "throttle"), "paused_seconds", v);
 }
 
+static bool last_run_backed_off(const struct metrics_job *mj, double *v)
+{
+	return metrics_json_number(json_object_get(last_run(mj), "throttle"), "backed_off_seconds", v);
+}
+
 static bool failures(const struct metrics_job *mj, double *v)
 {
 	return metrics_json_number(mj->status, "failures", v);
@@ -272,6 +277,9 @@ const struct metric_family metric_families[] = {
 	  "How long throttling held the job's last run at its start (gate and run slot).", last_run_waited, NULL, NULL },
 	{ "lifeboat_job_last_run_throttle_paused_seconds", "gauge",
 	  "How long throttling paused the job's last run while it ran.", last_run_paused, NULL, NULL },
+	{ "lifeboat_job_last_run_throttle_backed_off_seconds", "gauge",
+	  "How long the adaptive pace held the job's last run back: from each cut (the site's latency rose) until its rate was back.",
+	  last_run_backed_off, NULL, NULL },
 	{ "lifeboat_job_consecutive_failures", "gauge",
 	  "Failed runs of the job since its last good one.", failures, NULL, NULL },
 	{ "lifeboat_job_schedule_interval_seconds", "gauge",

@@ -116,13 +116,20 @@ static json_t *run_summary(const char *result, const char *started, const char *
 		json_object_set_new(j, "size_stored", json_integer((json_int_t)size_stored));
 	if (j && warnings)
 		json_object_set(j, "warnings", warnings);
-	/* How long throttling held the run back, for status. */
+	/* How long throttling held the run back, for status; and, with the
+	 * adaptive pace, how long it held the rate down after its cuts (none
+	 * when the run ended before the pace was first judged). */
 	if (j) {
 		json_t *facts = throttle_facts(t);
+		json_t *ctl = json_object_get(facts, "controller");
+		json_t *backed = json_object_get(ctl, "backed_off_seconds");
 
 		json_object_set_new(j, "throttle", json_pack("{s:O?, s:O?}", "waited_seconds",
 				    json_object_get(facts, "waited_seconds"), "paused_seconds",
 				    json_object_get(facts, "paused_seconds")));
+		if (json_is_object(ctl))
+			json_object_set_new(json_object_get(j, "throttle"), "backed_off_seconds",
+					    backed ? json_incref(backed) : json_real(0));
 		json_decref(facts);
 	}
 	return j;

@@ -95,6 +95,7 @@ for j in status["jobs"]:
     want("lifeboat_job_last_success_size_bytes", n, good and good["size_stored"])
     want("lifeboat_job_last_run_duration_seconds", n, run and run["duration_seconds"])
     want("lifeboat_job_last_run_throttle_waited_seconds", n, run and run["throttle"]["waited_seconds"])
+    want("lifeboat_job_last_run_throttle_backed_off_seconds", n, run and run["throttle"].get("backed_off_seconds"))
     want("lifeboat_job_consecutive_failures", n, j["failures"])
     want("lifeboat_job_open_alerts", n, len(j["alerts"]))
     want("lifeboat_job_schedule_interval_seconds", n, j["interval_seconds"])
@@ -145,6 +146,9 @@ expect_rc 0 lb run site --here
 check_file
 contains "$(cat "$PROM")" 'lifeboat_job_last_success_timestamp_seconds{job="site",kind="files"} '
 contains "$(cat "$PROM")" 'lifeboat_job_last_run_result{job="site",kind="files",result="ok"} 1'
+# The adaptive pace ran (max_latency_increase's default): how long it backed off.
+contains "$(cat "$PROM")" 'lifeboat_job_last_run_throttle_backed_off_seconds{job="site",kind="files"} ' \
+	"the metrics after an adaptive run"
 not_contains "$(cat "$PROM")" 'lifeboat_job_last_run_timestamp_seconds{job="gone"' "metrics of a job that never ran"
 same_as_status
 
