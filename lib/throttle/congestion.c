@@ -20,7 +20,7 @@ static FILE *open_proc(const struct congestion *c, const char *name)
 
 /* The diskstats line of MAJOR:MINOR: its name and counters.  true if found. */
 static bool diskstats_line(const struct congestion *c, unsigned major, unsigned minor, char *name,
-			   size_t len, double *reads, double *read_ms)
+			   size_t len, double *reads, double *read_ms, double *read_bytes)
 {
 	FILE *f = open_proc(c, "diskstats");
 	char line[512], dev[64];
@@ -39,6 +39,7 @@ static bool diskstats_line(const struct congestion *c, unsigned major, unsigned 
 			snprintf(name, len, "%s", dev);
 		*reads = (double)rd;
 		*read_ms = (double)ms;
+		*read_bytes = (double)sectors * 512;	/* diskstats' sectors are 512 bytes */
 	}
 	fclose(f);
 	return found;
@@ -47,7 +48,7 @@ static bool diskstats_line(const struct congestion *c, unsigned major, unsigned 
 void congestion_init(struct congestion *c, const char *proc, const char *path)
 {
 	struct stat st;
-	double reads, ms;
+	double reads, ms, bytes;
 
 	memset(c, 0, sizeof(*c));
 	c->proc = proc ? proc : "/proc";
@@ -55,7 +56,7 @@ void congestion_init(struct congestion *c, const char *proc, const char *path)
 		return;
 	c->major = major(st.st_dev);
 	c->minor = minor(st.st_dev);
-	c->disk = diskstats_line(c, c->major, c->minor, c->device, sizeof(c->device), &reads, &ms);
+	c->disk = diskstats_line(c, c->major, c->minor, c->device, sizeof(c->device), &reads, &ms, &bytes);
 }
 
 /* "some ... total=N" of /proc/pressure/NAME. */
@@ -73,6 +74,26 @@ static bool psi_total(const struct congestion *c, const char *name, double *us)
 		if (strncmp(line, "some ", 5) != 0 || !(p = strstr(line, " total=")))
 			continue;
 		ok = sscanf(p + 7, "%lf", us) == 1;
+	}
+	fclose(f);
+	return ok;
+}
+
+/* The bytes this process (all its threads) has had read from storage:
+ * /proc/self/io's read_bytes.  false when it cannot be read. */
+static bool own_read_bytes(const struct congestion *c, double *bytes)
+{
+	char path[512], line[128];
+	bool ok = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/self/io", c->proc);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!ok && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "read_bytes: ", 12) == 0)
+			ok = sscanf(line + 12, "%lf", bytes) == 1;
 	}
 	fclose(f);
 	return ok;
@@ -115,7 +136,9 @@ void congestion_read(const struct congestion *c, double at, struct congestion_re
 
 	memset(r, 0, sizeof(*r));
 	r->at = at;
-	r->disk_ok = c->disk && diskstats_line(c, c->major, c->minor, NULL, 0, &r->reads, &r->read_ms);
+	r->disk_ok = c->disk && diskstats_line(c, c->major, c->minor, NULL, 0, &r->reads, &r->read_ms,
+					       &r->read_bytes);
+	r->own_ok = r->disk_ok && own_read_bytes(c, &r->own_read_bytes);
 	for (int i = 0; i < CONGESTION_PSI_COUNT; i++)
 		r->psi_ok[i] = psi_total(c, psi_names[i], &r->psi_us[i]);
 	r->own_wait_us = own_wait(c);
@@ -133,6 +156,15 @@ void congestion_window(const struct congestion_reading *a, const struct congesti
 		w->disk_ok = true;
 		w->disk_reads = b->reads - a->reads;
 		w->disk_ms = (b->read_ms - a->read_ms) / w->disk_reads;
+	}
+	/* What others read: the device's bytes less this process's.  The two
+	 * counters are taken at slightly different moments (a few tens of KiB
+	 * apart at full speed): a negative difference is none. */
+	if (a->own_ok && b->own_ok && b->read_bytes >= a->read_bytes && b->own_read_bytes >= a->own_read_bytes) {
+		w->others_ok = true;
+		w->others_read_bytes = (b->read_bytes - a->read_bytes) - (b->own_read_bytes - a->own_read_bytes);
+		if (w->others_read_bytes < 0)
+			w->others_read_bytes = 0;
 	}
 	for (int i = 0; i < CONGESTION_PSI_COUNT; i++) {
 		if (!a->psi_ok[i] || !b->psi_ok[i] || dt <= 0 || b->psi_us[i] < a->psi_us[i])

@@ -16,6 +16,10 @@
  * its own (tmpfs, overlayfs) has no device signal, and PSI is absent on
  * kernels without it.  Each signal says whether it was read.
  *
+ * A window also says how much others read from the device: its bytes read
+ * less this process's (/proc/self/io read_bytes, all its threads), so that
+ * a job whose own reads are all there is knows nobody waits behind them.
+ *
  * What it does not do: decide anything (adapt.c sets the values against the
  * ones measured before the job), or look at a database (a kind's canary).
  * The /proc root is a parameter, so tests read prepared files.
@@ -38,6 +42,9 @@ struct congestion_reading {
 	double at;			/* seconds, the caller's clock */
 	bool disk_ok;
 	double reads, read_ms;		/* reads completed, ms spent reading */
+	double read_bytes;		/* bytes read from the device */
+	bool own_ok;			/* own_read_bytes was read (and disk_ok) */
+	double own_read_bytes;		/* bytes this process had read from storage */
 	bool psi_ok[CONGESTION_PSI_COUNT];
 	double psi_us[CONGESTION_PSI_COUNT]; /* "some" stall, total microseconds */
 	double own_wait_us;		/* this process's threads' time waiting for a CPU */
@@ -47,6 +54,8 @@ struct congestion_window {
 	bool disk_ok;			/* the device read something in the window */
 	double disk_ms;			/* mean ms per read */
 	double disk_reads;		/* reads in the window */
+	bool others_ok;			/* others_read_bytes is known */
+	double others_read_bytes;	/* bytes others (not this process) read from the device */
 	bool psi_ok[CONGESTION_PSI_COUNT];
 	double psi[CONGESTION_PSI_COUNT]; /* share of the window stalled, 0..1 */
 };

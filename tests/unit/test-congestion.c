@@ -10,7 +10,8 @@
  * no PSI signal when its file is missing or has no "some ... total=" line;
  * counters that go backwards give no signal rather than a negative one; a
  * garbled diskstats is skipped line by line; the CPU share leaves out the
- * run-queue wait of this process's own threads (self/task/TID/schedstat).
+ * run-queue wait of this process's own threads (self/task/TID/schedstat);
+ * others' reads are the device's bytes less this process's (self/io).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -365,6 +366,75 @@ static void test_own_wait(void **state)
 	assert_true(w.psi[CONGESTION_PSI_CPU] == 0.0);
 }
 
+/* diskstats with our device having read SECTORS sectors, and self/io with
+ * this process's OWN read_bytes (rchar first, larger, so reading it instead
+ * would show). */
+static void write_reads(const char *dir, unsigned long long sectors, unsigned long long own)
+{
+	char text[512];
+
+	snprintf(text, sizeof(text), " %4u %7u fakedev 1000 3 %llu 2000 20 0 160 40 0 300 500 0 0 0 0 0 0\n",
+		 dev_major, dev_minor, sectors);
+	write_file(dir, "diskstats", text);
+	snprintf(text, sizeof(text), "%s/self", dir);
+	mkdir(text, 0700);
+	snprintf(text, sizeof(text), "rchar: %llu\nwchar: 5\nsyscr: 7\nsyscw: 1\nread_bytes: %llu\n"
+		 "write_bytes: 4096\ncancelled_write_bytes: 0\n", own * 3 + 999, own);
+	write_file(dir, "self/io", text);
+}
+
+/* What others read: the device's bytes less ours; none when ours were more
+ * (the counters are read at different moments), unknown without self/io or
+ * without the device. */
+static void test_others_reads(void **state)
+{
+	const char *dir = *state;
+	struct congestion c;
+	struct congestion_reading a, b;
+	struct congestion_window w;
+
+	write_reads(dir, 1000, 100000);
+	congestion_init(&c, dir, dir);
+	assert_true(c.disk);
+	congestion_read(&c, 1.0, &a);
+	assert_true(a.own_ok);
+	assert_true(a.read_bytes == 1000.0 * 512 && a.own_read_bytes == 100000);
+	write_reads(dir, 1000 + 4096, 100000 + 2000000);	/* 2 MiB read, 2,000,000 bytes ours */
+	congestion_read(&c, 1.5, &b);
+	congestion_window(&a, &b, &w);
+	assert_true(w.others_ok);
+	assert_true(fabs(w.others_read_bytes - (4096.0 * 512 - 2000000)) < 1e-6);
+
+	a = b;
+	write_reads(dir, 1000 + 4096 + 100, 100000 + 2000000 + 60000);	/* ours ahead of the device's */
+	congestion_read(&c, 2.0, &b);
+	congestion_window(&a, &b, &w);
+	assert_true(w.others_ok);
+	assert_true(w.others_read_bytes == 0.0);
+
+	/* No self/io: not known. */
+	{
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/self/io", dir);
+		assert_int_equal(unlink(path), 0);
+	}
+	a = b;
+	congestion_read(&c, 2.5, &b);
+	assert_false(b.own_ok);
+	congestion_window(&a, &b, &w);
+	assert_false(w.others_ok);
+
+	/* No device: not known either. */
+	write_reads(dir, 1, 1);
+	congestion_init(&c, dir, NULL);
+	congestion_read(&c, 3.0, &a);
+	congestion_read(&c, 3.5, &b);
+	assert_false(a.own_ok);
+	congestion_window(&a, &b, &w);
+	assert_false(w.others_ok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +444,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backwards, setup, test_tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_garbled, setup, test_tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(test_own_wait, setup, test_tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_others_reads, setup, test_tmpdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
