@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "compress.h"
+#include "diskcanary.h"
 #include "facts_keep.h"
 #include "fileindex.h"
 #include "files_verify.h"
@@ -465,6 +466,8 @@ static const struct config_key files_keys[] = {
 	  "most incrementals on one full", NULL },
 	{ "url_path", KT_STRING, CONFIG_JOB(files.url_path), 0, 0, "/", false,
 	  "the URL path the tree is served at, for lifeboat when", NULL },
+	{ "max_snapshot_time", KT_DURATION, CONFIG_JOB(files.max_snapshot_time), 0, 0, "1h", false,
+	  "after this long a snapshot stops pausing and backing off", NULL },
 };
 
 static const char *const files_tuning[] = { "exclusive", NULL };
@@ -480,15 +483,37 @@ static const struct kind_layout files_layout = {
 	.check = files_verify_check,
 };
 
-/* The adaptive throttle watches the latency of the device holding the tree. */
+/* The adaptive throttle times small direct reads of the tree's files and
+ * watches the latency of the device holding it. */
 static bool files_data_path(const struct job *job, void *canary_state, char *buf, size_t len)
 {
 	(void)canary_state;
 	return (size_t)snprintf(buf, len, "%s", job->files.path) < len;
 }
 
+static int files_canary_open(const struct job *job, void **state)
+{
+	return diskcanary_open(job->name, job->files.path, state);
+}
+
+static const struct throttle_canary_def files_canary = {
+	.name = DISKCANARY_NAME,
+	.open = files_canary_open,
+	.sample = diskcanary_sample,
+	.close = diskcanary_close,
+};
+
+/* A snapshot on a disk that stays busy is not held back for ever. */
+static int64_t files_budget(const struct job *job)
+{
+	return job->files.max_snapshot_time;
+}
+
 static const struct throttle_kind files_throttle = {
+	.canary = &files_canary,
 	.data_path = files_data_path,
+	.budget = files_budget,
+	.budget_key = "max_snapshot_time",
 };
 
 const struct jobkind_ops jobkind_files_ops = {

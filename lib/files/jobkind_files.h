@@ -18,6 +18,7 @@ struct files_job {
 	int64_t full_every;		/* seconds between full snapshots */
 	long max_chain;			/* longest chain of incrementals on one full */
 	char *url_path;			/* the URL the tree is served at (`lifeboat when`), or NULL = "/" */
+	int64_t max_snapshot_time;	/* seconds after which the pace stops backing off */
 };
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "diskcanary.h"
 #include "log.h"
 #include "logs_verify.h"
 #include "logship.h"
@@ -133,8 +134,9 @@ static const struct kind_layout logs_layout = {
 	.check = logs_verify_check,
 };
 
-/* The adaptive throttle watches the latency of the device holding the logs:
- * the directory of the first path, up to its first wildcard. */
+/* The adaptive throttle times small direct reads of the logs and watches the
+ * latency of the device holding them: the directory of the first path, up
+ * to its first wildcard. */
 static bool logs_data_path(const struct job *job, void *canary_state, char *buf, size_t len)
 {
 	char *slash;
@@ -150,7 +152,23 @@ static bool logs_data_path(const struct job *job, void *canary_state, char *buf,
 	return true;
 }
 
+/* The canary reads the logs of that directory (and whatever else is there). */
+static int logs_canary_open(const struct job *job, void **state)
+{
+	char dir[4096];
+
+	return diskcanary_open(job->name, logs_data_path(job, NULL, dir, sizeof(dir)) ? dir : "", state);
+}
+
+static const struct throttle_canary_def logs_canary = {
+	.name = DISKCANARY_NAME,
+	.open = logs_canary_open,
+	.sample = diskcanary_sample,
+	.close = diskcanary_close,
+};
+
 static const struct throttle_kind logs_throttle = {
+	.canary = &logs_canary,
 	.data_path = logs_data_path,
 };
 

@@ -197,11 +197,14 @@ enum ratectl_verdict adapt_judge_window(struct adapt_judge *j, const struct adap
 					double moved)
 {
 	bool measured = false, over = false, w_canary_off = false;
+	/* Nobody else reads from the device: its latency is the job's own. */
+	bool w_disk_off = w->others_known && w->others_kib < ADAPT_DISK_IDLE;
 	enum ratectl_verdict v;
 
 	/* Nobody on the site: the canary is the only one to notice, and
 	 * it does not count. */
-	if (w->ok[ADAPT_CANARY] && w->site_known && w->site_rate < ADAPT_SITE_IDLE) {
+	if (w->ok[ADAPT_CANARY] && w->site_known &&
+	    w->site_rate < (w->site_idle_below > 0 ? w->site_idle_below : ADAPT_SITE_IDLE)) {
 		w_canary_off = true;
 		j->site_idle++;
 	}
@@ -214,7 +217,7 @@ enum ratectl_verdict adapt_judge_window(struct adapt_judge *j, const struct adap
 		struct adapt_stat *st = &j->stat[s];
 		double val = w->value[s];
 
-		if (!w->ok[s] || (s == ADAPT_CANARY && w_canary_off)) {
+		if (!w->ok[s] || (s == ADAPT_CANARY && w_canary_off) || (s == ADAPT_DISK && w_disk_off)) {
 			st->prev_n = st->prev_sum = st->prev_sq = 0;
 			continue;
 		}
@@ -402,6 +405,17 @@ static void *adapt_thread(void *arg)
 					questions_at = q;
 				}
 				own_at = own;
+			}
+			/* A canary with no server to ask (the disk canary): the
+			 * site is what others read from the device, in KiB. */
+			if (cw.others_ok && dt > 0) {
+				w.others_known = true;
+				w.others_kib = cw.others_read_bytes / 1024 / dt;
+			}
+			if (cn && !a->canary->activity && w.others_known) {
+				w.site_known = true;
+				w.site_rate = w.others_kib;
+				w.site_idle_below = ADAPT_DISK_IDLE;
 			}
 			w.ok[ADAPT_DISK] = cw.disk_ok;
 			w.value[ADAPT_DISK] = cw.disk_ms;

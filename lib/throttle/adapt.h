@@ -8,7 +8,8 @@
  *     lookup of a random row of the job's largest table (the same one all
  *     run, so windows compare), on its own connection, about every 10 ms
  *     at random times (so it sees the buffer-pool misses and the queueing
- *     a site query would);
+ *     a site query would); a files or logs job's a 4 KiB direct read of one
+ *     of its files (diskcanary.h);
  *     the window's value is the canaries' geometric mean latency;
  *   - the mean read latency of the device holding the job's data;
  *   - the share of time some task stalled for a CPU, and for I/O (PSI).
@@ -30,7 +31,14 @@
  * ran hardly any statement but the job's and the canary's own (fewer than
  * ADAPT_SITE_IDLE a second) is not judged on the canary, so on a quiet night
  * the job speeds up to what the host signals allow, where a canary alone
- * (the only client there is) would have held it back for itself.
+ * (the only client there is) would have held it back for itself.  For a
+ * canary with no server (the disk canary of files and logs jobs) the site
+ * is what others read from the device: less than ADAPT_DISK_IDLE KiB a
+ * second besides this process's own reads (congestion.h), and its small
+ * reads are only waiting behind the job's own queue.  The device's read
+ * latency follows the same rule for every kind: when nobody else reads from
+ * the device, a slower read is the job's own (a db job's reads are the
+ * server's, so others', and its device signal is always judged).
  *
  * What it does not do: sleep the job (the token bucket does), pause it on
  * load or Threads_running (throttle.c's probes still do), or stop backing off
@@ -52,6 +60,7 @@
 #define ADAPT_WINDOW	0.5	/* seconds per window */
 #define ADAPT_BASELINE	1.0	/* seconds of windows before the job starts */
 #define ADAPT_SITE_IDLE	20.0	/* statements a second of others: below, the site is idle */
+#define ADAPT_DISK_IDLE	256.0	/* KiB a second others read from the device: below, idle */
 
 struct throttle_kind;
 struct job;
@@ -87,7 +96,12 @@ struct adapt_window {
 	double sumsq[ADAPT_NSIGNALS];	/* of the samples' natural logarithms, when n > 0 */
 	const double *samples;		/* the canary's lookups, ms (n[ADAPT_CANARY] of them) */
 	bool site_known;		/* site_rate was measured */
-	double site_rate;		/* others' statements a second on the canary's server */
+	double site_rate;		/* others' statements a second on the canary's server,
+					 * or KiB a second they read from the device */
+	double site_idle_below;		/* site_rate under which the site is idle
+					 * (0: ADAPT_SITE_IDLE) */
+	bool others_known;		/* others_kib was measured */
+	double others_kib;		/* KiB a second others read from the job's device */
 };
 
 #define ADAPT_MAX_SAMPLES 256		/* canary lookups kept for a window */

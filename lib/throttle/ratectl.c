@@ -145,7 +145,6 @@ json_t *ratectl_facts(const struct ratectl *rc, double now)
 	json_t *series = json_array();
 	int n = RATECTL_SERIES;
 
-	(void)now;
 	/* A short run gets a number per span it has, not 12 copies of one. */
 	if (run < n * FIRST_SPAN)
 		n = (int)ceil(run / FIRST_SPAN);
@@ -165,5 +164,5 @@ json_t *ratectl_facts(const struct ratectl *rc, double now)
 			 "cuts", (int)rc->cuts,
 			 "over_seconds", rc->over_s,
 			 "backed_off_seconds", rc->backed_off_s,
-			 "budget_reached", rc->budget_reached);
+			 "budget_reached", rc->budget_reached || (rc->p.budget_at > 0 && now >= rc->p.budget_at));
 }

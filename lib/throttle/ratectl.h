@@ -79,7 +79,8 @@ double ratectl_update(struct ratectl *rc, double now, enum ratectl_verdict v, do
 double ratectl_rate(const struct ratectl *rc);
 /* The record's figures of the controller up to NOW (new reference):
  * rate {start, min, mean, max, floor, ceiling, series}, cuts, over_seconds,
- * backed_off_seconds, budget_reached. */
+ * backed_off_seconds, budget_reached (by NOW, whether or not a window saw it:
+ * a job that goes at full speed past its budget may end before the next). */
 json_t *ratectl_facts(const struct ratectl *rc, double now);
 
 #endif

@@ -6,10 +6,12 @@
 # its lookups queue for a CPU) and speeds up again when they stop;
 # past max_dump_time it stops backing off and the record says so; the dump
 # is whole either way (restored and compared).  A files job gets the same
-# controller with the device of its tree.  max_latency_increase = 0% turns it
+# controller with the device of its tree and a canary of small direct reads
+# of its files, and max_snapshot_time ends its pacing as max_dump_time does
+# a dump's.  max_latency_increase = 0% turns it
 # off; a bad value is refused with its line.
 # Drives: lib/throttle/adapt.c, lib/throttle/ratectl.c, lib/throttle/congestion.c,
-# lib/db/dbcanary.c, lib/throttle/throttle.c.
+# lib/db/dbcanary.c, lib/throttle/diskcanary.c, lib/throttle/throttle.c.
 set -e
 # shellcheck source=tests/e2e/db-lib.sh
 . "$(dirname "$0")/db-lib.sh"
@@ -162,11 +164,33 @@ bg_run files adfiles
 bg_wait files "a files snapshot"
 CHECK_JOB=adfiles
 check '"cpu_stall" in c["signals"]' "a files job's controller reads the CPU stall share"
-check '"canary_ms" not in c["signals"]' "a files job has no canary"
+# Its canary: small direct reads of the tree's files (here the one blob),
+# where the filesystem allows O_DIRECT.
+if python3 -c 'import os, sys; os.close(os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECT))' "$TMP/site/blob" 2>/dev/null; then
+	check 'c["canary"]["what"].startswith("4 KiB direct read")' "a files job's canary"
+	check 'c["canary"]["queries"] >= 10' "the files canary read all along"
+	check 'c["canary"]["failed"] == 0' "no files canary read failed"
+	check 'c["signals"]["canary_ms"]["baseline_measured"] is True' "the files canary's baseline"
+else
+	echo "skip: $TMP refuses O_DIRECT: no files canary to check"
+fi
 dev=$(stat -c '%Hd:%Ld' "$TMP/site")
 if awk -v d="$dev" '{ if ($1 ":" $2 == d) f = 1 } END { exit !f }' /proc/diskstats; then
 	name=$(awk -v d="$dev" '$1 ":" $2 == d { print $3 }' /proc/diskstats)
 	check "c.get('device') == '$name'" "the device holding the tree"
 fi
+
+# ------------------------------------------------ 6. max_snapshot_time ends a files job's pacing
+# 3 MB at io_limit = 1M would take 3 s; past max_snapshot_time (1 s) the
+# snapshot goes at full speed, and the record and the log say so (the
+# controller itself may end before its first window: its baseline takes 1 s).
+printf '[lifeboat]\nstore = %s\nstate_dir = %s\nmax_load = 0\nmin_free = 0\nio_limit = 1M\n[files:adfbudget]\nschedule = @daily\npath = %s\nmax_snapshot_time = 1s\n' \
+	"$STORE" "$STATE" "$TMP/site" > "$CFG"
+expect_rc 0 lb check-config
+bg_run fbudget adfbudget
+bg_wait fbudget "a files snapshot past max_snapshot_time"
+CHECK_JOB=adfbudget
+check 'j["throttle"]["max_dump_time_reached"] is True' "the record says max_snapshot_time was reached"
+contains "$(cat "$TMP/fbudget.err" "$TMP/fbudget.out")" "max_snapshot_time" "the run's messages past max_snapshot_time"
 
 done_ok

@@ -878,6 +878,49 @@ static void test_judge_site_idle(void **state)
 	f = adapt_judge_facts(&j, 2.5);
 	assert_int_equal(json_integer_value(json_object_get(f, "site_idle_windows")), 1);
 	json_decref(f);
+
+	/* The disk canary's site: KiB others read a second, against its own
+	 * threshold; what is idle for statements is busy for KiB. */
+	w.site_known = true;
+	w.site_idle_below = ADAPT_DISK_IDLE;
+	w.site_rate = ADAPT_DISK_IDLE / 2;
+	assert_int_equal(adapt_judge_window(&j, &w, 3.0, -1), RATECTL_NONE);
+	assert_int_equal(j.site_idle, 2);
+	w.site_rate = ADAPT_SITE_IDLE * 2;
+	assert_true(w.site_rate < ADAPT_DISK_IDLE);
+	assert_int_equal(adapt_judge_window(&j, &w, 3.5, -1), RATECTL_NONE);
+	w.site_rate = ADAPT_DISK_IDLE * 2;
+	assert_int_equal(adapt_judge_window(&j, &w, 4.0, -1), RATECTL_OVER);
+	assert_int_equal(j.site_idle, 3);
+}
+
+/* The device's read latency is not judged while others read less than
+ * ADAPT_DISK_IDLE KiB a second from it (the job's own reads are all there
+ * is); with others reading, or nothing known of them, it is. */
+static void test_judge_disk_idle(void **state)
+{
+	struct adapt_judge j;
+	struct adapt_window w;
+	struct ratectl_params p = params();
+
+	(void)state;
+	adapt_judge_init(&j, 0.25);
+	memset(&w, 0, sizeof(w));
+	w.ok[ADAPT_DISK] = true;
+	w.value[ADAPT_DISK] = 0.2;
+	adapt_judge_baseline(&j, &w);
+	adapt_judge_baseline(&j, &w);
+	adapt_judge_start(&j, &p, 0);
+	w.value[ADAPT_DISK] = 2.0;		/* ten times the baseline */
+	w.others_known = true;
+	w.others_kib = ADAPT_DISK_IDLE / 4;
+	assert_int_equal(adapt_judge_window(&j, &w, 0.5, -1), RATECTL_NONE);
+	assert_int_equal(j.stat[ADAPT_DISK].over, 0);
+	w.others_kib = ADAPT_DISK_IDLE * 4;
+	assert_int_equal(adapt_judge_window(&j, &w, 1.0, -1), RATECTL_OVER);
+	w.others_known = false;
+	assert_int_equal(adapt_judge_window(&j, &w, 2.5, -1), RATECTL_OVER);
+	assert_int_equal(j.stat[ADAPT_DISK].over, 2);
 }
 
 /* A sampled signal's baseline is its quickest window before the start (the
@@ -1193,6 +1236,7 @@ int main(void)
 		cmocka_unit_test(test_stalls),
 		cmocka_unit_test(test_quiet_full_speed),
 		cmocka_unit_test(test_judge_site_idle),
+		cmocka_unit_test(test_judge_disk_idle),
 		cmocka_unit_test(test_budget_closed_loop),
 	};
 
