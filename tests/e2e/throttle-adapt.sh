@@ -134,10 +134,12 @@ bg_run quiet adquiet
 bg_wait quiet "a dump on a quiet server"
 CHECK_JOB=adquiet
 check 'c["rate"]["ceiling"] == 1024 ** 3' "io_limit = 0: no fixed ceiling"
-# Nothing cut it, so it grew from its start (slow start).  On a shared
-# server (the suite's other tests run beside this one) another client may
-# make the site busy and cut the rate: then it must have grown back after.
-check '(c["cuts"] == 0 and c["rate"]["max"] > c["rate"]["start"]) or (c["cuts"] >= 1 and c["rate"]["series"][-1] > c["rate"]["min"])' "the rate grew from its start (or after a cut)"
+# It grew from its start (slow start).  On a shared machine (the suite's
+# other tests run beside this one) another client may make the site or the
+# disk busy and cut the rate, even before it grew (then it must have grown
+# back after) or at the very end (CI: a cut in the last span, after growing
+# to 1.5x the start).
+check 'c["rate"]["max"] > c["rate"]["start"] or (c["cuts"] >= 1 and c["rate"]["series"][-1] > c["rate"]["min"])' "the rate grew from its start (or after a cut)"
 # (Whether its windows were judged idle depends on those tests too: the
 # judging is test-ratectl's test_judge_site_idle.)
 check '"site_idle_windows" in c' "the record counts the windows with nobody on the site"
