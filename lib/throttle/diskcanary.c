@@ -88,7 +88,9 @@ static unsigned walk(const char *path, dev_t dev, struct dc_pick *pick)
 	FTSENT *e;
 	FTS *fts;
 
-	fts = fts_open(argv, FTS_PHYSICAL | FTS_XDEV | FTS_NOCHDIR, NULL);
+	/* The job's path is the admin's (a `current` symlink to a release is
+	 * common): followed; nothing below it is. */
+	fts = fts_open(argv, FTS_PHYSICAL | FTS_COMFOLLOW | FTS_XDEV | FTS_NOCHDIR, NULL);
 	if (!fts)
 		return 0;
 	while ((e = fts_read(fts)) != NULL) {
@@ -140,7 +142,7 @@ int diskcanary_open(const char *job_name, const char *path, void **out)
 		return -ENOMEM;
 	}
 	c->seed = (unsigned)(mono_now() * 1e6) ^ (unsigned)getpid();
-	if (lstat(path, &root) == 0) {
+	if (stat(path, &root) == 0) {
 		if (S_ISDIR(root.st_mode))
 			npick = walk(path, root.st_dev, pick);
 		else if (worth(&root))

@@ -12,8 +12,8 @@
  * The files are chosen when the canary opens, before the job starts: up to
  * DISKCANARY_FILES of the largest regular files (at least 4 KiB, not sparse)
  * found in a bounded walk of the job's path (DISKCANARY_WALK entries, one
- * second at most) that does not follow symlinks nor cross into another
- * filesystem.  The tree is the site's, so hostile: each file is opened with
+ * second at most) that follows no symlink below that path (the path itself
+ * is the admin's, and may be one) nor crosses into another filesystem.  The tree is the site's, so hostile: each file is opened with
  * O_NOFOLLOW and O_NONBLOCK (a FIFO put there cannot block us) and used only
  * if it is still a regular file on the same filesystem once open; the bytes
  * read are never looked at.  A filesystem that refuses O_DIRECT (tmpfs) gives

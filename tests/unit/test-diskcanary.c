@@ -5,7 +5,8 @@
  * a smaller one, a symlink to a big file outside the tree, a FIFO, nor a
  * sparse file that reads its holes from nowhere), at most DISKCANARY_FILES
  * of them, found below subdirectories too; a path that is one file is that
- * file; a tree with nothing to read, or a path that is not there, gives a
+ * file; a job path that is a symlink to the tree is followed (nothing
+ * below it is); a tree with nothing to read, or a path that is not there, gives a
  * canary whose samples say there is nothing to measure; a sample is a real
  * read with a latency; a second read right after the first is refused for
  * the canary's own duty limit.  Where the temp dir's filesystem refuses
@@ -107,6 +108,18 @@ static void test_chooses_files(void **state)
 	snprintf(path, sizeof(path), "%s/tree", dir);
 	assert_int_equal(diskcanary_open("t", path, &c), 0);
 	assert_non_null(c);
+	if (direct) {
+		/* The job's path may itself be a symlink (a `current` release):
+		 * followed, the same files. */
+		char link[PATH_MAX];
+		void *c2 = NULL;
+
+		snprintf(link, sizeof(link), "%s/current", dir);
+		assert_int_equal(symlink(path, link), 0);
+		assert_int_equal(diskcanary_open("t", link, &c2), 0);
+		assert_int_equal(diskcanary_files(c2), 3);
+		diskcanary_close(c2);
+	}
 	if (!direct) {
 		assert_int_equal(diskcanary_files(c), 0);
 		assert_int_equal(diskcanary_sample(c, &s), 1);
