@@ -35,6 +35,7 @@
 #include "dbcanary.h"
 #include "dbconn.h"
 #include "log.h"
+#include "monoclock.h"
 #include "sqltext.h"
 
 struct dbcanary {
@@ -46,14 +47,6 @@ struct dbcanary {
 	int64_t lo, hi;
 	unsigned seed;
 };
-
-static double mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static bool parse_int(const char *s, int64_t *v)
 {
@@ -162,7 +155,7 @@ static int canary_open(const struct job *job, void **state)
 		return -ENOMEM;
 	}
 	c->job = job;
-	c->seed = (unsigned)(mono() * 1e6);
+	c->seed = (unsigned)(monoclock_now() * 1e6);
 	r = dbconn_open(job, NULL, &c->my);
 	if (r < 0) {
 		free(c);
@@ -212,12 +205,12 @@ static int canary_sample(void *state, double *seconds)
 		sbuf_free(&q);
 		return -ENOMEM;
 	}
-	t0 = mono();
+	t0 = monoclock_now();
 	if (mysql_real_query(c->my, q.data, q.len) != 0 || !(res = mysql_store_result(c->my)))
 		r = -EIO;
 	else
 		mysql_free_result(res);
-	*seconds = mono() - t0;
+	*seconds = monoclock_now() - t0;
 	sbuf_free(&q);
 	return r;
 }

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "monoclock.h"
 #include "throttle.h"
 
 #define CANARY_EVERY	0.010	/* mean seconds between canaries (each 0.5x..1.5x of it) */
@@ -298,14 +299,6 @@ struct adapt {
 	char device[64];
 };
 
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void sleep_until(double t)
 {
 	struct timespec ts;
@@ -356,8 +349,8 @@ static void *adapt_thread(void *arg)
 	struct adapt *a = arg;
 	struct congestion_reading prev, cur;
 	struct congestion_window cw;
-	unsigned seed = (unsigned)(mono_now() * 1e6);
-	double t = mono_now(), next_canary = t + canary_gap(&seed), next_window = t + ADAPT_WINDOW;
+	unsigned seed = (unsigned)(monoclock_now() * 1e6);
+	double t = monoclock_now(), next_canary = t + canary_gap(&seed), next_window = t + ADAPT_WINDOW;
 	double csum = 0, csq = 0, samples[ADAPT_MAX_SAMPLES];
 	unsigned cn = 0, own_at = 0;
 	uint64_t moved_at = 0;
@@ -369,10 +362,10 @@ static void *adapt_thread(void *arg)
 		double wake = canary && next_canary < next_window ? next_canary : next_window;
 
 		sleep_until(wake);
-		t = mono_now();
+		t = monoclock_now();
 		if (canary && t >= next_canary) {
 			canary_once(a, &csum, &csq, &cn, samples);
-			next_canary = mono_now() + canary_gap(&seed);
+			next_canary = monoclock_now() + canary_gap(&seed);
 		}
 		if (t < next_window)
 			continue;
@@ -406,12 +399,14 @@ static void *adapt_thread(void *arg)
 				}
 				own_at = own;
 			}
-			/* A canary with no server to ask (the disk canary): the
-			 * site is what others read from the device, in KiB. */
+			/* What others read from the device, KiB a second (the
+			 * judge leaves its latency out when they read nothing). */
 			if (cw.others_ok && dt > 0) {
 				w.others_known = true;
 				w.others_kib = cw.others_read_bytes / 1024 / dt;
 			}
+			/* A canary with no server to ask (the disk canary): the
+			 * site is those reads. */
 			if (cn && !a->canary->activity && w.others_known) {
 				w.site_known = true;
 				w.site_rate = w.others_kib;
@@ -506,7 +501,7 @@ double adapt_begin(struct adapt *a, const struct ratectl_params *p)
 			return atomic_load(&a->rate);
 		}
 		pthread_mutex_unlock(&a->lock);
-		sleep_until(mono_now() + 0.02);
+		sleep_until(monoclock_now() + 0.02);
 	}
 }
 
@@ -539,7 +534,7 @@ json_t *adapt_facts(struct adapt *a)
 	json_t *facts;
 
 	pthread_mutex_lock(&a->lock);
-	facts = adapt_judge_facts(&a->judge, mono_now());
+	facts = adapt_judge_facts(&a->judge, monoclock_now());
 	pthread_mutex_unlock(&a->lock);
 	if (a->cong.disk)
 		json_object_set_new(facts, "device", json_string(a->cong.device));

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "monoclock.h"
 
 #define BLOCK		4096
 #define WALK_SECONDS	1.0
@@ -38,14 +39,6 @@ struct dc_pick {
 	char *path;
 	off_t size;
 };
-
-static double mono_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Worth reading: regular, at least a block, most of it on the disk (the
  * holes of a sparse file read as zeros without a device read). */
@@ -83,7 +76,7 @@ static void keep_largest(struct dc_pick *pick, unsigned *n, const char *path, of
 static unsigned walk(const char *path, dev_t dev, struct dc_pick *pick)
 {
 	char *argv[] = { (char *)path, NULL };
-	double until = mono_now() + WALK_SECONDS;
+	double until = monoclock_now() + WALK_SECONDS;
 	unsigned n = 0, seen = 0;
 	FTSENT *e;
 	FTS *fts;
@@ -94,7 +87,7 @@ static unsigned walk(const char *path, dev_t dev, struct dc_pick *pick)
 	if (!fts)
 		return 0;
 	while ((e = fts_read(fts)) != NULL) {
-		if (++seen > DISKCANARY_WALK || (seen % 64 == 0 && mono_now() > until))
+		if (++seen > DISKCANARY_WALK || (seen % 64 == 0 && monoclock_now() > until))
 			break;
 		if (e->fts_info == FTS_F && e->fts_statp->st_dev == dev && worth(e->fts_statp))
 			keep_largest(pick, &n, e->fts_path, e->fts_statp->st_size);
@@ -141,7 +134,7 @@ int diskcanary_open(const char *job_name, const char *path, void **out)
 		log_error("job %s: out of memory", job_name);
 		return -ENOMEM;
 	}
-	c->seed = (unsigned)(mono_now() * 1e6) ^ (unsigned)getpid();
+	c->seed = (unsigned)(monoclock_now() * 1e6) ^ (unsigned)getpid();
 	if (stat(path, &root) == 0) {
 		if (S_ISDIR(root.st_mode))
 			npick = walk(path, root.st_dev, pick);
@@ -175,14 +168,14 @@ int diskcanary_sample(void *state, double *seconds)
 
 	if (!c->nfiles)
 		return 1;
-	t0 = mono_now();
+	t0 = monoclock_now();
 	if (c->quickest > 0 && t0 - c->last < DISKCANARY_DUTY * c->quickest)
 		return 1;	/* its own cost: at most 1/DUTY of the device's time */
 	f = &c->file[(unsigned)rand_r(&c->seed) % c->nfiles];
 	off = (off_t)(((uint64_t)rand_r(&c->seed) << 31 ^ (uint64_t)rand_r(&c->seed)) % f->blocks) * BLOCK;
 	c->last = t0;
 	n = pread(f->fd, c->buf, BLOCK, off);
-	took = mono_now() - t0;
+	took = monoclock_now() - t0;
 	if (n < 0)
 		return -errno;
 	if (n != BLOCK)

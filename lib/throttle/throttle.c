@@ -19,6 +19,7 @@
 #include "adapt.h"
 #include "jobkind.h"
 #include "log.h"
+#include "monoclock.h"
 
 #define GATE_STEP	1.0	/* seconds between gate checks */
 #define PAUSE_STEP	0.5	/* seconds between checks while paused */
@@ -59,11 +60,8 @@ static const char *probe_name(const struct throttle *t, int p)
 
 static double real_now(void *ctx)
 {
-	struct timespec ts;
-
 	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return monoclock_now();
 }
 
 static void real_sleep(void *ctx, double s)
@@ -102,14 +100,6 @@ void tbucket_init(struct tbucket *b, double rate, const struct throttle_clock *c
 	b->shared_tat = NULL;
 }
 
-static double monotonic_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* GCRA over the shared arrival time: each take moves it on by N/RATE, and a
  * taker sleeps while it is more than the burst ahead of now. */
 static double tbucket_take_shared(struct tbucket *b, uint64_t n)
@@ -118,7 +108,7 @@ static double tbucket_take_shared(struct tbucket *b, uint64_t n)
 
 	if (flock(b->shared_fd, LOCK_EX) < 0)
 		return 0;	/* cannot happen on a regular file we opened; never block the job on it */
-	now = monotonic_now();
+	now = monoclock_now();
 	tat = *b->shared_tat;
 	/* Older than now (idle), or from before a reboot (far ahead): start afresh. */
 	if (tat < now || tat > now + tau + 3600)
@@ -495,7 +485,7 @@ static void adapt_first(struct throttle *t)
 
 	/* The budget, on the controller's clock (the real monotonic one). */
 	if (t->budget_at > 0)
-		p.budget_at = monotonic_now() + (t->budget_at - now_of(t));
+		p.budget_at = monoclock_now() + (t->budget_at - now_of(t));
 	t->adapt_begun = true;
 	tbucket_set_rate(&t->io, adapt_begin(t->adapt, &p));
 }
